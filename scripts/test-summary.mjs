@@ -12,6 +12,9 @@ try {
 }
 const passed = report.numPassedTests ?? 0;
 // Suites that failed to load count as failures too: a broken test file must not pass silently.
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+const brokenFiles = (report.testResults ?? []).filter(
+  (result) => result.status === 'failed' && (result.assertionResults ?? []).length === 0,
+).length;
+const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
