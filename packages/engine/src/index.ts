@@ -1,1 +1,4 @@
+export * from './detectors/settings.ts';
+export * from './detectors/types.ts';
+export * from './schema/index.ts';
 export * from './types.ts';
