@@ -33,6 +33,24 @@ describe('assignment filtering', () => {
     { name: 'ownership match', assignment: { ownership: ['corporate'] }, device: {}, applies: true },
     { name: 'ownership miss', assignment: { ownership: ['personal'] }, device: {}, applies: false },
     {
+      name: 'user or group: group matches',
+      assignment: { users: ['bob'], groups: ['sales'] },
+      device: {},
+      applies: true,
+    },
+    {
+      name: 'user or group: user matches',
+      assignment: { users: ['alice'], groups: ['eng'] },
+      device: {},
+      applies: true,
+    },
+    {
+      name: 'user or group: neither',
+      assignment: { users: ['bob'], groups: ['eng'] },
+      device: {},
+      applies: false,
+    },
+    {
       name: 'all dimensions must match',
       assignment: { groups: ['sales'], platforms: ['android'], ownership: ['personal'] },
       device: {},

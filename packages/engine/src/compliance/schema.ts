@@ -40,8 +40,9 @@ export const PolicyVersionSchema = Type.String({
 });
 
 /**
- * Which devices a compliance policy applies to. Each list that is present and non-empty must
- * match (groups: the device is in at least one); absent or empty lists match everyone.
+ * Which devices a compliance policy applies to. The user must be included: listed in `users` or a
+ * member of one of `groups` (everyone when neither is set). `platforms` and `ownership`, when
+ * non-empty, must also contain the device's value. Absent or empty lists match everyone.
  */
 export const ComplianceAssignmentSchema = Type.Object(
   {
