@@ -45,6 +45,7 @@ export type IndicatorKind =
   | 'profile-id' // iOS configuration profile identifier
   | 'android-property' // Android system property name
   | 'file-path'
+  | 'file-name' // file name without directory (iOS spyware artefacts)
   | 'email';
 
 /** Where an indicator came from: kept on every indicator and copied into threat evidence. */
