@@ -123,7 +123,6 @@ export const APP_THREATS: readonly ThreatType[] = [
       'If you do not know where {app} came from, uninstall it from Settings › Apps.',
       'Install apps only from the official app store.',
     ],
-    platforms: ['android'],
   },
   {
     id: 'app.unknown-signer',

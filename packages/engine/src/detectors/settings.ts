@@ -22,7 +22,8 @@ export const DEFAULT_ASSESS_SETTINGS: AssessSettings = {
   trustedDnsServers: [],
   trustedCaSha256: [],
   allowedProfileIds: [],
-  requireAttestation: false,
+  gatewayChangeWindowHours: 24,
+  requireAttestation: true,
 };
 
 /** Merges partial tenant settings over the defaults (arrays replace, `patchAgeDays` merges). */

@@ -6,6 +6,8 @@ import type { App } from '../schema/app.ts';
 import type { Network } from '../schema/network.ts';
 import type { Snapshot } from '../schema/snapshot.ts';
 import type { IndicatorHit, IndicatorKind, IntelLookup, Provenance } from '../types.ts';
+import { resolveAssessSettings } from './settings.ts';
+import type { AssessSettings, DetectorContext, Finding } from './types.ts';
 
 /** A clean, healthy Android snapshot: every detector must find nothing in it. */
 export function cleanAndroidSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
@@ -156,4 +158,22 @@ export function fakeIntel(indicators: readonly FakeIndicator[] = []): IntelLooku
       return undefined;
     },
   };
+}
+
+/** A detector context around a snapshot, with default settings and an empty intel by default. */
+export function detectorContext(
+  snapshot: Snapshot,
+  options: { intel?: IntelLookup; settings?: Partial<AssessSettings>; now?: Date } = {},
+): DetectorContext {
+  return {
+    snapshot,
+    intel: options.intel ?? fakeIntel(),
+    now: options.now ?? new Date('2026-11-25T18:00:00.000Z'),
+    settings: resolveAssessSettings(options.settings),
+  };
+}
+
+/** `typeId:subject` of each finding, for compact assertions. */
+export function keysOf(findings: readonly Finding[]): string[] {
+  return findings.map((f) => (f.subject === undefined ? f.typeId : `${f.typeId}:${f.subject}`));
 }

@@ -39,6 +39,8 @@ export interface AssessSettings {
   readonly trustedCaSha256: readonly string[];
   /** iOS configuration profile identifiers the tenant trusts. */
   readonly allowedProfileIds: readonly string[];
+  /** A gateway MAC change on one access point counts as ARP spoofing for this many hours. */
+  readonly gatewayChangeWindowHours: number;
   /** Whether a missing attestation raises `device.attestation-missing`. */
   readonly requireAttestation: boolean;
 }

@@ -1,0 +1,129 @@
+import type { App } from '../schema/app.ts';
+import { appLabel } from './app.ts';
+import type { AssessSettings, DetectorContext, Finding } from './types.ts';
+
+/** Sets derived from settings, built once per settings object (settings are immutable values). */
+interface AppRuleSets {
+  readonly stores: ReadonlySet<string>;
+  readonly trustedSigners: ReadonlySet<string>;
+}
+const SETS = new WeakMap<AssessSettings, AppRuleSets>();
+function setsFor(settings: AssessSettings): AppRuleSets {
+  let sets = SETS.get(settings);
+  if (sets === undefined) {
+    sets = {
+      stores: new Set(settings.knownStores),
+      trustedSigners: new Set(settings.trustedSigners.map((s) => s.toLowerCase())),
+    };
+    SETS.set(settings, sets);
+  }
+  return sets;
+}
+
+/** True when the installer is known and is not an app store. `undefined` installer = unknown = not flagged. */
+function isSideloaded(app: App, stores: ReadonlySet<string>): boolean {
+  if (app.system === true || app.installer === undefined) return false;
+  return app.installer === null || !stores.has(app.installer);
+}
+
+/** Subjects of the public Android debug keystore and of the AOSP test keys (`android@android.com`). */
+function isTestKeySubject(subject: string): boolean {
+  const lower = subject.toLowerCase();
+  return lower.includes('cn=android debug') || lower.includes('android@android.com');
+}
+
+/**
+ * Sideloaded apps (installed by something that is not a known store, and not system apps) and apps
+ * with an unknown signer: a non-system app signed with the public debug / AOSP test keys, or a
+ * sideloaded app whose signer is not in `settings.trustedSigners` (when that list is set).
+ */
+export function detectAppProvenance({ snapshot, settings }: DetectorContext): Finding[] {
+  const { stores, trustedSigners } = setsFor(settings);
+  const findings: Finding[] = [];
+  for (const app of snapshot.apps) {
+    if (app.system === true) continue;
+    const sideloaded = isSideloaded(app, stores);
+    const name = appLabel(app);
+    if (sideloaded) {
+      const installer = app.installer ?? 'none';
+      findings.push({
+        typeId: 'app.sideloaded',
+        subject: app.id,
+        summary: `${name} (${app.id}) installed outside an app store (installer: ${installer})`,
+        evidence: [{ subject: 'app', observed: app.id, detail: { installer } }],
+        params: { app: name, appId: app.id },
+      });
+    }
+    const testKey = app.certSubject !== undefined && isTestKeySubject(app.certSubject);
+    const untrusted =
+      sideloaded &&
+      trustedSigners.size > 0 &&
+      (app.certSha256 === undefined || !trustedSigners.has(app.certSha256.toLowerCase()));
+    if (testKey || untrusted) {
+      findings.push({
+        typeId: 'app.unknown-signer',
+        subject: app.id,
+        summary: testKey
+          ? `${name} (${app.id}) is signed with a public test/debug key`
+          : `${name} (${app.id}) is signed by a certificate the organisation does not trust`,
+        evidence: [
+          {
+            subject: 'certificate',
+            observed: app.certSha256 ?? app.certSubject ?? 'unknown',
+            detail: { certSubject: app.certSubject ?? null, testKey },
+          },
+        ],
+        params: { app: name, appId: app.id },
+      });
+    }
+  }
+  return findings;
+}
+
+const SMS_PERMISSIONS: ReadonlySet<string> = new Set([
+  'android.permission.READ_SMS',
+  'android.permission.RECEIVE_SMS',
+  'android.permission.SEND_SMS',
+]);
+const OVERLAY_PERMISSION = 'android.permission.SYSTEM_ALERT_WINDOW';
+
+/**
+ * Dangerous combinations: an app that can read messages (SMS permission, default SMS app or
+ * notification listener) AND holds at least two of accessibility service, device admin, screen
+ * overlay. That is the toolset of banking trojans (overlay + accessibility + SMS codes) and
+ * stalkerware (accessibility + device admin to resist removal + messages). System apps are skipped.
+ * Apps without accessibility or device admin are skipped before their permissions are scanned.
+ */
+export function detectDangerousPermissions({ snapshot }: DetectorContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const app of snapshot.apps) {
+    const special = app.specialAccess;
+    if (special === undefined || app.system === true) continue;
+    const accessibility = special.includes('accessibility');
+    const deviceAdmin = special.includes('device-admin');
+    if (!accessibility && !deviceAdmin) continue;
+    const permissions = app.permissions ?? [];
+    const overlay = special.includes('overlay') || permissions.includes(OVERLAY_PERMISSION);
+    const sms = special.includes('default-sms') || permissions.some((p) => SMS_PERMISSIONS.has(p));
+    const notifications = special.includes('notification-listener');
+    const powers = Number(accessibility) + Number(deviceAdmin) + Number(overlay);
+    if (!(sms || notifications) || powers < 2) continue;
+    const parts = [
+      accessibility ? 'accessibility service' : '',
+      deviceAdmin ? 'device admin' : '',
+      overlay ? 'screen overlay' : '',
+      sms ? 'SMS' : '',
+      notifications ? 'notification access' : '',
+    ].filter((part) => part !== '');
+    const combination = parts.join(' + ');
+    const name = appLabel(app);
+    findings.push({
+      typeId: 'app.dangerous-permissions',
+      subject: app.id,
+      summary: `${name} (${app.id}) holds ${combination}`,
+      evidence: [{ subject: 'permissions', observed: app.id, detail: { combination } }],
+      params: { app: name, appId: app.id, combination },
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,68 @@
+import type { Evidence, IndicatorCategory, IndicatorHit } from '../types.ts';
+import { evidenceFromHit, familyOf } from './evidence.ts';
+import { normalizeHost } from './host.ts';
+import type { DetectorContext, Finding } from './types.ts';
+
+const isPhishing = (category: IndicatorCategory) => category === 'phishing';
+const isMalicious = (category: IndicatorCategory) => category !== 'phishing';
+
+function finding(typeId: string, subject: string, evidence: Evidence[], summary: string): Finding {
+  const family = familyOf(evidence);
+  return {
+    typeId,
+    subject,
+    ...(family ? { family } : {}),
+    summary: family ? `${summary} (${family})` : summary,
+    evidence,
+    params: { host: subject, ...(family ? { family } : {}) },
+  };
+}
+
+/** Adds the phishing and C2 findings of one hit on one observed host / address. */
+function addHitFindings(
+  findings: Finding[],
+  hit: IndicatorHit,
+  subject: string,
+  evidenceSubject: string,
+): void {
+  const phishing = evidenceFromHit(hit, evidenceSubject, subject, isPhishing);
+  if (phishing.length > 0)
+    findings.push(finding('web.phishing', subject, phishing, `Visited phishing site ${subject}`));
+  const c2 = evidenceFromHit(hit, evidenceSubject, subject, isMalicious);
+  if (c2.length > 0)
+    findings.push(finding('network.c2-contact', subject, c2, `Contacted malware server ${subject}`));
+}
+
+/**
+ * Visited domains and remote connections checked against intel: phishing domains → `web.phishing`;
+ * domains or IPs listed as C2 or malware infrastructure → `network.c2-contact`. Hosts are
+ * normalised (case, IDN, trailing dot); the domain lookup walks up to parent domains. Each host or
+ * address is reported once however often it was visited.
+ */
+export function detectDomainsAndConnections({ snapshot, intel }: DetectorContext): Finding[] {
+  const findings: Finding[] = [];
+  const visited = snapshot.visitedDomains;
+  const connections = snapshot.connections;
+  if (
+    (visited === undefined || visited.length === 0) &&
+    (connections === undefined || connections.length === 0)
+  ) {
+    return findings;
+  }
+  const seen = new Set<string>();
+  for (const { domain } of visited ?? []) {
+    const host = normalizeHost(domain);
+    if (seen.has(host)) continue;
+    seen.add(host);
+    const hit = intel.findDomain(host);
+    if (hit !== undefined) addHitFindings(findings, hit, host, 'domain');
+  }
+  for (const { ip } of connections ?? []) {
+    const address = ip.toLowerCase();
+    if (seen.has(address)) continue;
+    seen.add(address);
+    const hit = intel.find('ip', address);
+    if (hit !== undefined) addHitFindings(findings, hit, address, 'connection');
+  }
+  return findings;
+}
