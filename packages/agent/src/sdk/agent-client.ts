@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Snapshot, SnapshotEvent } from '@riskgate/engine';
+import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './backoff.ts';
+import {
+  createFileEnrollmentStore,
+  createMemoryEnrollmentStore,
+  type Enrollment,
+  type EnrollmentStore,
+} from './enrollment-store.ts';
+import { type FetchLike, NetworkError, ServerError, sendJson } from './http.ts';
+import { type DeviceKey, generateDeviceKey, loadOrCreateDeviceKey } from './keys.ts';
+import { createMemoryReportQueue } from './memory-queue.ts';
+import { createReportQueue, type QueuedReport, type ReportQueue } from './queue.ts';
+import { SIGNATURE_HEADER, signRequest } from './sign.ts';
+import {
+  asDeviceStatus,
+  asReportReply,
+  type DeviceStatus,
+  type EnrollDevice,
+  type EnrollReply,
+  type ReportBody,
+  type ReportReply,
+} from './wire.ts';
+
+/** Explicit dependencies of an agent client; `openAgent` / `createMemoryAgent` fill them in. */
+export interface AgentClientDeps {
+  readonly key: DeviceKey;
+  readonly queue: ReportQueue;
+  readonly enrollment: EnrollmentStore;
+  readonly fetch?: FetchLike;
+  readonly clock?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly retry?: RetryPolicy;
+  readonly timeoutMs?: number;
+}
+
+/** What became of one report. */
+export type ReportOutcome =
+  | { readonly status: 'acknowledged'; readonly reply: ReportReply }
+  /** Not delivered yet (server unreachable or failing): kept in the queue for the next flush. */
+  | { readonly status: 'queued'; readonly reportId: string; readonly error: Error }
+  /** Refused for good (400 / 413): moved out of the queue. */
+  | { readonly status: 'rejected'; readonly reportId: string; readonly error: ServerError };
+
+/** Result of draining the queue. */
+export interface FlushResult {
+  readonly delivered: readonly ReportReply[];
+  readonly rejected: readonly { readonly reportId: string; readonly error: ServerError }[];
+  /** Reports still queued. */
+  readonly pending: number;
+  /** Why draining stopped early, when it did. */
+  readonly error?: Error;
+}
+
+/** A device agent: enroll, report (through the offline queue), status. */
+export interface AgentClient {
+  enroll(input: { server: string; token: string; device: EnrollDevice }): Promise<EnrollReply>;
+  /** Queues a full snapshot or incremental events with a fresh report id, then drains the queue. */
+  report(input: { snapshot: Snapshot } | { events: readonly SnapshotEvent[] }): Promise<ReportOutcome>;
+  /** Delivers queued reports, oldest first, retrying with backoff; stops at the first that cannot go. */
+  flush(): Promise<FlushResult>;
+  status(): Promise<DeviceStatus>;
+  enrollment(): Promise<Enrollment | undefined>;
+  readonly publicJwk: DeviceKey['publicJwk'];
+}
+
+const PERMANENT_STATUSES = new Set([400, 413, 422]);
+
+/** Builds an agent client from explicit dependencies. */
+export function createAgentClient(deps: AgentClientDeps): AgentClient {
+  const fetchImpl: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
+  const clock = deps.clock ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = deps.random ?? Math.random;
+  const retry = deps.retry ?? DEFAULT_RETRY;
+  const timeoutMs = deps.timeoutMs ?? 30_000;
+  /** Serialises flushes so that reports leave in queue order even when `report` is called concurrently. */
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const request = async (
+    server: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    identity: { kid: string } | { jwk: DeviceKey['publicJwk'] },
+  ): Promise<unknown> => {
+    const base = server.endsWith('/') ? server : `${server}/`;
+    const url = new URL(path.replace(/^\//, ''), base);
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const signature = signRequest({
+      method,
+      path: `${url.pathname}${url.search}`,
+      body: text,
+      privateKey: deps.key.privateKey,
+      identity,
+      ts: Math.floor(clock().getTime() / 1000),
+    });
+    return sendJson({
+      fetch: fetchImpl,
+      server: base,
+      method,
+      path: url.toString(),
+      body: text,
+      headers: { [SIGNATURE_HEADER]: signature },
+      timeoutMs,
+    });
+  };
+
+  const requireEnrollment = async (): Promise<Enrollment> => {
+    const enrollment = await deps.enrollment.load();
+    if (enrollment === undefined) throw new Error('this agent is not enrolled: run enroll first');
+    return enrollment;
+  };
+
+  /** Sends one queued report, retrying retryable failures (each try is signed afresh: new nonce, ts). */
+  const deliver = async (enrollment: Enrollment, entry: QueuedReport): Promise<ReportReply> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const reply = await request(enrollment.server, 'POST', '/v1/device/reports', entry.body, {
+          kid: enrollment.deviceId,
+        });
+        return asReportReply(reply);
+      } catch (error) {
+        const retryable = error instanceof NetworkError || (error instanceof ServerError && error.retryable);
+        if (!retryable || attempt + 1 >= retry.attempts) throw error;
+        await sleep(backoffDelay(attempt, retry, random));
+      }
+    }
+  };
+
+  const drain = async (): Promise<FlushResult> => {
+    const enrollment = await requireEnrollment();
+    const delivered: ReportReply[] = [];
+    const rejected: { reportId: string; error: ServerError }[] = [];
+    const entries = await deps.queue.list();
+    for (const [index, entry] of entries.entries()) {
+      try {
+        delivered.push(await deliver(enrollment, entry));
+        await deps.queue.remove(entry);
+      } catch (error) {
+        if (error instanceof ServerError && PERMANENT_STATUSES.has(error.status)) {
+          await deps.queue.reject(entry, error.message);
+          rejected.push({ reportId: entry.body.reportId, error });
+          continue;
+        }
+        const failure = error instanceof Error ? error : new Error(String(error));
+        return { delivered, rejected, pending: entries.length - index, error: failure };
+      }
+    }
+    return { delivered, rejected, pending: 0 };
+  };
+
+  const flush = (): Promise<FlushResult> => {
+    const next = chain.then(drain, drain);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  return {
+    publicJwk: deps.key.publicJwk,
+
+    async enroll({ server, token, device }) {
+      const publicKey = deps.key.publicJwk;
+      const reply = (await request(
+        server,
+        'POST',
+        '/v1/device/enroll',
+        { token, publicKey, device },
+        {
+          jwk: publicKey,
+        },
+      )) as EnrollReply;
+      if (typeof reply?.deviceId !== 'string') throw new Error('unexpected enrollment reply: no deviceId');
+      await deps.enrollment.save({
+        server,
+        deviceId: reply.deviceId,
+        certificate: reply.certificate,
+        caCertificate: reply.caCertificate,
+        enrolledAt: clock().toISOString(),
+      });
+      return reply;
+    },
+
+    async report(input) {
+      await requireEnrollment();
+      const reportId = randomUUID();
+      const body: ReportBody =
+        'snapshot' in input
+          ? { reportId, kind: 'full', snapshot: input.snapshot }
+          : { reportId, kind: 'events', events: input.events };
+      await deps.queue.enqueue(body, clock().toISOString());
+      const result = await flush();
+      const reply = result.delivered.find((candidate) => candidate.reportId === reportId);
+      if (reply !== undefined) return { status: 'acknowledged', reply };
+      const refusal = result.rejected.find((candidate) => candidate.reportId === reportId);
+      if (refusal !== undefined) return { status: 'rejected', reportId, error: refusal.error };
+      return { status: 'queued', reportId, error: result.error ?? new Error('report not delivered') };
+    },
+
+    flush,
+
+    async status() {
+      const enrollment = await requireEnrollment();
+      return asDeviceStatus(
+        await request(enrollment.server, 'GET', '/v1/device/status', undefined, { kid: enrollment.deviceId }),
+      );
+    },
+
+    enrollment: () => deps.enrollment.load(),
+  };
+}
+
+/** Options of an on-disk agent (the CLI, a real device). */
+export type OpenAgentOptions = Omit<AgentClientDeps, 'key' | 'queue' | 'enrollment'> & {
+  readonly stateDir: string;
+};
+
+/**
+ * Opens the agent kept in `stateDir`: `device-key.jwk.json` (0600, created on first use),
+ * `enrollment.json`, and the offline queue in `queue/`.
+ */
+export async function openAgent(options: OpenAgentOptions): Promise<AgentClient> {
+  const { stateDir, ...rest } = options;
+  return createAgentClient({
+    ...rest,
+    key: await loadOrCreateDeviceKey(stateDir),
+    queue: createReportQueue(join(stateDir, 'queue')),
+    enrollment: createFileEnrollmentStore(stateDir),
+  });
+}
+
+/** A memory-only agent (simulated devices): fresh key, memory queue and enrollment. */
+export function createMemoryAgent(
+  options: Omit<AgentClientDeps, 'key' | 'queue' | 'enrollment'> = {},
+): AgentClient {
+  return createAgentClient({
+    ...options,
+    key: generateDeviceKey(),
+    queue: createMemoryReportQueue(),
+    enrollment: createMemoryEnrollmentStore(),
+  });
+}
