@@ -31,13 +31,12 @@ export const CORE_DETECTORS: readonly Detector[] = [
   detectDomainsAndConnections,
 ];
 
-export * from './app.ts';
+export { detectMaliciousApps, detectMaliciousProcesses } from './app.ts';
 export * from './app-rules.ts';
 export * from './device.ts';
-export * from './host.ts';
 export * from './network-traffic.ts';
 export * from './network-trust.ts';
-export * from './network-wifi.ts';
+export { detectArpSpoofing, detectWifi } from './network-wifi.ts';
 export * from './settings.ts';
 export * from './types.ts';
 export * from './web.ts';

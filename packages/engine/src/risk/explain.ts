@@ -1,0 +1,80 @@
+import type { Classification, Detection, RiskLevel, ThreatRisk } from '../types.ts';
+import { type AppliedOverride, classify } from './classify.ts';
+import { riskLevelOf, threatRiskRank } from './level.ts';
+
+/** One threat as the explanation shows it. */
+export interface RiskContributor {
+  readonly key: string;
+  readonly typeId: string;
+  readonly title: string;
+  readonly summary: string;
+  readonly risk: ThreatRisk;
+  readonly defaultRisk: ThreatRisk;
+  readonly override?: AppliedOverride;
+}
+
+/** Why a device is at its risk level. */
+export interface RiskExplanation {
+  readonly level: RiskLevel;
+  /** One sentence for people: "High risk because of 2 high-risk threats: …". */
+  readonly summary: string;
+  /** The threats whose risk equals the level (they set it). Empty when secured. */
+  readonly drivers: readonly RiskContributor[];
+  /** Every threat that counts (risk above `none`), highest risk first. */
+  readonly contributors: readonly RiskContributor[];
+  /** Threats recorded with risk `none` (e.g. downgraded by the tenant): they do not count. */
+  readonly notCounted: readonly RiskContributor[];
+  /** Tenant overrides that changed (or pinned) a threat's risk. */
+  readonly overrides: readonly (AppliedOverride & { readonly threatKey: string })[];
+}
+
+function contributor(detection: Detection, classification: Classification | undefined): RiskContributor {
+  const base = {
+    key: detection.key,
+    typeId: detection.typeId,
+    title: detection.title,
+    summary: detection.summary,
+    risk: detection.risk,
+    defaultRisk: detection.defaultRisk,
+  };
+  if (classification === undefined) return base;
+  const { override } = classify(detection.typeId, detection.defaultRisk, detection.family, classification);
+  return override ? { ...base, override } : base;
+}
+
+const LEVEL_WORD: Readonly<Record<RiskLevel, string>> = {
+  secured: 'Secured',
+  low: 'Low risk',
+  medium: 'Medium risk',
+  high: 'High risk',
+};
+
+/**
+ * Explains a device's risk level from its active detections. Pass the tenant classification to
+ * have each override named (by type or by family); without it, overrides are not attributed.
+ */
+export function explainRisk(
+  detections: readonly Detection[],
+  classification?: Classification,
+): RiskExplanation {
+  const level = riskLevelOf(detections);
+  const all = detections.map((d) => contributor(d, classification));
+  const contributors = all
+    .filter((c) => c.risk !== 'none')
+    .sort((a, b) => threatRiskRank(b.risk) - threatRiskRank(a.risk) || a.key.localeCompare(b.key));
+  const notCounted = all.filter((c) => c.risk === 'none');
+  const drivers = level === 'secured' ? [] : contributors.filter((c) => c.risk === level);
+  const overrides = all.flatMap((c) => (c.override ? [{ ...c.override, threatKey: c.key }] : []));
+  let summary: string;
+  if (level === 'secured') {
+    summary =
+      notCounted.length > 0
+        ? `Secured: no active threat counts (${notCounted.length} recorded with risk none).`
+        : 'Secured: no active threats.';
+  } else {
+    const names = drivers.map((d) => d.summary).join('; ');
+    const plural = drivers.length === 1 ? 'threat' : 'threats';
+    summary = `${LEVEL_WORD[level]} because of ${drivers.length} ${level}-risk ${plural}: ${names}.`;
+  }
+  return { level, summary, drivers, contributors, notCounted, overrides };
+}

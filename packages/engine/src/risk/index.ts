@@ -1,0 +1,3 @@
+export * from './classify.ts';
+export * from './explain.ts';
+export * from './level.ts';
