@@ -3,4 +3,5 @@ export * from './schema/index.ts';
 export * from './types.ts';
 export * from './catalog/index.ts';
 export * from './compliance/index.ts';
+export * from './access/index.ts';
 export * from './risk/index.ts';
