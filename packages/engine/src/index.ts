@@ -5,3 +5,4 @@ export * from './catalog/index.ts';
 export * from './compliance/index.ts';
 export * from './access/index.ts';
 export * from './risk/index.ts';
+export * from './assess.ts';

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { formatOsVersion, formatPatchLevel } from './facts.ts';
+import { attestationFindings, type ReportedDeviceFacts } from './findings.ts';
+import { parseRevocationList } from './revocation.ts';
+import { ALL_ROOTS, chainNamed, STATUS_JSON } from './test-fixtures.ts';
+import type { AttestationResult } from './types.ts';
+import { verifyAttestation } from './verify.ts';
+
+const REVOCATIONS = parseRevocationList(readFileSync(STATUS_JSON, 'utf8'));
+
+const verified = (name: string, at: string): Promise<AttestationResult> =>
+  verifyAttestation({
+    chain: [chainNamed(name).pem],
+    now: new Date(at),
+    roots: ALL_ROOTS,
+    revocations: REVOCATIONS,
+  });
+
+const typeIds = (result: AttestationResult, reported: ReportedDeviceFacts = {}) =>
+  attestationFindings(result, reported).map((finding) => finding.typeId);
+
+describe('facts formatting', () => {
+  it.each([
+    [140000, '14.0.0'],
+    [90000, '9.0.0'],
+    [130201, '13.2.1'],
+    [0, undefined],
+    [undefined, undefined],
+  ])('osVersion %s → %s', (value, expected) => {
+    expect(formatOsVersion(value)).toBe(expected);
+  });
+
+  it.each([
+    [202408, '2024-08'],
+    [20240805, '2024-08-05'],
+    [0, undefined],
+    [2024, undefined],
+  ])('patch level %s → %s', (value, expected) => {
+    expect(formatPatchLevel(value)).toBe(expected);
+  });
+});
+
+describe('attestationFindings', () => {
+  it('a locked, verified device (Sony, 2016 root) raises nothing when the report agrees', async () => {
+    const result = await verified('sony-xperia10-iii/sdk33/TEE_EC.pem', '2023-09-01T00:00:00Z');
+    expect(result.facts).toMatchObject({
+      osVersion: '13.0.0',
+      patchLevel: '2023-07',
+      bootloaderLocked: true,
+      verifiedBootColor: 'green',
+    });
+    expect(typeIds(result, { osVersion: '13', patchLevel: '2023-07-01' })).toEqual([]);
+  });
+
+  it('an unlocked device raises bootloader-unlocked and boot-not-verified', async () => {
+    const result = await verified('akita/sdk34/TEE_EC_NONE.pem', '2024-10-01T00:00:00Z');
+    expect(result.verdict).toBe('verified');
+    expect(typeIds(result)).toEqual(['device.bootloader-unlocked', 'device.boot-not-verified']);
+  });
+
+  it.each([
+    ['agreeing report', { osVersion: '16', patchLevel: '2025-11-05' }, []],
+    ['full version string', { osVersion: '16.0.0' }, []],
+    ['older OS claimed', { osVersion: '15' }, ['device.attestation-mismatch']],
+    ['newer patch claimed', { patchLevel: '2026-01-05' }, ['device.attestation-mismatch']],
+    ['nothing reported', {}, []],
+  ] as const)('caiman (Android 16, 2025-11): %s', async (_label, reported, expected) => {
+    const result = await verified('caiman/sdk36/TEE_EC_RKP.pem', '2025-09-26T00:00:00Z');
+    expect(typeIds(result, reported)).toEqual(expected);
+  });
+
+  it('mismatch evidence carries both values', async () => {
+    const result = await verified('caiman/sdk36/TEE_EC_RKP.pem', '2025-09-26T00:00:00Z');
+    const [finding] = attestationFindings(result, { osVersion: '17', patchLevel: '2026-02-01' });
+    expect(finding?.evidence).toEqual([
+      { subject: 'attestation', observed: 'osVersion', detail: { reported: '17', attested: '16.0.0' } },
+      {
+        subject: 'attestation',
+        observed: 'patchLevel',
+        detail: { reported: '2026-02-01', attested: '2025-11' },
+      },
+    ]);
+  });
+
+  it('a refused chain raises only attestation-failed, one evidence item per reason', async () => {
+    const result = await verified('marlin/sdk29/TEE_EC_NONE.pem', '2017-01-01T00:00:00Z');
+    const findings = attestationFindings(result, { osVersion: '99' });
+    expect(findings.map((f) => f.typeId)).toEqual(['device.attestation-failed']);
+    expect(findings[0]?.evidence.map((e) => e.observed).sort()).toEqual([
+      'software-keystore',
+      'untrusted-root',
+    ]);
+    expect(findings[0]?.subject).toBe('android-key-attestation');
+  });
+});
