@@ -6,3 +6,4 @@ export * from './compliance/index.ts';
 export * from './access/index.ts';
 export * from './risk/index.ts';
 export * from './assess.ts';
+export * from './attestation/index.ts';
