@@ -1,0 +1,117 @@
+import { findThreatType, renderRemediation } from './catalog/catalog.ts';
+import { CORE_DETECTORS } from './detectors/index.ts';
+import { DEFAULT_ASSESS_SETTINGS, resolveAssessSettings } from './detectors/settings.ts';
+import type { AssessSettings, Detector, DetectorContext, Finding } from './detectors/types.ts';
+import { classify } from './risk/classify.ts';
+import { explainRisk, type RiskExplanation } from './risk/explain.ts';
+import { riskLevelOf, threatRiskRank } from './risk/level.ts';
+import type { Snapshot } from './schema/snapshot.ts';
+import type { Classification, Detection, Evidence, IntelLookup, RiskLevel, ThreatRisk } from './types.ts';
+
+/** Options of `assess()`. */
+export interface AssessOptions {
+  /** The time of the assessment (the engine never reads the clock). */
+  readonly now: Date;
+  /** Tenant settings; missing values come from `DEFAULT_ASSESS_SETTINGS`. */
+  readonly settings?: Partial<AssessSettings>;
+  /** Detectors run after the built-in ones (e.g. OS detectors that need OS intel). */
+  readonly extraDetectors?: readonly Detector[];
+}
+
+/** What `assess()` returns: the device's detections, its risk level and why. */
+export interface Assessment {
+  /** Deduplicated by key; ordered by risk (high first), then key. */
+  readonly detections: readonly Detection[];
+  readonly riskLevel: RiskLevel;
+  readonly explanation: RiskExplanation;
+}
+
+const RESOLVED = new WeakMap<Partial<AssessSettings>, AssessSettings>();
+
+/** Resolved settings, memoised per settings object so per-settings lookup sets are built once. */
+function settingsFor(partial: Partial<AssessSettings> | undefined): AssessSettings {
+  if (partial === undefined) return DEFAULT_ASSESS_SETTINGS;
+  let resolved = RESOLVED.get(partial);
+  if (resolved === undefined) {
+    resolved = resolveAssessSettings(partial);
+    RESOLVED.set(partial, resolved);
+  }
+  return resolved;
+}
+
+interface Draft {
+  finding: Finding;
+  instanceRisk: ThreatRisk | undefined;
+  evidence: Evidence[] | undefined;
+}
+
+/** Turns one (possibly merged) finding into a detection, applying the catalog and the classification. */
+function toDetection(key: string, draft: Draft, classification: Classification): Detection {
+  const { finding } = draft;
+  const type = findThreatType(finding.typeId);
+  if (type === undefined)
+    throw new Error(`assess: detector returned unknown threat type "${finding.typeId}"`);
+  const defaultRisk = draft.instanceRisk ?? type.defaultRisk;
+  const { risk } = classify(type.id, defaultRisk, finding.family, classification);
+  return {
+    key,
+    typeId: type.id,
+    class: type.class,
+    risk,
+    defaultRisk,
+    title: type.title,
+    summary: finding.summary,
+    ...(finding.family !== undefined ? { family: finding.family } : {}),
+    attack: type.attack,
+    evidence: draft.evidence ?? finding.evidence,
+    remediation: finding.remediation ?? renderRemediation(type.remediation, finding.params),
+  };
+}
+
+/** Adds a finding to the drafts, merging evidence (and keeping the higher instance risk) on a repeated key. */
+function addFinding(drafts: Map<string, Draft>, finding: Finding): void {
+  const key = finding.subject === undefined ? finding.typeId : `${finding.typeId}:${finding.subject}`;
+  const existing = drafts.get(key);
+  if (existing === undefined) {
+    drafts.set(key, { finding, instanceRisk: finding.risk, evidence: undefined });
+    return;
+  }
+  existing.evidence = [...(existing.evidence ?? existing.finding.evidence), ...finding.evidence];
+  if (finding.risk !== undefined) {
+    const current = existing.instanceRisk;
+    if (current === undefined || threatRiskRank(finding.risk) > threatRiskRank(current))
+      existing.instanceRisk = finding.risk;
+  }
+}
+
+function byRiskThenKey(a: Detection, b: Detection): number {
+  const rank = threatRiskRank(b.risk) - threatRiskRank(a.risk);
+  if (rank !== 0) return rank;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * Assesses one snapshot: runs every detector, turns findings into detections (catalog + tenant
+ * classification), deduplicates them by key `<typeId>:<subject>` and rates the device.
+ * Pure and deterministic: same inputs, same output. Throws only on a detector bug (unknown type id).
+ */
+export function assess(
+  snapshot: Snapshot,
+  intel: IntelLookup,
+  classification: Classification,
+  options: AssessOptions,
+): Assessment {
+  const ctx: DetectorContext = { snapshot, intel, now: options.now, settings: settingsFor(options.settings) };
+  const drafts = new Map<string, Draft>();
+  for (const detector of CORE_DETECTORS) for (const finding of detector(ctx)) addFinding(drafts, finding);
+  for (const detector of options.extraDetectors ?? [])
+    for (const finding of detector(ctx)) addFinding(drafts, finding);
+  const detections: Detection[] = [];
+  for (const [key, draft] of drafts) detections.push(toDetection(key, draft, classification));
+  detections.sort(byRiskThenKey);
+  return {
+    detections,
+    riskLevel: riskLevelOf(detections),
+    explanation: explainRisk(detections, classification),
+  };
+}
