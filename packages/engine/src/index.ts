@@ -6,4 +6,5 @@ export * from './compliance/index.ts';
 export * from './access/index.ts';
 export * from './risk/index.ts';
 export * from './assess.ts';
+export * from './intel/index.ts';
 export * from './attestation/index.ts';

@@ -4,6 +4,8 @@
  * It holds types only: no logic, no I/O.
  */
 
+import type { OsIntel } from './intel/os-intel.ts';
+
 /** Risk of one threat. `none` means "recorded, but does not raise the device's risk level". */
 export type ThreatRisk = 'none' | 'low' | 'medium' | 'high';
 
@@ -125,4 +127,9 @@ export interface IntelLookup {
   find(kind: IndicatorKind, value: string): IndicatorHit | undefined;
   /** Host lookup: the exact host first, then each parent domain (`a.b.evil.com` → `b.evil.com` → `evil.com`), never a bare TLD. */
   findDomain(host: string): IndicatorHit | undefined;
+  /**
+   * Vulnerability and end-of-life data for the OS detectors (KEV joined with Android records,
+   * SOFA iOS releases, endoflife.date). Absent when no such feed is loaded.
+   */
+  readonly os?: OsIntel;
 }

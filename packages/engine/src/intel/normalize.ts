@@ -17,26 +17,25 @@ export function refang(value: string): string {
     .replace(/^fxp/i, 'ftp');
 }
 
-const LABEL = /^(?!-)[a-z0-9_-]{1,63}$/;
+const ASCII_DOMAIN = /^(?:(?!-)[a-z0-9_-]{1,63}\.)+(?!-)[a-z0-9_-]{1,63}$/;
 const RAW_HOST = /^[\p{L}\p{N}\p{M}._-]+$/u;
+const DIGITS_AND_DOTS = /^[\d.]+$/;
 
 /**
  * A host name: trimmed, refanged, lower-case, no trailing dot, IDN as punycode, a leading `*.`
- * dropped. Needs at least two labels (a bare TLD is never an indicator).
+ * dropped. Needs at least two labels (a bare TLD is never an indicator); IP literals are not domains.
  */
 export function normalizeDomain(input: string): string | undefined {
-  let host = refang(input.trim()).toLowerCase();
+  let host = input.trim().toLowerCase();
+  if (host.includes('[') || host.includes('(') || host.includes('{')) host = refang(host);
   if (host.startsWith('*.')) host = host.slice(2);
   if (host.endsWith('.')) host = host.slice(0, -1);
-  if (host === '' || !RAW_HOST.test(host)) return undefined;
-  // ASCII hosts skip the (slower) IDN conversion.
-  const ascii = /^[\x21-\x7e]+$/.test(host) ? host : domainToASCII(host);
-  if (ascii === '' || ascii.length > 253) return undefined;
-  const labels = ascii.split('.');
-  if (labels.length < 2) return undefined;
-  for (const label of labels) if (!LABEL.test(label)) return undefined;
-  if (normalizeIp(ascii) !== undefined) return undefined;
-  return ascii;
+  if (host.length > 253) return undefined;
+  // Fast path for ASCII names (nearly every feed value).
+  if (ASCII_DOMAIN.test(host)) return DIGITS_AND_DOTS.test(host) ? undefined : host;
+  if (!RAW_HOST.test(host)) return undefined;
+  const ascii = domainToASCII(host);
+  return ascii !== '' && ASCII_DOMAIN.test(ascii) && !DIGITS_AND_DOTS.test(ascii) ? ascii : undefined;
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;

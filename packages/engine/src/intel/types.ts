@@ -114,6 +114,8 @@ export interface ParsedFeed {
   readonly source: string;
   /** The feed's own version when it has one (KEV `catalogVersion`, SOFA `UpdateHash`…). */
   readonly version?: string;
+  /** SHA-256 (hex) of the file's text, set by `parseIntelFile`; feeds the index version. */
+  readonly digest?: string;
   readonly indicators: readonly IndicatorRecord[];
   readonly kev: readonly KevEntry[];
   readonly androidVulnerabilities: readonly AndroidVulnerability[];

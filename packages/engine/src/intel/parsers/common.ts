@@ -53,6 +53,11 @@ export class IndicatorCollector {
     return this.push(kind, value, provenance);
   }
 
+  /** Adds a value the caller already normalised. */
+  addNormalized(kind: IndicatorKind, value: string, provenance: Provenance): void {
+    this.records.push({ kind, value, provenance });
+  }
+
   private push(kind: IndicatorKind, value: string, provenance: Provenance): true {
     this.records.push({ kind, value, provenance });
     return true;

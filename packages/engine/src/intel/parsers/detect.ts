@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { IntelParseError } from '../errors.ts';
 import { normalizeDomain } from '../normalize.ts';
 import type { IntelFormat, ParsedFeed, ParseOptions } from '../types.ts';
@@ -107,5 +108,6 @@ export function parseIntelFile(
 ): ParsedFeed {
   const format = options.format ?? detectFormat(fileName, text);
   if (format === undefined) throw new IntelParseError(fileName, 'unknown intel format');
-  return PARSERS[format](text, fileName, options);
+  const feed = PARSERS[format](text, fileName, options);
+  return { ...feed, digest: createHash('sha256').update(text).digest('hex') };
 }

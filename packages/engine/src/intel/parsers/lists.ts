@@ -1,4 +1,4 @@
-import type { IndicatorCategory, IndicatorKind } from '../../types.ts';
+import type { IndicatorCategory, IndicatorKind, Provenance } from '../../types.ts';
 import { IntelParseError } from '../errors.ts';
 import { normalizeDomain, normalizeIp, normalizeUrl, splitHostPort } from '../normalize.ts';
 import { emptyFeed, type ParsedFeed, type ParseOptions } from '../types.ts';
@@ -168,13 +168,14 @@ export function parseMaltrail(text: string, fileName: string, options: ParseOpti
       if (ref !== null) reference = ref[1];
       return;
     }
-    const trail = line
-      .replace(/\s+#.*$/, '')
-      .replace(/#.*$/, '')
-      .trim();
+    const hash = line.indexOf('#');
+    const trail = hash === -1 ? line : line.slice(0, hash).trim();
     if (trail === '') return;
     const where = `line ${i + 1}`;
-    const prov = provenance(feed.feed, category, { family, reference, source: `${base}:${i + 1}` });
+    const prov: Provenance =
+      reference === undefined
+        ? { feed: feed.feed, category, family, source: `${base}:${i + 1}` }
+        : { feed: feed.feed, category, family, reference, source: `${base}:${i + 1}` };
     if (trail.startsWith('/')) {
       feed.skipped.push(`${where}: path-only trail ${trail.slice(0, 100)}`);
       return;
@@ -188,9 +189,13 @@ export function parseMaltrail(text: string, fileName: string, options: ParseOpti
       } else out.add('url', trail, prov, where);
       return;
     }
-    const { host } = splitHostPort(trail);
-    if (normalizeIp(host) !== undefined) out.add('ip', host, prov, where);
-    else if (normalizeDomain(host) !== undefined) out.add('domain', host, prov, where);
+    const domain = normalizeDomain(trail);
+    if (domain !== undefined) {
+      out.addNormalized('domain', domain, prov);
+      return;
+    }
+    const ip = normalizeIp(splitHostPort(trail).host);
+    if (ip !== undefined) out.addNormalized('ip', ip, prov);
     else feed.skipped.push(`${where}: not a host, IP or URL: ${trail.slice(0, 100)}`);
   });
   feed.indicators.push(...out.records);

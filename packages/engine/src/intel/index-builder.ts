@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import type { IndicatorHit, IndicatorKind, IntelLookup, Provenance } from '../types.ts';
+import { normalizeDomain, normalizeIndicator, normalizeIp } from './normalize.ts';
+import type { OsIntel } from './os-intel.ts';
+import { buildOsIntel } from './os-intel-builder.ts';
+import type { ParsedFeed } from './types.ts';
+
+/** Counts of what an index holds. */
+export interface IntelStats {
+  readonly indicators: number;
+  readonly byKind: Readonly<Partial<Record<IndicatorKind, number>>>;
+  /** Indicator entries per feed (a value listed by two feeds counts for both). */
+  readonly byFeed: Readonly<Record<string, number>>;
+  readonly files: number;
+  readonly kev: number;
+  readonly exploitedAndroid: number;
+  readonly iosReleases: number;
+  readonly eolCycles: number;
+}
+
+/** The in-memory intel index: O(1) indicator lookups with provenance, plus the OS data. */
+export interface IntelIndex extends IntelLookup {
+  /**
+   * Digest (SHA-256 hex, first 16 chars) of the indexed files: their feed, format, version and
+   * content digest (or, for feeds parsed without `parseIntelFile`, their counts).
+   */
+  readonly version: string;
+  stats(): IntelStats;
+}
+
+interface MutableHit {
+  readonly kind: IndicatorKind;
+  readonly value: string;
+  readonly provenance: Provenance[];
+}
+
+function sameSource(a: Provenance, b: Provenance): boolean {
+  return a.feed === b.feed && a.family === b.family && a.category === b.category;
+}
+
+/**
+ * Builds the index from parsed feeds. A value listed by several feeds keeps the provenance of
+ * each; the same feed and family listing a value twice (e.g. `ioc.yaml` and `network.csv`) is
+ * kept once. Values were normalised by the parsers; lookups normalise their input the same way.
+ */
+export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
+  const maps = new Map<IndicatorKind, Map<string, MutableHit>>();
+  const byFeed: Record<string, number> = {};
+  const summaries: string[] = [];
+  for (const feed of feeds) {
+    const counts = [feed.indicators, feed.kev, feed.androidVulnerabilities, feed.iosReleases, feed.eolCycles]
+      .map((list) => list.length)
+      .join(',');
+    summaries.push(
+      [feed.feed, feed.format, feed.source, feed.version ?? '', feed.digest ?? counts].join('\u0000'),
+    );
+    for (const { kind, value, provenance } of feed.indicators) {
+      let map = maps.get(kind);
+      if (map === undefined) {
+        map = new Map();
+        maps.set(kind, map);
+      }
+      const hit = map.get(value);
+      if (hit === undefined) {
+        map.set(value, { kind, value, provenance: [provenance] });
+      } else if (!hit.provenance.some((p) => sameSource(p, provenance))) {
+        hit.provenance.push(provenance);
+      } else continue;
+      byFeed[provenance.feed] = (byFeed[provenance.feed] ?? 0) + 1;
+    }
+  }
+  const os: OsIntel | undefined = buildOsIntel(feeds);
+  const version = createHash('sha256').update(summaries.sort().join('\n')).digest('hex').slice(0, 16);
+
+  const lookup = (kind: IndicatorKind, value: string): IndicatorHit | undefined => maps.get(kind)?.get(value);
+  const find = (kind: IndicatorKind, value: string): IndicatorHit | undefined => {
+    const map = maps.get(kind);
+    if (map === undefined) return undefined;
+    // Fast path: the value is already normalised.
+    const direct = map.get(value);
+    if (direct !== undefined) return direct;
+    const normalised = normalizeIndicator(kind, value);
+    return normalised === undefined || normalised === value ? undefined : map.get(normalised);
+  };
+  const findDomain = (host: string): IndicatorHit | undefined => {
+    const trimmed = host.trim();
+    const ip = normalizeIp(trimmed.replace(/^\[|\]$/g, ''));
+    if (ip !== undefined) return lookup('ip', ip);
+    const domain = normalizeDomain(trimmed);
+    if (domain === undefined) return undefined;
+    const map = maps.get('domain');
+    if (map === undefined) return undefined;
+    let current = domain;
+    for (;;) {
+      const hit = map.get(current);
+      if (hit !== undefined) return hit;
+      const dot = current.indexOf('.');
+      const parent = current.slice(dot + 1);
+      // Stop before a bare TLD: the parent must still have two labels.
+      if (dot === -1 || !parent.includes('.')) return undefined;
+      current = parent;
+    }
+  };
+  const stats = (): IntelStats => {
+    const byKind: Partial<Record<IndicatorKind, number>> = {};
+    let indicators = 0;
+    for (const [kind, map] of maps) {
+      byKind[kind] = map.size;
+      indicators += map.size;
+    }
+    return {
+      indicators,
+      byKind,
+      byFeed: { ...byFeed },
+      files: feeds.length,
+      kev: feeds.reduce((n, f) => n + f.kev.length, 0),
+      exploitedAndroid: os?.exploitedAndroid.length ?? 0,
+      iosReleases: feeds.reduce((n, f) => n + f.iosReleases.length, 0),
+      eolCycles: feeds.reduce((n, f) => n + f.eolCycles.length, 0),
+    };
+  };
+  return os === undefined ? { version, find, findDomain, stats } : { version, find, findDomain, stats, os };
+}
