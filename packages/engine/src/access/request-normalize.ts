@@ -19,7 +19,7 @@ export function normalizeRequestHost(host: string): string {
   return h.toLowerCase();
 }
 
-const NEEDS_WORK = /[?#%\\]|\/\/|\/\.(?:\/|\.|$)/;
+const NEEDS_WORK = /[%\\]|\/\/|\/\.(?:\/|\.|$)/;
 
 /**
  * The path part of a request URI with query and fragment removed, encoded dots and slashes
@@ -38,10 +38,12 @@ export function normalizeRequestPath(uri: string): string {
       path = `/${path}`;
     }
   }
+  const query = path.indexOf('?');
+  if (query !== -1) path = path.slice(0, query);
+  const fragment = path.indexOf('#');
+  if (fragment !== -1) path = path.slice(0, fragment);
   if (!NEEDS_WORK.test(path)) return path;
 
-  const cut = path.search(/[?#]/);
-  if (cut !== -1) path = path.slice(0, cut);
   path = path
     .replace(/%2e/gi, '.')
     .replace(/%2f|%5c/gi, '/')
