@@ -16,7 +16,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   const load = name === undefined ? undefined : COMMANDS[name];
   if (load === undefined) {
-    io.stderr.write(`${name === undefined || name === 'help' || name === '--help' ? '' : `unknown command: ${name}\n\n`}`);
+    io.stderr.write(
+      `${name === undefined || name === 'help' || name === '--help' ? '' : `unknown command: ${name}\n\n`}`,
+    );
     io.stderr.write('usage: riskgate <command> [options]\n\ncommands:\n');
     for (const [commandName, loadCommand] of Object.entries(COMMANDS)) {
       const { command } = await loadCommand().catch(() => ({ command: undefined }));

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, LogController } from 'fastify';
+import type { Config } from './config.ts';
+import { AppError, type ErrorCode, STATUS_OF } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+import { registerAdminRoutes } from './routes/admin/index.ts';
+import { registerDeviceRoutes } from './routes/device/index.ts';
+import { ErrorBodySchema } from './routes/http.ts';
+import { registerOpsRoutes } from './routes/ops/index.ts';
+import type { ServiceContext } from './services/context.ts';
+import type { ReportService } from './services/report-service.ts';
+import { jsonDepth, MAX_JSON_DEPTH, typeboxValidatorCompiler } from './validation.ts';
+
+/** Everything the app needs, built by the caller (serve command or test harness). */
+export interface AppDeps {
+  readonly ctx: ServiceContext;
+  readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'>;
+  readonly metrics: Metrics;
+  readonly reports: ReportService;
+}
+
+/** Fastify's own error codes we answer with our vocabulary. */
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_VALIDATION: 'invalid_request',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+};
+
+function toAppError(error: FastifyError | Error): AppError | undefined {
+  if (error instanceof AppError) return error;
+  const code = 'code' in error && typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined;
+  if (code !== undefined) return new AppError(code, error.message);
+  const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+  if (status === 413) return new AppError('payload_too_large', 'request body is too large');
+  if (status === 415) return new AppError('unsupported_media_type', 'unsupported content type');
+  if (status === 400) return new AppError('invalid_request', error.message);
+  return undefined;
+}
+
+/** Builds the Fastify app: JSON parsing with raw bytes kept, errors, OpenAPI, and all routes. */
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.ctx.logger,
+    bodyLimit: deps.config.bodyLimit,
+    trustProxy: deps.config.trustedProxies.length > 0 ? [...deps.config.trustedProxies] : false,
+    genReqId: () => randomUUID(),
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  app.decorateRequest('rawBody', null);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('device', null);
+  app.addSchema(ErrorBodySchema);
+
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    request.rawBody = raw;
+    if (raw.length === 0) return done(null, undefined);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return done(new AppError('malformed_json', 'request body is not valid JSON'), undefined);
+    }
+    if (jsonDepth(parsed) > MAX_JSON_DEPTH) {
+      return done(
+        new AppError('invalid_request', `request body nests deeper than ${MAX_JSON_DEPTH} levels`),
+        undefined,
+      );
+    }
+    done(null, parsed);
+  });
+
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    const known = toAppError(error);
+    if (known === undefined) {
+      request.log.error({ err: error }, 'unhandled error');
+      return reply
+        .status(500)
+        .send({ code: 'internal_error', message: 'internal error', requestId: String(request.id) });
+    }
+    if (known.status >= 500) request.log.error({ err: error }, known.message);
+    return reply
+      .status(STATUS_OF[known.code])
+      .send({ code: known.code, message: known.message, requestId: String(request.id) });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ code: 'not_found', message: 'no such route', requestId: String(request.id) }),
+  );
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', String(request.id));
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.httpRequests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Riskgate API',
+        version: '0.1.0',
+        description: 'Mobile Threat Defense: device API (signed), admin API (bearer), operations.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          deviceSignature: { type: 'apiKey', in: 'header', name: 'x-riskgate-signature' },
+        },
+      },
+    },
+  });
+
+  await app.register(registerOpsRoutes(deps));
+  await app.register(registerAdminRoutes(deps), { prefix: '/v1/admin' });
+  await app.register(registerDeviceRoutes(deps), { prefix: '/v1/device' });
+  await app.ready();
+  return app;
+}
+
+/** The built app. */
+export type App = Awaited<ReturnType<typeof buildApp>>;

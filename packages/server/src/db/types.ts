@@ -1,0 +1,242 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types. Portable column types only (text, integer), so one set of migrations runs on SQLite
+ * and PostgreSQL: times are ISO 8601 UTC strings (they sort as text), JSON documents are text.
+ */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export type Role = 'owner' | 'admin' | 'analyst' | 'helpdesk';
+
+export interface AdminsTable {
+  tenant_id: string;
+  id: string;
+  email: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface ApiTokensTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  role: Role;
+  /** First characters of the token, indexed for lookup; the rest is only known as a hash. */
+  prefix: string;
+  /** Hex SHA-256 of the whole token. */
+  hash: string;
+  admin_id: string | null;
+  created_by: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface EnrollmentTokensTable {
+  tenant_id: string;
+  id: string;
+  prefix: string;
+  hash: string;
+  ownership: 'corporate' | 'personal';
+  /** JSON array of group names. */
+  groups: string;
+  expires_at: string;
+  /** Null means unlimited. */
+  uses_left: number | null;
+  max_uses: number | null;
+  created_by: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface DeviceCasTable {
+  tenant_id: string;
+  cert_pem: string;
+  /** AES-256-GCM sealed PKCS#8 private key (see crypto/secret-box.ts). */
+  key_sealed: string;
+  created_at: string;
+}
+
+export interface DevicesTable {
+  tenant_id: string;
+  id: string;
+  platform: 'android' | 'ios';
+  ownership: 'corporate' | 'personal';
+  user: string | null;
+  groups: string;
+  name: string | null;
+  model: string | null;
+  manufacturer: string | null;
+  os_version: string | null;
+  public_key_jwk: string;
+  cert_serial: string;
+  cert_fingerprint: string;
+  enrollment_token_id: string | null;
+  enrolled_at: string;
+  last_seen_at: string | null;
+  agent_version: string | null;
+  risk_level: 'secured' | 'low' | 'medium' | 'high';
+  compliance_state: 'unknown' | 'compliant' | 'in-grace' | 'noncompliant';
+  labels: string;
+  retired_at: string | null;
+  noncompliant_since: string | null;
+}
+
+export interface DeviceNoncesTable {
+  tenant_id: string;
+  device_id: string;
+  nonce: string;
+  expires_at: string;
+}
+
+export interface SnapshotsTable {
+  tenant_id: string;
+  device_id: string;
+  snapshot: string;
+  updated_at: string;
+}
+
+export interface ReportsTable {
+  tenant_id: string;
+  device_id: string;
+  report_id: string;
+  received_at: string;
+  outcome: string;
+}
+
+export type ThreatState = 'active' | 'resolved' | 'ignored';
+
+export interface ThreatsTable {
+  tenant_id: string;
+  id: string;
+  device_id: string;
+  key: string;
+  type_id: string;
+  class: string;
+  risk: string;
+  state: ThreatState;
+  title: string;
+  summary: string;
+  evidence: string;
+  attack: string;
+  family: string | null;
+  remediation: string;
+  first_seen: string;
+  last_seen: string;
+  resolved_at: string | null;
+}
+
+export interface DeviceHistoryTable {
+  tenant_id: string;
+  id: string;
+  device_id: string;
+  at: string;
+  kind: string;
+  details: string;
+}
+
+export interface ThreatTypeOverridesTable {
+  tenant_id: string;
+  type_id: string;
+  risk: string;
+  updated_at: string;
+}
+
+export interface CompliancePoliciesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  doc: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AccessPoliciesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  state: 'on' | 'report-only' | 'off';
+  doc: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ResourcesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  kind: string;
+  doc: string;
+  created_at: string;
+}
+
+export interface IntelFeedsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  format: string;
+  version: string | null;
+  digest: string | null;
+  counts: string;
+  imported_at: string;
+  content: string | null;
+  path: string | null;
+}
+
+export interface SettingsTable {
+  tenant_id: string;
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  tenant_id: string;
+  seq: number;
+  prev_hash: string;
+  hash: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: string;
+  at: string;
+}
+
+export interface OutboxTable {
+  tenant_id: string;
+  id: string;
+  topic: string;
+  payload: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  delivered_at: string | null;
+  last_error: string | null;
+  created_at: string;
+}
+
+/** The whole database, as Kysely sees it. */
+export interface Database {
+  tenants: TenantsTable;
+  admins: AdminsTable;
+  api_tokens: ApiTokensTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  device_cas: DeviceCasTable;
+  devices: DevicesTable;
+  device_nonces: DeviceNoncesTable;
+  snapshots: SnapshotsTable;
+  reports: ReportsTable;
+  threats: ThreatsTable;
+  device_history: DeviceHistoryTable;
+  threat_type_overrides: ThreatTypeOverridesTable;
+  compliance_policies: CompliancePoliciesTable;
+  access_policies: AccessPoliciesTable;
+  resources: ResourcesTable;
+  intel_feeds: IntelFeedsTable;
+  settings: SettingsTable;
+  audit_log: AuditLogTable;
+  outbox: OutboxTable;
+}

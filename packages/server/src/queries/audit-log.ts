@@ -1,0 +1,39 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditLogTable, Database } from '../db/types.ts';
+
+export type AuditRow = Selectable<AuditLogTable>;
+
+/** The tenant's newest audit entry, or `undefined` when the log is empty. */
+export async function findLastAuditEntry(
+  db: Kysely<Database>,
+  tenantId: string,
+): Promise<AuditRow | undefined> {
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Appends one entry (the caller computed its seq and hashes under the tenant lock). */
+export async function insertAuditEntry(db: Kysely<Database>, row: AuditLogTable): Promise<void> {
+  await db.insertInto('audit_log').values(row).execute();
+}
+
+/** A page of the tenant's audit log in seq order, after `afterSeq`. */
+export async function listAuditEntries(
+  db: Kysely<Database>,
+  tenantId: string,
+  page: { readonly afterSeq: number; readonly limit: number },
+): Promise<AuditRow[]> {
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('seq', '>', page.afterSeq)
+    .orderBy('seq')
+    .limit(page.limit)
+    .execute();
+}

@@ -1,0 +1,82 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { createDeviceService } from '../../services/device-service.ts';
+import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { DeviceSchema, ListDevicesQuery, ThreatSchema } from './schemas.ts';
+
+const errs = errorResponses(400, 401, 403, 404);
+
+/** Device list, detail and retire. */
+export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const devices = createDeviceService(deps.ctx);
+
+    app.get(
+      '/devices',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'List devices (filter by user, model, risk, compliance, label, last seen; cursor paging)',
+          querystring: ListDevicesQuery,
+          response: {
+            200: Type.Object({
+              items: Type.Array(DeviceSchema),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errs,
+          },
+        },
+      },
+      async (request) => {
+        const { limit, after, ...filter } = request.query;
+        return devices.listDevices(
+          principalOf(request),
+          filter,
+          after === undefined ? { limit } : { limit, after },
+        );
+      },
+    );
+
+    app.get(
+      '/devices/:id',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Device detail: device, threats (with evidence), history',
+          params: IdParams,
+          response: {
+            200: Type.Object({
+              device: DeviceSchema,
+              threats: Type.Array(ThreatSchema),
+              history: Type.Array(
+                Type.Object({
+                  at: Type.String(),
+                  kind: Type.String(),
+                  details: Type.Record(Type.String(), Type.Unknown()),
+                }),
+              ),
+            }),
+            ...errs,
+          },
+        },
+      },
+      async (request) => devices.getDevice(principalOf(request), request.params.id),
+    );
+
+    app.post(
+      '/devices/:id/retire',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Retire a device: its signed requests are refused from now on',
+          params: IdParams,
+          response: { 200: DeviceSchema, ...errs },
+        },
+      },
+      async (request) => devices.retireDevice(principalOf(request), request.params.id),
+    );
+  };
+}

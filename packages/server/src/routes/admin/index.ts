@@ -1,0 +1,21 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { authenticateAdmin } from '../../services/auth-service.ts';
+import { registerAuditRoutes } from './audit.ts';
+import { registerDeviceRoutes } from './devices.ts';
+import { registerTokenRoutes } from './tokens.ts';
+
+/** The admin API under /v1/admin: bearer-authenticated; roles are checked in services. */
+export function registerAdminRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (app) => {
+    app.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ bearer: [] }] };
+    });
+    app.addHook('preHandler', async (request) => {
+      request.principal = await authenticateAdmin(deps.ctx, request.headers.authorization);
+    });
+    await app.register(registerTokenRoutes(deps));
+    await app.register(registerDeviceRoutes(deps));
+    await app.register(registerAuditRoutes(deps));
+  };
+}

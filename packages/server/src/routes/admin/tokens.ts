@@ -1,0 +1,108 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { createTokenService } from '../../services/token-service.ts';
+import { errorResponses, IdParams, principalOf } from '../http.ts';
+import {
+  ApiTokenSchema,
+  CreateApiTokenBody,
+  CreatedApiTokenSchema,
+  CreatedEnrollmentTokenSchema,
+  CreateEnrollmentTokenBody,
+  EnrollmentTokenSchema,
+} from './schemas.ts';
+
+const errs = errorResponses(400, 401, 403, 404);
+
+/** API tokens and enrollment tokens. */
+export function registerTokenRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const tokens = createTokenService(deps.ctx);
+
+    app.post(
+      '/api-tokens',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Create an API token (shown once)',
+          body: CreateApiTokenBody,
+          response: { 201: CreatedApiTokenSchema, ...errs },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await tokens.createApiToken(principalOf(request), request.body)),
+    );
+
+    app.get(
+      '/api-tokens',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'List API tokens',
+          response: { 200: Type.Object({ items: Type.Array(ApiTokenSchema) }), ...errs },
+        },
+      },
+      async (request) => ({ items: await tokens.listApiTokens(principalOf(request)) }),
+    );
+
+    app.delete(
+      '/api-tokens/:id',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Revoke an API token',
+          params: IdParams,
+          response: { 204: Type.Null(), ...errs },
+        },
+      },
+      async (request, reply) => {
+        await tokens.revokeApiToken(principalOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/enrollment-tokens',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Create an enrollment token (shown once)',
+          body: CreateEnrollmentTokenBody,
+          response: { 201: CreatedEnrollmentTokenSchema, ...errs },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await tokens.createEnrollmentToken(principalOf(request), request.body)),
+    );
+
+    app.get(
+      '/enrollment-tokens',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'List enrollment tokens',
+          response: { 200: Type.Object({ items: Type.Array(EnrollmentTokenSchema) }), ...errs },
+        },
+      },
+      async (request) => ({ items: await tokens.listEnrollmentTokens(principalOf(request)) }),
+    );
+
+    app.delete(
+      '/enrollment-tokens/:id',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Revoke an enrollment token',
+          params: IdParams,
+          response: { 204: Type.Null(), ...errs },
+        },
+      },
+      async (request, reply) => {
+        await tokens.revokeEnrollmentToken(principalOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,291 @@
+import { X509Certificate } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
+import { TestDevice } from '../../testing/test-device.ts';
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(await shouldSkipDialect(dialect))(`device API (${dialect})`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(dialect);
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    async function enrollmentToken(maxUses: number | null = 1, expiresInHours = 24): Promise<string> {
+      const reply = await h.app.inject({
+        method: 'POST',
+        url: '/v1/admin/enrollment-tokens',
+        headers: h.auth('admin'),
+        payload: { ownership: 'corporate', groups: ['sales'], expiresInHours, maxUses },
+      });
+      expect(reply.statusCode).toBe(201);
+      return reply.json<{ token: string }>().token;
+    }
+
+    async function enroll(device: TestDevice, token: string, extra: Record<string, unknown> = {}) {
+      const body = {
+        token,
+        publicKey: device.jwk,
+        device: { platform: 'android', model: 'Pixel 8', user: 'alice@example.com' },
+        ...extra,
+      };
+      return h.app.inject(device.request('POST', '/v1/device/enroll', body, h.clock.now, { withJwk: true }));
+    }
+
+    async function enrolled(): Promise<TestDevice> {
+      const device = new TestDevice();
+      const reply = await enroll(device, await enrollmentToken());
+      expect(reply.statusCode).toBe(201);
+      device.deviceId = reply.json<{ deviceId: string }>().deviceId;
+      return device;
+    }
+
+    it('enrolls a device and issues a client certificate from the tenant CA', async () => {
+      const device = new TestDevice();
+      const reply = await enroll(device, await enrollmentToken());
+      expect(reply.statusCode).toBe(201);
+      const body = reply.json<{ deviceId: string; certificate: string; caCertificate: string }>();
+      expect(body.deviceId).toMatch(/^dev_[0-9a-z]{24}$/);
+      const cert = new X509Certificate(body.certificate);
+      const ca = new X509Certificate(body.caCertificate);
+      expect(cert.verify(ca.publicKey)).toBe(true);
+      expect(cert.checkIssued(ca)).toBe(true);
+      expect(cert.subject).toContain(body.deviceId);
+      expect(cert.publicKey.export({ format: 'jwk' })).toMatchObject({ x: device.jwk.x, y: device.jwk.y });
+      expect(ca.ca).toBe(true);
+
+      const detail = await h.app.inject({
+        method: 'GET',
+        url: `/v1/admin/devices/${body.deviceId}`,
+        headers: h.auth('analyst'),
+      });
+      expect(detail.statusCode).toBe(200);
+      expect(detail.json().device).toMatchObject({
+        ownership: 'corporate',
+        groups: ['sales'],
+        user: 'alice@example.com',
+      });
+      expect(detail.json().device.certFingerprint).toBe(
+        cert.fingerprint256.replaceAll(':', '').toLowerCase(),
+      );
+    });
+
+    it('refuses a reused single-use enrollment token', async () => {
+      const token = await enrollmentToken(1);
+      expect((await enroll(new TestDevice(), token)).statusCode).toBe(201);
+      const again = await enroll(new TestDevice(), token);
+      expect(again.statusCode).toBe(401);
+      expect(again.json().code).toBe('invalid_enrollment_token');
+    });
+
+    it('counts uses of a counted token and refuses expired and unknown tokens', async () => {
+      const token = await enrollmentToken(2);
+      expect((await enroll(new TestDevice(), token)).statusCode).toBe(201);
+      expect((await enroll(new TestDevice(), token)).statusCode).toBe(201);
+      expect((await enroll(new TestDevice(), token)).json().code).toBe('invalid_enrollment_token');
+      const expiring = await enrollmentToken(5, 0.001);
+      const saved = h.clock.now;
+      h.clock.now = new Date(saved.getTime() + 10_000);
+      try {
+        expect((await enroll(new TestDevice(), expiring)).json().code).toBe('invalid_enrollment_token');
+      } finally {
+        h.clock.now = saved;
+      }
+      expect((await enroll(new TestDevice(), `rget_${'A'.repeat(43)}`)).statusCode).toBe(401);
+    });
+
+    it('refuses an enrollment whose header jwk is not the body key', async () => {
+      const device = new TestDevice();
+      const other = new TestDevice();
+      const body = { token: await enrollmentToken(), publicKey: other.jwk, device: { platform: 'ios' } };
+      const reply = await h.app.inject(
+        device.request('POST', '/v1/device/enroll', body, h.clock.now, { withJwk: true }),
+      );
+      expect(reply.statusCode).toBe(401);
+      expect(reply.json().code).toBe('bad_signature');
+    });
+
+    it('answers a signed status request', async () => {
+      const device = await enrolled();
+      const reply = await h.app.inject(device.request('GET', '/v1/device/status', undefined, h.clock.now));
+      expect(reply.statusCode).toBe(200);
+      expect(reply.json()).toEqual({
+        deviceId: device.deviceId,
+        riskLevel: 'secured',
+        compliance: { state: 'unknown', failingRules: [] },
+        labels: [],
+        threats: [],
+      });
+    });
+
+    it.each([
+      [
+        'no signature',
+        (_d: TestDevice) => ({ method: 'GET' as const, url: '/v1/device/status' }),
+        'bad_signature',
+      ],
+      [
+        'garbage signature',
+        (_d: TestDevice) => ({
+          method: 'GET' as const,
+          url: '/v1/device/status',
+          headers: { 'x-riskgate-signature': 'a.b.c' },
+        }),
+        'bad_signature',
+      ],
+      [
+        'stale timestamp',
+        (d: TestDevice, now: Date) =>
+          d.request('GET', '/v1/device/status', undefined, now, {
+            ts: Math.floor(now.getTime() / 1000) - 301,
+          }),
+        'stale_request',
+      ],
+      [
+        'future timestamp',
+        (d: TestDevice, now: Date) =>
+          d.request('GET', '/v1/device/status', undefined, now, {
+            ts: Math.floor(now.getTime() / 1000) + 400,
+          }),
+        'stale_request',
+      ],
+      [
+        'wrong path',
+        (d: TestDevice, now: Date) =>
+          d.request('GET', '/v1/device/status', undefined, now, { p: '/v1/device/other' }),
+        'bad_signature',
+      ],
+      [
+        'wrong method',
+        (d: TestDevice, now: Date) => d.request('GET', '/v1/device/status', undefined, now, { m: 'POST' }),
+        'bad_signature',
+      ],
+      [
+        'wrong body digest',
+        (d: TestDevice, now: Date) => d.request('GET', '/v1/device/status', undefined, now, { bd: 'x' }),
+        'bad_signature',
+      ],
+    ])('refuses %s with 401', async (_name, build, code) => {
+      const device = await enrolled();
+      const reply = await h.app.inject(build(device, h.clock.now));
+      expect(reply.statusCode).toBe(401);
+      expect(reply.json().code).toBe(code);
+    });
+
+    it('refuses a tampered signature and a signature by another key', async () => {
+      const device = await enrolled();
+      const request = device.request('GET', '/v1/device/status', undefined, h.clock.now);
+      const signature = request.headers['x-riskgate-signature'];
+      const last = signature.at(-2) === 'A' ? 'B' : 'A';
+      const tampered = `${signature.slice(0, -2)}${last}${signature.at(-1)}`;
+      const reply = await h.app.inject({ ...request, headers: { 'x-riskgate-signature': tampered } });
+      expect(reply.json().code).toBe('bad_signature');
+      const impostor = new TestDevice();
+      impostor.deviceId = device.deviceId;
+      const forged = await h.app.inject(impostor.request('GET', '/v1/device/status', undefined, h.clock.now));
+      expect(forged.statusCode).toBe(401);
+      expect(forged.json().code).toBe('bad_signature');
+    });
+
+    it('refuses a replayed nonce', async () => {
+      const device = await enrolled();
+      const request = device.request('GET', '/v1/device/status', undefined, h.clock.now);
+      expect((await h.app.inject(request)).statusCode).toBe(200);
+      const replay = await h.app.inject(request);
+      expect(replay.statusCode).toBe(401);
+      expect(replay.json().code).toBe('replayed_nonce');
+    });
+
+    it('re-enrollment replaces the key; retire removes access', async () => {
+      const device = await enrolled();
+      const next = new TestDevice();
+      const reply = await enroll(next, await enrollmentToken(), { deviceId: device.deviceId });
+      expect(reply.statusCode).toBe(201);
+      expect(reply.json()).toMatchObject({ deviceId: device.deviceId, reenrolled: true });
+      next.deviceId = device.deviceId;
+      expect(
+        (await h.app.inject(device.request('GET', '/v1/device/status', undefined, h.clock.now))).statusCode,
+      ).toBe(401);
+      expect(
+        (await h.app.inject(next.request('GET', '/v1/device/status', undefined, h.clock.now))).statusCode,
+      ).toBe(200);
+
+      const retire = await h.app.inject({
+        method: 'POST',
+        url: `/v1/admin/devices/${device.deviceId}/retire`,
+        headers: h.auth('helpdesk'),
+      });
+      expect(retire.statusCode).toBe(200);
+      expect(retire.json().retiredAt).toEqual(expect.any(String));
+      const after = await h.app.inject(next.request('GET', '/v1/device/status', undefined, h.clock.now));
+      expect(after.statusCode).toBe(401);
+    });
+
+    it('refuses bad enrollment input with 4xx and stores nothing', async () => {
+      const device = new TestDevice();
+      const token = await enrollmentToken(1);
+      const cases: { payload: string; status: number; code: string }[] = [
+        { payload: '{"token":', status: 400, code: 'malformed_json' },
+        {
+          payload: JSON.stringify({ token: 5, publicKey: device.jwk, device: { platform: 'android' } }),
+          status: 400,
+          code: 'invalid_request',
+        },
+        {
+          payload: JSON.stringify({
+            token,
+            publicKey: device.jwk,
+            device: { platform: 'android' },
+            extra: 1,
+          }),
+          status: 400,
+          code: 'invalid_request',
+        },
+        {
+          payload: JSON.stringify({ token, publicKey: device.jwk, device: { platform: 'windows' } }),
+          status: 400,
+          code: 'invalid_request',
+        },
+        {
+          payload: JSON.stringify({
+            token,
+            publicKey: device.jwk,
+            device: { platform: 'android', x: { a: 1 } },
+          }),
+          status: 400,
+          code: 'invalid_request',
+        },
+        {
+          payload: JSON.stringify({
+            token,
+            publicKey: device.jwk,
+            device: { platform: 'android', name: 'x'.repeat(300 * 1024) },
+          }),
+          status: 413,
+          code: 'payload_too_large',
+        },
+        { payload: `${'['.repeat(100)}${']'.repeat(100)}`, status: 400, code: 'invalid_request' },
+      ];
+      for (const { payload, status, code } of cases) {
+        const reply = await h.app.inject({
+          method: 'POST',
+          url: '/v1/device/enroll',
+          headers: {
+            'content-type': 'application/json',
+            'x-riskgate-signature': device.sign('POST', '/v1/device/enroll', payload, h.clock.now, {
+              withJwk: true,
+            }),
+          },
+          payload,
+        });
+        expect({ status: reply.statusCode, code: reply.json().code }).toEqual({ status, code });
+        expect(reply.json().requestId).toEqual(expect.any(String));
+      }
+      // The token was never consumed: a good request still enrolls.
+      expect((await enroll(device, token)).statusCode).toBe(201);
+      expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    });
+  });
+}

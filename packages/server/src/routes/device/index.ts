@@ -1,0 +1,90 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { authenticateDevice } from '../../services/device-auth-service.ts';
+import { createDeviceService } from '../../services/device-service.ts';
+import { enrollDevice } from '../../services/enrollment-service.ts';
+import type { SignedRequest } from '../../services/request-signature.ts';
+import { deviceOf, errorResponses } from '../http.ts';
+import {
+  DeviceStatusSchema,
+  EnrollBodySchema,
+  EnrollReplySchema,
+  ReportBodySchema,
+  ReportReplySchema,
+} from './schemas.ts';
+
+const SIGNATURE_HEADER = 'x-riskgate-signature';
+
+function signedRequestOf(request: FastifyRequest): SignedRequest {
+  const header = request.headers[SIGNATURE_HEADER];
+  return {
+    signature: typeof header === 'string' ? header : undefined,
+    method: request.method,
+    url: request.url,
+    rawBody: request.rawBody ?? Buffer.alloc(0),
+  };
+}
+
+/** The device API under /v1/device (docs/agent-protocol.md): every request is signed. */
+export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const devices = createDeviceService(deps.ctx);
+    app.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ deviceSignature: [] }] };
+    });
+
+    app.post(
+      '/enroll',
+      {
+        schema: {
+          tags: ['device'],
+          summary: 'Enroll a device (JWS signed with the jwk in its header)',
+          body: EnrollBodySchema,
+          response: { 201: EnrollReplySchema, ...errorResponses(400, 401, 404, 413) },
+        },
+      },
+      async (request, reply) => {
+        const result = await enrollDevice(deps.ctx, signedRequestOf(request), request.body);
+        return reply.status(201).send(result);
+      },
+    );
+
+    await app.register(async (signed) => {
+      const app = signed.withTypeProvider<TypeBoxTypeProvider>();
+      app.addHook('preHandler', async (request) => {
+        request.device = await authenticateDevice(deps.ctx, signedRequestOf(request));
+      });
+
+      app.get(
+        '/status',
+        {
+          schema: {
+            tags: ['device'],
+            summary: "The device's risk level, compliance, labels and active threats",
+            response: { 200: DeviceStatusSchema, ...errorResponses(401) },
+          },
+        },
+        async (request) => devices.getDeviceStatus(deviceOf(request)),
+      );
+
+      app.post(
+        '/reports',
+        {
+          schema: {
+            tags: ['device'],
+            summary: 'Send a full snapshot or incremental events; acknowledged after commit',
+            body: ReportBodySchema,
+            response: { 200: ReportReplySchema, ...errorResponses(400, 401, 413, 501) },
+          },
+        },
+        async (request) => {
+          const outcome = await deps.reports.ingestReport(deviceOf(request), request.body);
+          deps.metrics.reportsIngested.inc({ outcome: outcome.duplicate ? 'duplicate' : 'stored' });
+          return outcome;
+        },
+      );
+    });
+  };
+}

@@ -1,0 +1,63 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { pingDatabase } from '../../db/database.ts';
+import { AppError } from '../../errors.ts';
+import { errorResponses } from '../http.ts';
+import { DOCS_HTML } from './docs-page.ts';
+
+const HealthReply = Type.Object({ status: Type.Literal('ok') });
+
+/** Operations routes: health, readiness, metrics, OpenAPI and docs. No authentication. */
+export function registerOpsRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (app) => {
+    app.get(
+      '/healthz',
+      { schema: { tags: ['ops'], summary: 'Liveness', response: { 200: HealthReply } } },
+      async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'Readiness (database reachable)',
+          response: { 200: HealthReply, ...errorResponses(503) },
+        },
+      },
+      async (request) => {
+        try {
+          await pingDatabase(deps.ctx.db.db);
+        } catch (error) {
+          request.log.warn({ err: error }, 'database ping failed');
+          throw new AppError('unavailable', 'database is not reachable');
+        }
+        return { status: 'ok' as const };
+      },
+    );
+
+    app.get(
+      '/metrics',
+      { schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: false } },
+      async (_request, reply) => {
+        const text = await deps.metrics.registry.metrics();
+        return reply.type(deps.metrics.registry.contentType).send(text);
+      },
+    );
+
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+    app.get('/docs', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').send(DOCS_HTML),
+    );
+
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><meta charset="utf-8"><title>Riskgate</title><h1>Riskgate</h1><p><a href="/docs">API docs</a> · <a href="/openapi.json">OpenAPI</a> · <a href="/healthz">health</a></p>',
+        ),
+    );
+  };
+}

@@ -1,0 +1,29 @@
+import pino, { type Logger } from 'pino';
+import { buildApp } from './app.ts';
+import type { Config } from './config.ts';
+import { createSecretBox } from './crypto/secret-box.ts';
+import type { Db } from './db/database.ts';
+import { createMetrics } from './metrics.ts';
+import { countDevicesByRisk } from './queries/devices.ts';
+import type { ServiceContext } from './services/context.ts';
+import { createReportService } from './services/report-service.ts';
+
+/** Builds the service context and the app over an open, migrated database. */
+export async function createRuntime(params: {
+  readonly db: Db;
+  readonly secretKey: Uint8Array;
+  readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'>;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+}) {
+  const ctx: ServiceContext = {
+    db: params.db,
+    box: createSecretBox(params.secretKey),
+    now: params.now ?? (() => new Date()),
+    logger: params.logger ?? pino({ level: 'silent' }),
+  };
+  const metrics = createMetrics(() => countDevicesByRisk(params.db.db));
+  const reports = createReportService(ctx);
+  const app = await buildApp({ ctx, config: params.config, metrics, reports });
+  return { ctx, metrics, reports, app };
+}

@@ -1,0 +1,80 @@
+import type { Role } from '../db/types.ts';
+import { errors } from '../errors.ts';
+
+/** Who is calling the admin API: a tenant and a role, from a bearer token. */
+export interface Principal {
+  readonly tenantId: string;
+  readonly tokenId: string;
+  readonly role: Role;
+}
+
+/** What a caller may do. Services check one permission per operation. */
+export type Permission =
+  | 'tokens:read'
+  | 'tokens:write'
+  | 'enrollment:read'
+  | 'enrollment:write'
+  | 'devices:read'
+  | 'devices:write'
+  | 'threats:read'
+  | 'threats:write'
+  | 'policies:read'
+  | 'policies:write'
+  | 'intel:read'
+  | 'intel:write'
+  | 'settings:read'
+  | 'settings:write'
+  | 'audit:read';
+
+export const ROLES: readonly Role[] = ['owner', 'admin', 'analyst', 'helpdesk'];
+
+const READS: readonly Permission[] = [
+  'tokens:read',
+  'enrollment:read',
+  'devices:read',
+  'threats:read',
+  'policies:read',
+  'intel:read',
+  'settings:read',
+  'audit:read',
+];
+
+const ALL: readonly Permission[] = [
+  ...READS,
+  'tokens:write',
+  'enrollment:write',
+  'devices:write',
+  'threats:write',
+  'policies:write',
+  'intel:write',
+  'settings:write',
+];
+
+/** Role → permissions. analyst is read-only; helpdesk handles devices and threats only. */
+export const PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  owner: new Set(ALL),
+  admin: new Set(ALL),
+  analyst: new Set(READS),
+  helpdesk: new Set(['devices:read', 'devices:write', 'threats:read', 'threats:write']),
+};
+
+/** Whether the role grants the permission. */
+export function can(principal: Principal, permission: Permission): boolean {
+  return PERMISSIONS[principal.role].has(permission);
+}
+
+/** Throws `forbidden` unless the role grants the permission. */
+export function requirePermission(principal: Principal, permission: Permission): void {
+  if (!can(principal, permission)) throw errors.forbidden(`role ${principal.role} may not ${permission}`);
+}
+
+/** Roles a principal may hand out: owners any; admins any but owner; nobody else. */
+export function canGrantRole(principal: Principal, role: Role): boolean {
+  if (principal.role === 'owner') return true;
+  return principal.role === 'admin' && role !== 'owner';
+}
+
+/** The audit actor for a principal. */
+export function actorOf(principal: Principal): string {
+  return `token:${principal.tokenId}`;
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import {
+  bodyDigest,
+  type EcPublicJwk,
+  type ParsedJws,
+  parseRequestJws,
+  verifyJwsSignature,
+} from '../crypto/jws.ts';
+import { AppError } from '../errors.ts';
+
+/** How far `ts` may be from server time, in seconds (docs/agent-protocol.md §2). */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+/** How long a nonce is remembered. */
+export const NONCE_TTL_MS = 10 * 60_000;
+
+/** The parts of an HTTP request a signature covers. */
+export interface SignedRequest {
+  readonly signature: string | undefined;
+  readonly method: string;
+  /** Path with query string, exactly as received. */
+  readonly url: string;
+  readonly rawBody: Uint8Array;
+}
+
+const badSignature = (message: string) => new AppError('bad_signature', message);
+
+/** Parses the `x-riskgate-signature` header, or throws `bad_signature`. */
+export function parseSignature(request: SignedRequest): ParsedJws {
+  if (request.signature === undefined || request.signature.length === 0) {
+    throw badSignature('missing x-riskgate-signature header');
+  }
+  const jws = parseRequestJws(request.signature);
+  if (jws === undefined) throw badSignature('x-riskgate-signature is not a valid ES256 compact JWS');
+  if (jws.payload.n.length < 22 || jws.payload.n.length > 128 || !/^[A-Za-z0-9_-]+$/.test(jws.payload.n)) {
+    throw badSignature('nonce must be at least 16 random bytes, base64url');
+  }
+  return jws;
+}
+
+/**
+ * Checks the signature with `jwk`, then that it covers this very request (method, path, body
+ * digest), then the time. Throws `bad_signature` or `stale_request`; nonces are the caller's job.
+ */
+export function checkSignature(jws: ParsedJws, jwk: EcPublicJwk, request: SignedRequest, now: Date): void {
+  if (!verifyJwsSignature(jws, jwk)) throw badSignature('signature does not verify against the device key');
+  const { m, p, bd, ts } = jws.payload;
+  if (m !== request.method.toUpperCase()) throw badSignature('signed method does not match the request');
+  if (p !== request.url) throw badSignature('signed path does not match the request');
+  if (bd !== bodyDigest(request.rawBody)) throw badSignature('signed body digest does not match the body');
+  if (Math.abs(now.getTime() / 1000 - ts) > MAX_CLOCK_SKEW_SECONDS) {
+    throw new AppError(
+      'stale_request',
+      `request time is more than ${MAX_CLOCK_SKEW_SECONDS} s from server time`,
+    );
+  }
+}
+
+/** A stable key id for a public key (used to remember enrollment nonces before a device exists). */
+export function jwkThumbprintKey(jwk: EcPublicJwk): string {
+  // RFC 7638 member order for EC keys: crv, kty, x, y.
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return `jwk:${createHash('sha256').update(canonical).digest('base64url')}`;
+}
