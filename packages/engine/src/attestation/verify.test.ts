@@ -253,9 +253,23 @@ describe('verifyAttestation: self-made roots', () => {
       signingAlgorithm: algorithm,
       extensions: [new x509.Extension(KEY_DESCRIPTION_OID, false, keyDescription.value)],
     });
+    // An attested key acting as a CA: a second leaf signed by the first (attested) one.
+    const forgedLeafKeys = await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+    const forgedLeaf = await x509.X509CertificateGenerator.create({
+      serialNumber: '03',
+      subject: 'CN=Forged Key',
+      issuer: leaf.subject,
+      notBefore,
+      notAfter,
+      publicKey: forgedLeafKeys.publicKey,
+      signingKey: leafKeys.privateKey,
+      signingAlgorithm: algorithm,
+      extensions: [new x509.Extension(KEY_DESCRIPTION_OID, false, keyDescription.value)],
+    });
     return {
       leaf: new Uint8Array(leaf.rawData),
       root: new Uint8Array(root.rawData),
+      forgedLeaf: new Uint8Array(forgedLeaf.rawData),
       googleRoot: rootNamed('current_2022'),
     };
   }
@@ -284,6 +298,18 @@ describe('verifyAttestation: self-made roots', () => {
     expect(result.reasons).toContainEqual(
       expect.objectContaining({ code: 'chain-broken', certificateIndex: 1 }),
     );
+  });
+
+  it('refuses an attested key used to sign another attestation certificate', async () => {
+    const { leaf, root, forgedLeaf } = await forge();
+    const pem = x509.PemConverter.encode(root.slice().buffer, 'CERTIFICATE');
+    const result = await verifyAttestation({
+      chain: [forgedLeaf, leaf, root],
+      now,
+      roots: [pem],
+      revocations: REVOCATIONS,
+    });
+    expect(result.reasons).toEqual([expect.objectContaining({ code: 'chain-broken', certificateIndex: 1 })]);
   });
 
   it('trusts the self-made root only when it is configured (the check is the key, not a hard-coded list)', async () => {

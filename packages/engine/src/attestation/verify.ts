@@ -12,7 +12,7 @@ import {
   type X509Certificate,
 } from './chain.ts';
 import { attestationFactsOf } from './facts.ts';
-import { KeyDescriptionError, parseKeyDescription } from './key-description.ts';
+import { KEY_DESCRIPTION_OID, KeyDescriptionError, parseKeyDescription } from './key-description.ts';
 import type {
   AttestationCertificateInfo,
   AttestationReason,
@@ -215,6 +215,19 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
       });
     }
   }
+
+  // Only the leaf may carry a KeyDescription. A genuine attested key can sign anything, so a
+  // device owner could make it "issue" a forged leaf; an attestation extension above the leaf
+  // is exactly that (Google's verifier refuses it the same way).
+  certificates.forEach((certificate, index) => {
+    if (index > 0 && certificate.getExtension(KEY_DESCRIPTION_OID) !== null) {
+      reasons.push({
+        code: 'chain-broken',
+        message: 'an attested key was used as a certificate authority (KeyDescription above the leaf)',
+        certificateIndex: index,
+      });
+    }
+  });
 
   const trustedRoot = await checkChain(certificates, roots, input.now, reasons);
   const anchoredByKey = trustedRoot !== undefined && certificates.length > 0;
