@@ -4,29 +4,38 @@ import type { Evidence, IndicatorHit, IndicatorKind, IntelLookup } from '../type
 import { familyOf } from './evidence.ts';
 import type { DetectorContext, Finding } from './types.ts';
 
-/** The app fields looked up in intel, in order, with the evidence subject each one produces. */
-const APP_LOOKUPS: readonly (readonly [keyof App, IndicatorKind, string])[] = [
-  ['id', 'app-id', 'app'],
-  ['certSha256', 'cert-sha256', 'certificate'],
-  ['certSha1', 'cert-sha1', 'certificate'],
-  ['fileSha256', 'file-sha256', 'apk'],
-];
+interface AppHit {
+  readonly hit: IndicatorHit;
+  readonly subject: string;
+  readonly observed: string;
+}
 
-/** Every intel hit for one app, or `undefined` when nothing matched (the common, allocation-free case). */
-function lookupApp(
-  app: App,
+/** Looks one optional app field up; appends to `hits` (allocated on the first hit only). */
+function lookup(
   intel: IntelLookup,
-): { hit: IndicatorHit; subject: string; observed: string }[] | undefined {
-  let hits: { hit: IndicatorHit; subject: string; observed: string }[] | undefined;
-  for (const [field, kind, subject] of APP_LOOKUPS) {
-    const value = app[field];
-    if (typeof value !== 'string') continue;
-    const hit = intel.find(kind, value);
-    if (hit === undefined) continue;
-    hits ??= [];
-    hits.push({ hit, subject, observed: value });
-  }
-  return hits;
+  kind: IndicatorKind,
+  value: string | undefined,
+  subject: string,
+  hits: AppHit[] | undefined,
+): AppHit[] | undefined {
+  if (value === undefined) return hits;
+  const hit = intel.find(kind, value);
+  if (hit === undefined) return hits;
+  const list = hits ?? [];
+  list.push({ hit, subject, observed: value });
+  return list;
+}
+
+/**
+ * Every intel hit for one app (package id, cert SHA-256, cert SHA-1, APK SHA-256, in that order),
+ * or `undefined` when nothing matched: the common case, which allocates nothing. Fields are read
+ * one by one (not through a key table) to keep property access monomorphic on the hot path.
+ */
+function lookupApp(app: App, intel: IntelLookup): AppHit[] | undefined {
+  let hits = lookup(intel, 'app-id', app.id, 'app', undefined);
+  hits = lookup(intel, 'cert-sha256', app.certSha256, 'certificate', hits);
+  hits = lookup(intel, 'cert-sha1', app.certSha1, 'certificate', hits);
+  return lookup(intel, 'file-sha256', app.fileSha256, 'apk', hits);
 }
 
 /** Human name of an app for summaries and remediation. */
@@ -35,10 +44,7 @@ export function appLabel(app: App): string {
 }
 
 /** Turns an app's intel hits into one finding per threat type (category), evidence grouped. */
-function findingsForHits(
-  app: App,
-  hits: { hit: IndicatorHit; subject: string; observed: string }[],
-): Finding[] {
+function findingsForHits(app: App, hits: readonly AppHit[]): Finding[] {
   const byType = new Map<string, Evidence[]>();
   for (const { hit, subject, observed } of hits) {
     for (const provenance of hit.provenance) {

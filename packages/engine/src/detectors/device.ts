@@ -85,7 +85,15 @@ export function detectDeviceIntegrity({ snapshot }: DetectorContext): Finding[] 
 function attestationMismatches(ctx: DetectorContext): Evidence[] {
   const { device, integrity } = ctx.snapshot;
   const attestation = integrity.attestation;
-  if (attestation === undefined) return [];
+  if (
+    attestation === undefined ||
+    (attestation.attestedBootloaderLocked === undefined &&
+      attestation.attestedVerifiedBootState === undefined &&
+      attestation.attestedSecurityPatch === undefined &&
+      attestation.attestedOsVersion === undefined)
+  ) {
+    return [];
+  }
   const mismatches: Evidence[] = [];
   const compare = (
     field: string,

@@ -29,8 +29,12 @@ function addHitFindings(
   if (phishing.length > 0)
     findings.push(finding('web.phishing', subject, phishing, `Visited phishing site ${subject}`));
   const c2 = evidenceFromHit(hit, evidenceSubject, subject, isMalicious);
-  if (c2.length > 0)
-    findings.push(finding('network.c2-contact', subject, c2, `Contacted malware server ${subject}`));
+  if (c2.length > 0) {
+    // Feeds such as stalkerware-indicators list C2 hosts and vendor sites under the app's category.
+    const category = c2[0]?.provenance?.category ?? 'c2';
+    const what = category === 'c2' ? 'a malware command-and-control server' : `${category} infrastructure`;
+    findings.push(finding('network.c2-contact', subject, c2, `Contacted ${subject}, listed as ${what}`));
+  }
 }
 
 /**
