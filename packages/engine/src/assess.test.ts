@@ -40,6 +40,21 @@ describe('assess', () => {
   it.each([
     ['clean android', cleanAndroidSnapshot()],
     ['clean ios', cleanIosSnapshot()],
+    [
+      'minimal android (no optional telemetry, no attestation)',
+      {
+        schemaVersion: 1,
+        collectedAt: '2026-11-25T18:00:00.000Z',
+        device: { platform: 'android', osVersion: '15', model: 'X', manufacturer: 'Y', agentVersion: '1' },
+        integrity: {},
+        apps: [],
+        network: { connection: 'cellular' },
+      } satisfies Snapshot,
+    ],
+    [
+      'clean android without attestation',
+      cleanAndroidSnapshot({ integrity: { rooted: false, screenLock: true } }),
+    ],
   ])('%s snapshot is secured with no detections', (_name, snapshot) => {
     const result = assess(snapshot, intel, {}, { now });
     expect(result.detections).toEqual([]);

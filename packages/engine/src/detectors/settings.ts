@@ -23,7 +23,7 @@ export const DEFAULT_ASSESS_SETTINGS: AssessSettings = {
   trustedCaSha256: [],
   allowedProfileIds: [],
   gatewayChangeWindowHours: 24,
-  requireAttestation: true,
+  requireAttestation: false,
 };
 
 /** Merges partial tenant settings over the defaults (arrays replace, `patchAgeDays` merges). */

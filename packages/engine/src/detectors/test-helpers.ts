@@ -142,6 +142,8 @@ export function fakeIntel(indicators: readonly FakeIndicator[] = []): IntelLooku
     else byKey.set(key, [provenance]);
   }
   const find = (kind: IndicatorKind, value: string): IndicatorHit | undefined => {
+    const direct = byKey.get(`${kind}\u0000${value}`);
+    if (direct) return { kind, value, provenance: direct };
     const normalised = value.toLowerCase().replace(/\.$/, '');
     const provenance = byKey.get(`${kind}\u0000${normalised}`);
     return provenance ? { kind, value: normalised, provenance } : undefined;

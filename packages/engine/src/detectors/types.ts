@@ -41,7 +41,10 @@ export interface AssessSettings {
   readonly allowedProfileIds: readonly string[];
   /** A gateway MAC change on one access point counts as ARP spoofing for this many hours. */
   readonly gatewayChangeWindowHours: number;
-  /** Whether a missing attestation raises `device.attestation-missing`. */
+  /**
+   * Whether a missing attestation (absent, or verdict `unavailable`) raises `device.attestation-missing`.
+   * Off by default: agents without attestation support would otherwise never be `secured`.
+   */
   readonly requireAttestation: boolean;
 }
 
