@@ -59,12 +59,33 @@ describe('attestationFindings', () => {
     expect(typeIds(result)).toEqual(['device.bootloader-unlocked', 'device.boot-not-verified']);
   });
 
+  it('an agent hiding the unlocked bootloader is caught lying', async () => {
+    const result = await verified('akita/sdk34/TEE_EC_NONE.pem', '2024-10-01T00:00:00Z');
+    const reported = {
+      bootloaderLocked: true,
+      verifiedBootState: 'green',
+      osVersion: '14',
+      patchLevel: '2024-08-05',
+    } as const;
+    expect(typeIds(result, reported)).toEqual([
+      'device.bootloader-unlocked',
+      'device.boot-not-verified',
+      'device.attestation-mismatch',
+    ]);
+    const mismatch = attestationFindings(result, reported).at(-1);
+    expect(mismatch?.evidence.map((e) => e.observed)).toEqual(['bootloaderLocked', 'verifiedBootState']);
+  });
+
   it.each([
     ['agreeing report', { osVersion: '16', patchLevel: '2025-11-05' }, []],
     ['full version string', { osVersion: '16.0.0' }, []],
     ['older OS claimed', { osVersion: '15' }, ['device.attestation-mismatch']],
     ['newer patch claimed', { patchLevel: '2026-01-05' }, ['device.attestation-mismatch']],
     ['nothing reported', {}, []],
+    ['lock state agrees', { bootloaderLocked: true, verifiedBootState: 'green' }, []],
+    ['unlocked claimed locked', { bootloaderLocked: false }, ['device.attestation-mismatch']],
+    ['boot colour contradicts', { verifiedBootState: 'orange' }, ['device.attestation-mismatch']],
+    ['unknown boot colour is no claim', { verifiedBootState: 'unknown' }, []],
   ] as const)('caiman (Android 16, 2025-11): %s', async (_label, reported, expected) => {
     const result = await verified('caiman/sdk36/TEE_EC_RKP.pem', '2025-09-26T00:00:00Z');
     expect(typeIds(result, reported)).toEqual(expected);

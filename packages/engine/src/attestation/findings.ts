@@ -2,6 +2,7 @@
  * Turning a verified (or refused) attestation into engine findings.
  */
 import type { Finding } from '../detectors/types.ts';
+import type { VerifiedBootState } from '../schema/device.ts';
 import type { Evidence } from '../types.ts';
 import type { AttestationResult } from './types.ts';
 
@@ -11,6 +12,10 @@ export interface ReportedDeviceFacts {
   readonly osVersion?: string;
   /** As in telemetry `device.securityPatch`: `YYYY-MM-DD` (or `YYYY-MM`). */
   readonly patchLevel?: string;
+  /** As in telemetry `integrity.bootloaderLocked`. */
+  readonly bootloaderLocked?: boolean;
+  /** As in telemetry `integrity.verifiedBootState` (boot colour). */
+  readonly verifiedBootState?: VerifiedBootState;
 }
 
 const SUBJECT = 'android-key-attestation';
@@ -28,7 +33,8 @@ const monthOf = (patch: string): string | undefined => /^(\d{4}-\d{2})/.exec(pat
  * - from a verified chain only (a refused chain proves nothing about the device):
  *   `device.bootloader-unlocked` (root of trust says unlocked), `device.boot-not-verified`
  *   (verified boot state is not VERIFIED), and `device.attestation-mismatch` when the agent's
- *   reported OS major version or patch month differs from the attested one (a lying agent).
+ *   reported OS major version, patch month, bootloader lock or boot colour differs from the
+ *   attested one (a lying agent).
  * OS versions are compared on the major number only: Android reports `14` to apps while KeyMint
  * minor/sub-minor levels are populated inconsistently by vendors.
  */
@@ -88,6 +94,26 @@ export function attestationFindings(
   if (reportedMonth !== undefined && attestedMonth !== undefined && reportedMonth !== attestedMonth) {
     mismatches.push(
       setting('patchLevel', { reported: reported.patchLevel ?? null, attested: facts.patchLevel ?? null }),
+    );
+  }
+  if (
+    reported.bootloaderLocked !== undefined &&
+    facts.bootloaderLocked !== undefined &&
+    reported.bootloaderLocked !== facts.bootloaderLocked
+  ) {
+    mismatches.push(
+      setting('bootloaderLocked', { reported: reported.bootloaderLocked, attested: facts.bootloaderLocked }),
+    );
+  }
+  const reportedColor = reported.verifiedBootState;
+  if (
+    reportedColor !== undefined &&
+    reportedColor !== 'unknown' &&
+    facts.verifiedBootColor !== undefined &&
+    reportedColor !== facts.verifiedBootColor
+  ) {
+    mismatches.push(
+      setting('verifiedBootState', { reported: reportedColor, attested: facts.verifiedBootColor }),
     );
   }
   if (mismatches.length > 0) {
