@@ -25,15 +25,31 @@ export function lineOfOffset(text: string, offset: number): number {
   return line;
 }
 
+/** The line a V8 JSON error points at: from `at position N`, its quoted context, or end of input. */
+function errorLine(text: string, message: string): number | undefined {
+  const position = /position (\d+)/.exec(message);
+  if (position?.[1] !== undefined) return lineOfOffset(text, Number(position[1]));
+  if (/end of JSON input/.test(message)) return lineOfOffset(text, text.length);
+  const context = /"(?:\.\.\.)?([\s\S]*?)(?:\.\.\.)?" is not valid JSON/.exec(message)?.[1];
+  const token = /Unexpected token '(.)'/.exec(message)?.[1];
+  if (context === undefined || context === '') return undefined;
+  const at = text.indexOf(context);
+  if (at === -1) return undefined;
+  return lineOfOffset(text, at + Math.max(0, token === undefined ? 0 : context.indexOf(token)));
+}
+
 /** `JSON.parse` that throws an `IntelParseError` naming the file and line on broken JSON. */
 export function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(message);
-    const line = position?.[1] === undefined ? undefined : lineOfOffset(text, Number(position[1]));
-    throw new IntelParseError(file, `invalid JSON: ${message}`, line === undefined ? {} : { line });
+    const line = errorLine(text, message);
+    throw new IntelParseError(
+      file,
+      `invalid JSON: ${message.split('\n')[0] ?? ''}`,
+      line === undefined ? {} : { line },
+    );
   }
 }
 

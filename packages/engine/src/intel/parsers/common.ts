@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { IndicatorCategory, IndicatorKind, Provenance } from '../../types.ts';
-import { IntelParseError } from '../errors.ts';
+import { IntelParseError, lineOfOffset } from '../errors.ts';
 import { normalizeIndicator } from '../normalize.ts';
 import type { IndicatorRecord } from '../types.ts';
 
@@ -21,12 +21,8 @@ export function parseYaml(text: string, file: string): unknown {
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   const error = doc.errors[0];
   if (error !== undefined) {
-    const line = error.linePos?.[0]?.line;
-    throw new IntelParseError(
-      file,
-      `invalid YAML: ${error.message.split('\n')[0] ?? ''}`,
-      line === undefined ? {} : { line },
-    );
+    const line = error.linePos?.[0]?.line ?? lineOfOffset(text, error.pos[0]);
+    throw new IntelParseError(file, `invalid YAML: ${error.message.split('\n')[0] ?? ''}`, { line });
   }
   return doc.toJS() as unknown;
 }
