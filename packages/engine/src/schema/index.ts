@@ -1,6 +1,6 @@
 export * from './app.ts';
 export * from './apply-events.ts';
-export * from './common.ts';
+export { LIMITS as SNAPSHOT_LIMITS } from './common.ts';
 export * from './device.ts';
 export * from './json-schema.ts';
 export * from './network.ts';
