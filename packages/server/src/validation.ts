@@ -21,12 +21,12 @@ export function jsonDepth(value: unknown, limit = MAX_JSON_DEPTH + 1): number {
 /**
  * Validates with TypeBox's compiler instead of Ajv: bodies are checked strictly (no coercion,
  * unknown fields refused where schemas say `additionalProperties: false`, nothing removed); query
- * strings and path params are converted (`"10"` → 10) before the check.
+ * strings and path params are converted (`"10"` → 10) before the check; defaults are filled in.
  */
 export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const checker = TypeCompiler.Compile(schema);
   return (data: unknown) => {
-    const value = httpPart === 'body' ? data : Value.Convert(schema, data);
+    const value = Value.Default(schema, httpPart === 'body' ? data : Value.Convert(schema, data));
     if (checker.Check(value)) return { value };
     const first = checker.Errors(value).First();
     const where = first === undefined || first.path === '' ? httpPart : `${httpPart}${first.path}`;

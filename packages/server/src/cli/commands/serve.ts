@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { loadConfig, resolveSecretKey } from '../../config.ts';
+import { deleteExpiredDeviceNonces } from '../../queries/device-nonces.ts';
+import { createRuntime } from '../../runtime.ts';
+import { ensureDemoTenant } from '../../services/demo-service.ts';
+import type { Command } from '../command.ts';
+import { describeDatabase, openConfiguredDatabase } from '../open-database.ts';
+
+/** `riskgate serve [--demo]`: runs the server until SIGINT/SIGTERM. */
+export const command: Command = {
+  summary: 'run the server (--demo: create a demo tenant and print tokens)',
+  usage: 'riskgate serve [--demo]',
+  async run(args, io) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: { demo: { type: 'boolean', default: false } },
+      strict: true,
+    });
+    const demo = values.demo === true;
+    const config = loadConfig(io.env);
+    const logger = pino({ level: config.logLevel, base: { service: 'riskgate' } });
+    const secretKey = resolveSecretKey(config, {
+      allowGenerate: demo,
+      onGenerated: (path, created) =>
+        logger.warn(
+          { path },
+          created
+            ? 'RISKGATE_SECRET_KEY is not set: generated a secret key and stored it (mode 0600); set RISKGATE_SECRET_KEY in production'
+            : 'RISKGATE_SECRET_KEY is not set: using the key stored in the data folder',
+        ),
+    });
+    const db = await openConfiguredDatabase(config);
+    logger.info({ database: describeDatabase(config) }, 'database ready');
+    const runtime = await createRuntime({ db, secretKey, config, logger });
+    const { app, ctx } = runtime;
+
+    const sweeper = setInterval(() => {
+      deleteExpiredDeviceNonces(db.db, new Date().toISOString()).catch((error: unknown) =>
+        logger.warn({ err: error }, 'nonce cleanup failed'),
+      );
+    }, 60_000);
+    sweeper.unref();
+
+    const address = await app.listen({ host: config.host, port: config.port });
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${new URL(address).port}/`;
+    if (demo) {
+      const credentials = await ensureDemoTenant(ctx);
+      io.stdout.write(
+        [
+          '',
+          'Riskgate is running (demo mode).',
+          `  Console:          ${url}`,
+          `  API docs:         ${url}docs`,
+          `  Tenant:           ${credentials.tenantId}`,
+          `  Admin token:      ${credentials.ownerToken}`,
+          `  Enrollment token: ${credentials.enrollmentToken}`,
+          ...credentials.notes.map((note) => `  Note: ${note}`),
+          '',
+          `Try: curl -H "Authorization: Bearer ${credentials.ownerToken}" ${url}v1/admin/devices`,
+          '',
+        ].join('\n'),
+      );
+    } else {
+      io.stdout.write(`Riskgate is listening on ${url}\n`);
+    }
+
+    return new Promise<number>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down');
+        clearInterval(sweeper);
+        app
+          .close()
+          .then(() => db.close())
+          .then(
+            () => resolve(0),
+            (error: unknown) => {
+              logger.error({ err: error }, 'shutdown failed');
+              resolve(1);
+            },
+          );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  },
+};
