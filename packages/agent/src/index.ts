@@ -23,3 +23,6 @@ export * from './sdk/keys.ts';
 export * from './sdk/queue.ts';
 export * from './sdk/sign.ts';
 export * from './sdk/wire.ts';
+export * from './simulator/fleet.ts';
+export * from './simulator/mix.ts';
+export * from './simulator/stats.ts';
