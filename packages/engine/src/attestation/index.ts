@@ -14,4 +14,9 @@ export { attestationFindings, type ReportedDeviceFacts } from './findings.ts';
 export { KEY_DESCRIPTION_OID, KeyDescriptionError, parseKeyDescription } from './key-description.ts';
 export { EMPTY_REVOCATION_LIST, parseRevocationList, RevocationListError } from './revocation.ts';
 export type * from './types.ts';
-export { type VerifyAttestationInput, verifyAttestation } from './verify.ts';
+export {
+  parseTrustedRoots,
+  type TrustedRoots,
+  type VerifyAttestationInput,
+  verifyAttestation,
+} from './verify.ts';

@@ -14,7 +14,7 @@ import {
   STATUS_JSON,
 } from './test-fixtures.ts';
 import type { AttestationReasonCode, AttestationResult } from './types.ts';
-import { verifyAttestation } from './verify.ts';
+import { parseTrustedRoots, verifyAttestation } from './verify.ts';
 
 const REVOCATIONS = parseRevocationList(readFileSync(STATUS_JSON, 'utf8'));
 
@@ -106,6 +106,19 @@ describe('verifyAttestation: genuine chains', () => {
       patchLevel: '2025-11',
       bootloaderLocked: true,
     });
+  });
+
+  it('accepts roots pre-parsed once with parseTrustedRoots', async () => {
+    const trusted = parseTrustedRoots(ALL_ROOTS);
+    expect(trusted.byPublicKey.size).toBe(2); // one shared RSA key + the ECDSA P-384 key
+    const result = await verify(
+      chainNamed('tegu/sdk36/SB_EC_2026_ROOT.pem'),
+      new Date('2026-03-01T00:00:00Z'),
+      {
+        roots: trusted,
+      },
+    );
+    expect(result.verdict).toBe('verified');
   });
 
   it('accepts a chain that omits the root certificate', async () => {

@@ -25,8 +25,11 @@ export interface VerifyAttestationInput {
   /** Leaf first; each element DER, base64 DER or PEM. */
   readonly chain: readonly CertificateInput[];
   readonly now: Date;
-  /** Trusted roots as PEM texts (a text may hold several). Matched by public key, not by bytes. */
-  readonly roots: readonly string[];
+  /**
+   * Trusted roots as PEM texts (a text may hold several), or pre-parsed with `parseTrustedRoots`
+   * (saves ~10 ms per call). Matched by public key, not by bytes.
+   */
+  readonly roots: readonly string[] | TrustedRoots;
   /** From `parseRevocationList`; pass `EMPTY_REVOCATION_LIST` only if you knowingly have none. */
   readonly revocations: RevocationList;
   /** The challenge the server issued: bytes, or lower-case/upper-case hex. Omit only for debugging. */
@@ -47,15 +50,26 @@ function describe(certificate: X509Certificate): AttestationCertificateInfo {
   };
 }
 
-/** Parses trusted roots; a root that does not decode is a configuration error and throws. */
-function rootsByPublicKey(roots: readonly string[]): Map<string, X509Certificate[]> {
-  const byKey = new Map<string, X509Certificate[]>();
+/** Trusted roots indexed by public key; build once with `parseTrustedRoots` and reuse. */
+export interface TrustedRoots {
+  readonly byPublicKey: ReadonlyMap<string, readonly X509Certificate[]>;
+}
+
+/**
+ * Parses trusted root PEM texts (a text may hold several certificates). A root that does not decode
+ * is a configuration error: throws `CertificateDecodeError`.
+ */
+export function parseTrustedRoots(roots: readonly string[]): TrustedRoots {
+  const byPublicKey = new Map<string, X509Certificate[]>();
   for (const root of parseAttestationChain(roots)) {
     const key = publicKeyId(root);
-    byKey.set(key, [...(byKey.get(key) ?? []), root]);
+    byPublicKey.set(key, [...(byPublicKey.get(key) ?? []), root]);
   }
-  return byKey;
+  return { byPublicKey };
 }
+
+const isTrustedRoots = (roots: VerifyAttestationInput['roots']): roots is TrustedRoots =>
+  'byPublicKey' in roots;
 
 type SignatureCheck = 'ok' | 'bad-signature' | 'unsupported';
 
@@ -109,7 +123,7 @@ function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
 /** Checks the links, the anchor and its validity. Returns the trusted root subject when anchored. */
 async function checkChain(
   certificates: readonly X509Certificate[],
-  roots: Map<string, X509Certificate[]>,
+  roots: ReadonlyMap<string, readonly X509Certificate[]>,
   now: Date,
   reasons: AttestationReason[],
 ): Promise<string | undefined> {
@@ -180,7 +194,7 @@ async function checkChain(
  * keystore is refused) and, when given, the challenge. All failing checks are reported.
  */
 export async function verifyAttestation(input: VerifyAttestationInput): Promise<AttestationResult> {
-  const roots = rootsByPublicKey(input.roots);
+  const roots = (isTrustedRoots(input.roots) ? input.roots : parseTrustedRoots(input.roots)).byPublicKey;
   let certificates: X509Certificate[];
   try {
     certificates = parseAttestationChain(input.chain);

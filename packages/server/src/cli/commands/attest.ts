@@ -12,6 +12,7 @@ import {
   type AuthorizationList,
   EMPTY_REVOCATION_LIST,
   parseRevocationList,
+  parseTrustedRoots,
   type RevocationList,
   verifyAttestation,
 } from '@riskgate/engine';
@@ -157,7 +158,8 @@ async function verifyCommand(args: readonly string[], io: CommandIo): Promise<nu
     throw new UsageError('--challenge must be hex');
   }
   const datasets = datasetsDir(io.env);
-  const roots = readRoots(values.roots ?? join(datasets, 'google-hardware-attestation-roots'));
+  const rootFiles = readRoots(values.roots ?? join(datasets, 'google-hardware-attestation-roots'));
+  const roots = parseTrustedRoots(rootFiles);
   const revocations = readRevocations(
     values.revocations ?? join(datasets, 'android-attestation-revocation', 'status.json'),
   );
@@ -177,7 +179,7 @@ async function verifyCommand(args: readonly string[], io: CommandIo): Promise<nu
     io.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
   } else {
     io.stdout.write(
-      `verified at ${now.toISOString()} against ${roots.length} root file(s), ${revocations.entries.size} revocation entries\n\n`,
+      `verified at ${now.toISOString()} against ${rootFiles.length} root file(s) (${roots.byPublicKey.size} distinct keys), ${revocations.entries.size} revocation entries\n\n`,
     );
     io.stdout.write(results.map(({ file, result }) => formatResult(file, result)).join('\n'));
   }
