@@ -66,7 +66,7 @@ export interface AgentClient {
   readonly publicJwk: DeviceKey['publicJwk'];
 }
 
-const PERMANENT_STATUSES = new Set([400, 413, 422]);
+const PERMANENT_STATUSES = new Set([400, 413, 415, 422]);
 
 /** Builds an agent client from explicit dependencies. */
 export function createAgentClient(deps: AgentClientDeps): AgentClient {
