@@ -1,3 +1,4 @@
+export { eolStatus, findDeviceEolCycles } from './device-eol.ts';
 export { IntelParseError } from './errors.ts';
 export type { IntelIndex, IntelStats } from './index-builder.ts';
 export { buildIntelIndex } from './index-builder.ts';
