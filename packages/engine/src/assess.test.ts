@@ -141,6 +141,19 @@ describe('assess', () => {
     expect(assess(snapshot, intel, {}, { now, settings }).riskLevel).toBe('secured');
   });
 
+  it.each([
+    ['recent patch', '2026-10-01', undefined],
+    ['patch ~100 days old', '2026-08-15', 'low'],
+    ['patch > 180 days old', '2025-01-05', 'high'],
+  ])('runs the built-in OS detectors: %s', (_name, securityPatch, risk) => {
+    const base = cleanAndroidSnapshot();
+    const snapshot = { ...base, device: { ...base.device, securityPatch } };
+    const patch = assess(snapshot, intel, {}, { now }).detections.find(
+      (d) => d.typeId === 'os.patch-outdated',
+    );
+    expect(patch?.risk).toBe(risk);
+  });
+
   it('throws on a detector bug (unknown threat type)', () => {
     const broken: Detector = () => [{ typeId: 'app.nope', summary: 'x', evidence: [] }];
     expect(() => assess(cleanAndroidSnapshot(), intel, {}, { now, extraDetectors: [broken] })).toThrow(

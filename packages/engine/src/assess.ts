@@ -1,5 +1,6 @@
 import { findThreatType, renderRemediation } from './catalog/catalog.ts';
 import { CORE_DETECTORS } from './detectors/index.ts';
+import { osDetectors } from './detectors/os.ts';
 import { DEFAULT_ASSESS_SETTINGS, resolveAssessSettings } from './detectors/settings.ts';
 import type { AssessSettings, Detector, DetectorContext, Finding } from './detectors/types.ts';
 import { classify } from './risk/classify.ts';
@@ -25,6 +26,9 @@ export interface Assessment {
   readonly riskLevel: RiskLevel;
   readonly explanation: RiskExplanation;
 }
+
+/** Every built-in detector: apps, device, network, web, then OS (patch age, end of life, KEV). */
+const BUILT_IN_DETECTORS: readonly Detector[] = [...CORE_DETECTORS, ...osDetectors];
 
 const RESOLVED = new WeakMap<Partial<AssessSettings>, AssessSettings>();
 
@@ -103,7 +107,7 @@ export function assess(
 ): Assessment {
   const ctx: DetectorContext = { snapshot, intel, now: options.now, settings: settingsFor(options.settings) };
   const drafts = new Map<string, Draft>();
-  for (const detector of CORE_DETECTORS) for (const finding of detector(ctx)) addFinding(drafts, finding);
+  for (const detector of BUILT_IN_DETECTORS) for (const finding of detector(ctx)) addFinding(drafts, finding);
   for (const detector of options.extraDetectors ?? [])
     for (const finding of detector(ctx)) addFinding(drafts, finding);
   const detections: Detection[] = [];
