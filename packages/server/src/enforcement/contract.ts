@@ -20,6 +20,11 @@ export interface HttpAccessCheck {
   readonly deviceToken?: string;
   /** The client's address as the enforcement point saw it. */
   readonly remoteAddress: string;
+  /**
+   * The resource, when the enforcement point already knows it (a built-in gateway route names
+   * one). When absent the enforcer maps `host` and `path` to a resource itself.
+   */
+  readonly resourceId?: string;
 }
 
 /**
