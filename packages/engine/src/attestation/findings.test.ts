@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { FormatRegistry } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
+import { AttestationSchema } from '../schema/device.ts';
 import { formatOsVersion, formatPatchLevel } from './facts.ts';
 import { attestationFindings, type ReportedDeviceFacts } from './findings.ts';
 import { parseRevocationList } from './revocation.ts';
+import { toSnapshotAttestation } from './snapshot.ts';
 import { ALL_ROOTS, chainNamed, STATUS_JSON } from './test-fixtures.ts';
 import type { AttestationResult } from './types.ts';
 import { verifyAttestation } from './verify.ts';
@@ -113,5 +117,36 @@ describe('attestationFindings', () => {
       'untrusted-root',
     ]);
     expect(findings[0]?.subject).toBe('android-key-attestation');
+  });
+});
+
+describe('toSnapshotAttestation', () => {
+  // TypeBox checks string formats only when registered (the server registers them at start).
+  if (!FormatRegistry.Has('date-time'))
+    FormatRegistry.Set('date-time', (value) => !Number.isNaN(Date.parse(value)));
+
+  it('fills the schema fields from a verified chain', async () => {
+    const result = await verified('caiman/sdk36/TEE_EC_RKP.pem', '2025-09-26T00:00:00Z');
+    const snapshot = toSnapshotAttestation(result, new Date('2025-09-26T00:00:00Z'));
+    expect(snapshot).toEqual({
+      verdict: 'pass',
+      method: 'android-key-attestation',
+      securityLevel: 'trusted-environment',
+      attestedBootloaderLocked: true,
+      attestedVerifiedBootState: 'green',
+      attestedSecurityPatch: '2025-11-05',
+      attestedOsVersion: '16.0.0',
+      checkedAt: '2025-09-26T00:00:00.000Z',
+    });
+    expect([...Value.Errors(AttestationSchema, snapshot)]).toEqual([]);
+  });
+
+  it('keeps only the verdict and reasons of a refused chain', async () => {
+    const result = await verified('marlin/sdk29/TEE_EC_NONE.pem', '2017-01-01T00:00:00Z');
+    const snapshot = toSnapshotAttestation(result, new Date('2017-01-01T00:00:00Z'));
+    expect(snapshot).toMatchObject({ verdict: 'fail', securityLevel: 'software' });
+    expect(snapshot.reason).toMatch(/untrusted-root/);
+    expect(snapshot.attestedBootloaderLocked).toBeUndefined();
+    expect([...Value.Errors(AttestationSchema, snapshot)]).toEqual([]);
   });
 });

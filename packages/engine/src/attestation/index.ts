@@ -13,6 +13,7 @@ export { attestationFactsOf, formatOsVersion, formatPatchLevel } from './facts.t
 export { attestationFindings, type ReportedDeviceFacts } from './findings.ts';
 export { KEY_DESCRIPTION_OID, KeyDescriptionError, parseKeyDescription } from './key-description.ts';
 export { EMPTY_REVOCATION_LIST, parseRevocationList, RevocationListError } from './revocation.ts';
+export { toSnapshotAttestation } from './snapshot.ts';
 export type * from './types.ts';
 export {
   parseTrustedRoots,
