@@ -43,6 +43,8 @@ export function detectAppProvenance({ snapshot, settings }: DetectorContext): Fi
   for (const app of snapshot.apps) {
     if (app.system === true) continue;
     const sideloaded = isSideloaded(app, stores);
+    // Fast path: a store app without a certificate subject cannot raise either threat.
+    if (!sideloaded && app.certSubject === undefined) continue;
     const name = appLabel(app);
     if (sideloaded) {
       const installer = app.installer ?? 'none';
