@@ -118,3 +118,22 @@ describe('agent client against a signature-checking fake server', () => {
     await expect(agent.report({ snapshot })).rejects.toThrow(/not enrolled/);
   });
 });
+
+describe('clock offset', () => {
+  it('signs with server time when the device clock is an hour off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'riskgate-agent-'));
+    const server = await startFakeDeviceServer();
+    try {
+      const skewed = () => new Date(Date.now() - 3_600_000);
+      const agent = await openAgent({ stateDir: dir, clock: skewed });
+      await agent.enroll({ server: server.url, token: 't', device });
+      const offset = (await agent.enrollment())?.clockOffsetMs ?? 0;
+      expect(Math.abs(offset - 3_600_000)).toBeLessThan(5_000);
+      expect((await agent.status()).deviceId).toBe('dev_1');
+      expect(server.signedTimes.at(-1)).toBeGreaterThan(Date.now() / 1000 - 10);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

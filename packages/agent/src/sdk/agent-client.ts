@@ -85,6 +85,7 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
     path: string,
     body: unknown,
     identity: { kid: string } | { jwk: DeviceKey['publicJwk'] },
+    clockOffsetMs = 0,
   ): Promise<unknown> => {
     const base = server.endsWith('/') ? server : `${server}/`;
     const url = new URL(path.replace(/^\//, ''), base);
@@ -95,7 +96,7 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
       body: text,
       privateKey: deps.key.privateKey,
       identity,
-      ts: Math.floor(clock().getTime() / 1000),
+      ts: Math.floor((clock().getTime() + clockOffsetMs) / 1000),
     });
     return sendJson({
       fetch: fetchImpl,
@@ -118,9 +119,14 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
   const deliver = async (enrollment: Enrollment, entry: QueuedReport): Promise<ReportReply> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        const reply = await request(enrollment.server, 'POST', '/v1/device/reports', entry.body, {
-          kid: enrollment.deviceId,
-        });
+        const reply = await request(
+          enrollment.server,
+          'POST',
+          '/v1/device/reports',
+          entry.body,
+          { kid: enrollment.deviceId },
+          enrollment.clockOffsetMs,
+        );
         return asReportReply(reply);
       } catch (error) {
         const retryable = error instanceof NetworkError || (error instanceof ServerError && error.retryable);
@@ -173,12 +179,15 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
         },
       )) as EnrollReply;
       if (typeof reply?.deviceId !== 'string') throw new Error('unexpected enrollment reply: no deviceId');
+      const serverTime = Date.parse(reply.serverTime);
       await deps.enrollment.save({
         server,
         deviceId: reply.deviceId,
         certificate: reply.certificate,
         caCertificate: reply.caCertificate,
         enrolledAt: clock().toISOString(),
+        // Signing `ts` follows server time, so a device with a wrong clock is not refused as stale.
+        clockOffsetMs: Number.isNaN(serverTime) ? 0 : serverTime - clock().getTime(),
       });
       return reply;
     },
@@ -204,7 +213,14 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
     async status() {
       const enrollment = await requireEnrollment();
       return asDeviceStatus(
-        await request(enrollment.server, 'GET', '/v1/device/status', undefined, { kid: enrollment.deviceId }),
+        await request(
+          enrollment.server,
+          'GET',
+          '/v1/device/status',
+          undefined,
+          { kid: enrollment.deviceId },
+          enrollment.clockOffsetMs,
+        ),
       );
     },
 

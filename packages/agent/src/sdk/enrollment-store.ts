@@ -8,6 +8,8 @@ export interface Enrollment {
   readonly certificate: string;
   readonly caCertificate: string;
   readonly enrolledAt: string;
+  /** Server time minus device time at enrollment (ms), added to signing times. */
+  readonly clockOffsetMs?: number;
 }
 
 /** Where the enrollment is kept: a file in the state directory, or memory (simulator). */

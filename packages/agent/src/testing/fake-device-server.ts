@@ -13,6 +13,8 @@ export interface FakeDeviceServer {
   readonly stored: string[];
   /** Requests seen, including duplicates and refusals. */
   readonly requests: { method: string; path: string; status: number }[];
+  /** The `ts` of every verified signature, in order. */
+  readonly signedTimes: number[];
   /** Answer the next `count` report posts with this status. */
   failNext(count: number, status: number, code: string): void;
   close(): Promise<void>;
@@ -30,6 +32,7 @@ export async function startFakeDeviceServer(port = 0): Promise<FakeDeviceServer>
   const stored: string[] = [];
   const requests: FakeDeviceServer['requests'] = [];
   const nonces = new Set<string>();
+  const signedTimes: number[] = [];
   let failures: { count: number; status: number; code: string } = { count: 0, status: 500, code: 'internal' };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -67,6 +70,7 @@ export async function startFakeDeviceServer(port = 0): Promise<FakeDeviceServer>
       return refuse('bad_signature');
     if (nonces.has(String(payload.n))) return refuse('replayed_nonce');
     nonces.add(String(payload.n));
+    signedTimes.push(Number(payload.ts));
     const status = {
       riskLevel: 'secured',
       compliance: { state: 'compliant', failingRules: [] },
@@ -108,6 +112,7 @@ export async function startFakeDeviceServer(port = 0): Promise<FakeDeviceServer>
     url: `http://127.0.0.1:${address.port}`,
     stored,
     requests,
+    signedTimes,
     failNext(count, status, code) {
       failures = { count, status, code };
     },
