@@ -6,6 +6,7 @@ import type { Db } from './db/database.ts';
 import { createMetrics } from './metrics.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
 import type { ServiceContext } from './services/context.ts';
+import { EMPTY_INTEL, type IntelSource } from './services/intel-source.ts';
 import { createReportService } from './services/report-service.ts';
 
 /** Builds the service context and the app over an open, migrated database. */
@@ -15,6 +16,8 @@ export async function createRuntime(params: {
   readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'>;
   readonly logger?: Logger;
   readonly now?: () => Date;
+  /** Threat intelligence for assessments; none by default. */
+  readonly intel?: IntelSource;
 }) {
   const ctx: ServiceContext = {
     db: params.db,
@@ -23,7 +26,7 @@ export async function createRuntime(params: {
     logger: params.logger ?? pino({ level: 'silent' }),
   };
   const metrics = createMetrics(() => countDevicesByRisk(params.db.db));
-  const reports = createReportService(ctx);
+  const reports = createReportService(ctx, { intel: params.intel ?? EMPTY_INTEL, metrics });
   const app = await buildApp({ ctx, config: params.config, metrics, reports });
   return { ctx, metrics, reports, app };
 }

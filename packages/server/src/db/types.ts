@@ -80,7 +80,7 @@ export interface DevicesTable {
   last_seen_at: string | null;
   agent_version: string | null;
   risk_level: 'secured' | 'low' | 'medium' | 'high';
-  compliance_state: 'unknown' | 'compliant' | 'in-grace' | 'noncompliant';
+  compliance_state: 'unknown' | 'compliant' | 'in-grace-period' | 'noncompliant';
   labels: string;
   retired_at: string | null;
   noncompliant_since: string | null;

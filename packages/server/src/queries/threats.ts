@@ -21,3 +21,36 @@ export async function listDeviceThreats(
     .orderBy('id')
     .execute();
 }
+
+/** Inserts a threat row. */
+export async function insertThreat(db: Kysely<Database>, row: ThreatsTable): Promise<void> {
+  await db.insertInto('threats').values(row).execute();
+}
+
+/** Replaces the mutable columns of one threat of the tenant. */
+export async function updateThreat(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+  changes: Partial<Omit<ThreatsTable, 'tenant_id' | 'id' | 'device_id' | 'key'>>,
+): Promise<void> {
+  await db
+    .updateTable('threats')
+    .set(changes)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The tenant's threat-type risk overrides as `{ typeId: risk }`. */
+export async function listThreatTypeOverrides(
+  db: Kysely<Database>,
+  tenantId: string,
+): Promise<Record<string, string>> {
+  const rows = await db
+    .selectFrom('threat_type_overrides')
+    .select(['type_id', 'risk'])
+    .where('tenant_id', '=', tenantId)
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.type_id, row.risk]));
+}

@@ -1,15 +1,38 @@
+import {
+  applyEvents,
+  assess,
+  type Classification,
+  type CompliancePolicy,
+  CompliancePolicySchema,
+  evaluateCompliance,
+  type Report,
+  type Snapshot,
+  type ThreatRisk,
+} from '@riskgate/engine';
+import { Value } from '@sinclair/typebox/value';
 import { AppError } from '../errors.ts';
-import type { DeviceRow } from '../queries/devices.ts';
+import { newId } from '../ids.ts';
+import type { Metrics } from '../metrics.ts';
+import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
+import { type DeviceRow, findDeviceById, updateDevice } from '../queries/devices.ts';
+import {
+  findReportOutcome,
+  findSnapshot,
+  insertReport,
+  listCompliancePolicyDocs,
+  upsertSnapshot,
+} from '../queries/reports.ts';
+import {
+  insertThreat,
+  listDeviceThreats,
+  listThreatTypeOverrides,
+  updateThreat,
+} from '../queries/threats.ts';
+import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceStatus } from './device-service.ts';
-
-/** A validated report body (docs/agent-protocol.md §4). */
-export interface ReportBody {
-  readonly reportId: string;
-  readonly kind: 'full' | 'events';
-  readonly snapshot?: unknown;
-  readonly events?: readonly unknown[];
-}
+import type { IntelSource } from './intel-source.ts';
+import { diffThreats, labelsFor, riskLevelOfActive } from './threat-diff.ts';
 
 /** The reply to a report: the status plus the report id and whether it was a retry. */
 export interface ReportOutcome extends DeviceStatus {
@@ -20,18 +43,237 @@ export interface ReportOutcome extends DeviceStatus {
 /** Report ingestion. */
 export interface ReportService {
   /**
-   * Ingests one report of an authenticated device. SEAM: assessment, threat diff, state, labels,
-   * history, audit and outbox in one transaction, ack after commit, idempotent by reportId. To be
-   * implemented once `@riskgate/engine` exports `assess` and `ReportSchema`.
+   * Ingests one report of an authenticated device: applies it to the latest snapshot, assesses it,
+   * evaluates compliance, diffs threats, and stores snapshot, threats, device state, labels,
+   * history, audit and outbox in one transaction. Resolves only after commit. A retried report id
+   * returns the stored outcome with `duplicate: true`.
    */
-  ingestReport(device: DeviceRow, body: ReportBody): Promise<ReportOutcome>;
+  ingestReport(device: DeviceRow, report: Report): Promise<ReportOutcome>;
 }
 
-/** Creates the report service (currently refuses every report with 501 `not_implemented`). */
-export function createReportService(_ctx: Pick<ServiceContext, 'db' | 'now' | 'logger'>): ReportService {
+const RISKS: ReadonlySet<string> = new Set(['none', 'low', 'medium', 'high']);
+
+function parsePolicies(docs: readonly string[]): CompliancePolicy[] {
+  const policies: CompliancePolicy[] = [];
+  for (const doc of docs) {
+    const value: unknown = JSON.parse(doc);
+    if (Value.Check(CompliancePolicySchema, value)) policies.push(value);
+  }
+  return policies;
+}
+
+/** Creates the report service. */
+export function createReportService(
+  ctx: Pick<ServiceContext, 'db' | 'now' | 'logger'>,
+  deps: { readonly intel: IntelSource; readonly metrics: Pick<Metrics, 'assessmentSeconds'> },
+): ReportService {
+  const { db, dialect } = ctx.db;
+
+  async function storedOutcome(device: DeviceRow, reportId: string): Promise<ReportOutcome | undefined> {
+    const stored = await findReportOutcome(db, device.tenant_id, device.id, reportId);
+    return stored === undefined ? undefined : { ...(JSON.parse(stored) as ReportOutcome), duplicate: true };
+  }
+
   return {
-    async ingestReport() {
-      throw new AppError('not_implemented', 'report ingestion is not available yet');
+    async ingestReport(device, report) {
+      const earlier = await storedOutcome(device, report.reportId);
+      if (earlier !== undefined) return earlier;
+      const now = ctx.now();
+      const at = now.toISOString();
+      const tenantId = device.tenant_id;
+
+      let snapshot: Snapshot;
+      if (report.kind === 'full') {
+        snapshot = report.snapshot;
+      } else {
+        const previous = await findSnapshot(db, tenantId, device.id);
+        if (previous === undefined)
+          throw new AppError('conflict', 'send a full snapshot before incremental events');
+        snapshot = applyEvents(JSON.parse(previous) as Snapshot, report.events);
+      }
+
+      const overrides = await listThreatTypeOverrides(db, tenantId);
+      const byType: Record<string, ThreatRisk> = {};
+      for (const [typeId, risk] of Object.entries(overrides))
+        if (RISKS.has(risk)) byType[typeId] = risk as ThreatRisk;
+      const classification: Classification = { byType };
+      const started = performance.now();
+      const assessment = assess(snapshot, deps.intel.lookup(tenantId), classification, { now });
+
+      const outcome = await db.transaction().execute(async (trx) => {
+        const current = await findDeviceById(trx, tenantId, device.id);
+        if (current === undefined || current.retired_at !== null)
+          throw new AppError('bad_signature', 'device is retired');
+        if (
+          !(await insertReport(trx, {
+            tenant_id: tenantId,
+            device_id: device.id,
+            report_id: report.reportId,
+            received_at: at,
+            outcome: '{}',
+          }))
+        ) {
+          return undefined; // a concurrent retry of the same report committed first
+        }
+        const stored = await listDeviceThreats(trx, tenantId, device.id, ['active', 'resolved', 'ignored']);
+        const ignored = new Set(stored.filter((row) => row.state === 'ignored').map((row) => row.key));
+        const riskLevel = riskLevelOfActive(assessment.detections, ignored);
+        const groups = JSON.parse(current.groups) as string[];
+        const compliance = evaluateCompliance(
+          {
+            platform: current.platform,
+            ownership: current.ownership,
+            user: current.user ?? '',
+            groups,
+            riskLevel,
+            osVersion: snapshot.device.osVersion,
+            ...(snapshot.device.securityPatch !== undefined
+              ? { patchLevel: snapshot.device.securityPatch }
+              : {}),
+            ...(snapshot.integrity.screenLock !== undefined
+              ? { screenLock: snapshot.integrity.screenLock }
+              : {}),
+            ...(snapshot.integrity.encrypted !== undefined
+              ? { encrypted: snapshot.integrity.encrypted }
+              : {}),
+            lastSeenAt: now,
+            ...(current.noncompliant_since !== null
+              ? { noncompliantSince: new Date(current.noncompliant_since) }
+              : {}),
+          },
+          parsePolicies(await listCompliancePolicyDocs(trx, tenantId)),
+          now,
+        );
+        deps.metrics.assessmentSeconds.observe((performance.now() - started) / 1000);
+
+        const diff = diffThreats(stored, assessment.detections);
+        for (const detection of diff.created) {
+          await insertThreat(trx, {
+            tenant_id: tenantId,
+            id: newId('thr'),
+            device_id: device.id,
+            key: detection.key,
+            type_id: detection.typeId,
+            class: detection.class,
+            risk: detection.risk,
+            state: 'active',
+            title: detection.title,
+            summary: detection.summary,
+            evidence: JSON.stringify(detection.evidence),
+            attack: JSON.stringify(detection.attack),
+            family: detection.family ?? null,
+            remediation: JSON.stringify(detection.remediation),
+            first_seen: at,
+            last_seen: at,
+            resolved_at: null,
+          });
+        }
+        for (const { row, detection } of diff.seenAgain) {
+          await updateThreat(trx, tenantId, row.id, {
+            risk: detection.risk,
+            state: row.state === 'ignored' ? 'ignored' : 'active',
+            title: detection.title,
+            summary: detection.summary,
+            evidence: JSON.stringify(detection.evidence),
+            attack: JSON.stringify(detection.attack),
+            family: detection.family ?? null,
+            remediation: JSON.stringify(detection.remediation),
+            last_seen: at,
+            resolved_at: null,
+          });
+        }
+        for (const row of diff.resolved)
+          await updateThreat(trx, tenantId, row.id, { state: 'resolved', resolved_at: at });
+
+        await upsertSnapshot(trx, {
+          tenant_id: tenantId,
+          device_id: device.id,
+          snapshot: JSON.stringify(snapshot),
+          updated_at: at,
+        });
+        const labels = labelsFor(JSON.parse(current.labels) as string[], riskLevel);
+        const changed = riskLevel !== current.risk_level || compliance.state !== current.compliance_state;
+        await updateDevice(trx, tenantId, device.id, {
+          risk_level: riskLevel,
+          compliance_state: compliance.state,
+          labels: JSON.stringify(labels),
+          last_seen_at: at,
+          os_version: snapshot.device.osVersion,
+          model: snapshot.device.model,
+          manufacturer: snapshot.device.manufacturer,
+          agent_version: snapshot.device.agentVersion,
+          noncompliant_since: compliance.noncompliantSince?.toISOString() ?? null,
+        });
+        const change = {
+          from: { riskLevel: current.risk_level, complianceState: current.compliance_state },
+          to: { riskLevel, complianceState: compliance.state },
+          labels,
+          newThreats: diff.created.map((detection) => detection.key),
+          resolvedThreats: diff.resolved.map((row) => row.key),
+          reportId: report.reportId,
+        };
+        if (changed || diff.created.length > 0 || diff.resolved.length > 0) {
+          await insertDeviceHistory(trx, {
+            tenant_id: tenantId,
+            id: newId('his'),
+            device_id: device.id,
+            at,
+            kind: 'state-changed',
+            details: JSON.stringify(change),
+          });
+          await insertOutboxEvent(trx, {
+            tenant_id: tenantId,
+            id: newId('out'),
+            topic: 'device.state-changed',
+            payload: JSON.stringify({ deviceId: device.id, at, ...change }),
+            next_attempt_at: at,
+            created_at: at,
+          });
+        }
+        if (changed) {
+          await appendAudit(trx, dialect, {
+            tenantId,
+            actor: `device:${device.id}`,
+            action: 'device.state-change',
+            target: device.id,
+            details: change,
+            at,
+          });
+        }
+
+        const active = assessment.detections.filter((detection) => !ignored.has(detection.key));
+        const result: ReportOutcome = {
+          reportId: report.reportId,
+          duplicate: false,
+          deviceId: device.id,
+          riskLevel,
+          compliance: {
+            state: compliance.state,
+            failingRules: compliance.failingRules.map((rule) => ({ rule: rule.rule, reason: rule.reason })),
+          },
+          labels,
+          threats: active.map((detection) => ({
+            key: detection.key,
+            typeId: detection.typeId,
+            title: detection.title,
+            risk: detection.risk,
+            summary: detection.summary,
+            remediation: [...detection.remediation],
+          })),
+        };
+        await trx
+          .updateTable('reports')
+          .set({ outcome: JSON.stringify(result) })
+          .where('tenant_id', '=', tenantId)
+          .where('device_id', '=', device.id)
+          .where('report_id', '=', report.reportId)
+          .execute();
+        return result;
+      });
+      if (outcome !== undefined) return outcome;
+      const raced = await storedOutcome(device, report.reportId);
+      if (raced === undefined) throw new Error('report vanished after a concurrent insert');
+      return raced;
     },
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DialectName } from '../db/database.ts';
 import type { Role } from '../db/types.ts';
 import { createRuntime } from '../runtime.ts';
+import type { IntelSource } from '../services/intel-source.ts';
 import { createTenant, mintTenantApiToken } from '../services/tenant-service.ts';
 import { createTestDb, type TestDb } from './test-db.ts';
 
@@ -42,7 +43,7 @@ async function seedTenant(ctx: Parameters<typeof createTenant>[0], name: string)
 /** Builds the app over a fresh `dialect` database with a seeded tenant and owner/admin/analyst/helpdesk tokens. */
 export async function createHarness(
   dialect: DialectName,
-  options: { readonly bodyLimit?: number } = {},
+  options: { readonly bodyLimit?: number; readonly intel?: IntelSource } = {},
 ): Promise<Harness> {
   const testDb = await createTestDb(dialect);
   const clock = { now: new Date() };
@@ -51,6 +52,7 @@ export async function createHarness(
     secretKey: randomBytes(32),
     config: { bodyLimit: options.bodyLimit ?? 256 * 1024, trustedProxies: [] },
     now: () => clock.now,
+    ...(options.intel !== undefined ? { intel: options.intel } : {}),
   });
   const tenant = await seedTenant(runtime.ctx, 'Acme');
   const otherTenant = await seedTenant(runtime.ctx, 'Globex');

@@ -4,6 +4,7 @@ import { loadConfig, resolveSecretKey } from '../../config.ts';
 import { deleteExpiredDeviceNonces } from '../../queries/device-nonces.ts';
 import { createRuntime } from '../../runtime.ts';
 import { ensureDemoTenant } from '../../services/demo-service.ts';
+import { defaultDatasetsDir, loadIntelFromPaths } from '../../services/intel-source.ts';
 import type { Command } from '../command.ts';
 import { describeDatabase, openConfiguredDatabase } from '../open-database.ts';
 
@@ -32,7 +33,14 @@ export const command: Command = {
     });
     const db = await openConfiguredDatabase(config);
     logger.info({ database: describeDatabase(config) }, 'database ready');
-    const runtime = await createRuntime({ db, secretKey, config, logger });
+    const intelPaths = config.intelPaths.length > 0 ? config.intelPaths : [defaultDatasetsDir(io.env)];
+    const started = performance.now();
+    const intel = loadIntelFromPaths(intelPaths, logger);
+    logger.info(
+      { paths: intelPaths, files: intel.files, ms: Math.round(performance.now() - started) },
+      'intel loaded',
+    );
+    const runtime = await createRuntime({ db, secretKey, config, logger, intel });
     const { app, ctx } = runtime;
 
     const sweeper = setInterval(() => {

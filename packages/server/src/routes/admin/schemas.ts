@@ -115,7 +115,7 @@ export const ListDevicesQuery = Type.Object(
       Type.Union([
         Type.Literal('unknown'),
         Type.Literal('compliant'),
-        Type.Literal('in-grace'),
+        Type.Literal('in-grace-period'),
         Type.Literal('noncompliant'),
       ]),
     ),

@@ -1,3 +1,4 @@
+import { EventsReportSchema, FullReportSchema } from '@riskgate/engine';
 import { Type } from '@sinclair/typebox';
 
 const Str = (max = 200) => Type.String({ minLength: 1, maxLength: max });
@@ -66,27 +67,7 @@ export const ReportReplySchema = Type.Object({
 });
 
 /**
- * Report envelope. The snapshot and events are checked against the engine's schema by the
- * report service; here they are bounded in size (the JSON parser bounds nesting).
+ * Report body: the engine's schema (snapshot or events, with its size limits), without its `$id`
+ * so the OpenAPI document embeds it.
  */
-export const ReportBodySchema = Type.Union([
-  Type.Object(
-    {
-      reportId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-      kind: Type.Literal('full'),
-      snapshot: Type.Object({}, { additionalProperties: true, maxProperties: 64 }),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      reportId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-      kind: Type.Literal('events'),
-      events: Type.Array(Type.Object({ type: Str(40) }, { additionalProperties: true }), {
-        minItems: 1,
-        maxItems: 1000,
-      }),
-    },
-    { additionalProperties: false },
-  ),
-]);
+export const ReportBodySchema = Type.Union([FullReportSchema, EventsReportSchema]);

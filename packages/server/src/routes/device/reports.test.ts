@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDatasetsDir, loadIntelFromPaths } from '../../services/intel-source.ts';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
+import { cleanAndroidSnapshot, storeApp } from '../../testing/snapshots.ts';
+import { TestDevice } from '../../testing/test-device.ts';
+
+const STALKERWARE = 'com.apspy.app'; // TheTruthSpy in stalkerware-indicators/ioc.yaml
+const intel = loadIntelFromPaths(
+  [join(defaultDatasetsDir(), 'stalkerware-indicators', 'ioc.yaml')],
+  pino({ level: 'silent' }),
+);
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(await shouldSkipDialect(dialect))(`device reports (${dialect})`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(dialect, { intel });
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    async function enrolled(): Promise<TestDevice> {
+      const token = await h.app.inject({
+        method: 'POST',
+        url: '/v1/admin/enrollment-tokens',
+        headers: h.auth('owner'),
+        payload: { ownership: 'corporate', expiresInHours: 1, maxUses: 1 },
+      });
+      const device = new TestDevice();
+      const body = { token: token.json().token, publicKey: device.jwk, device: { platform: 'android' } };
+      const reply = await h.app.inject(
+        device.request('POST', '/v1/device/enroll', body, h.clock.now, { withJwk: true }),
+      );
+      expect(reply.statusCode).toBe(201);
+      device.deviceId = reply.json().deviceId;
+      return device;
+    }
+
+    const send = (device: TestDevice, body: unknown) =>
+      h.app.inject(device.request('POST', '/v1/device/reports', body, h.clock.now));
+
+    it('rates a device with a listed stalkerware app high, labels it, keeps evidence; a clean report secures it', async () => {
+      const device = await enrolled();
+      const risky = {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now, [storeApp(STALKERWARE)]),
+      };
+      const first = await send(device, risky);
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toMatchObject({
+        duplicate: false,
+        riskLevel: 'high',
+        labels: ['MTD - High Risk'],
+      });
+      expect(first.json().threats.map((t: { key: string }) => t.key)).toContain(
+        `app.stalkerware:${STALKERWARE}`,
+      );
+
+      const detail = await h.app.inject({
+        method: 'GET',
+        url: `/v1/admin/devices/${device.deviceId}`,
+        headers: h.auth('analyst'),
+      });
+      const threat = detail
+        .json()
+        .threats.find((t: { key: string }) => t.key === `app.stalkerware:${STALKERWARE}`);
+      expect(threat).toMatchObject({ state: 'active', risk: 'high' });
+      expect(threat.evidence[0]).toMatchObject({
+        observed: STALKERWARE,
+        provenance: { feed: 'stalkerware-indicators' },
+      });
+      expect(detail.json().device).toMatchObject({ riskLevel: 'high', labels: ['MTD - High Risk'] });
+
+      const retry = await send(device, risky);
+      expect(retry.json()).toMatchObject({ duplicate: true, riskLevel: 'high', reportId: risky.reportId });
+      const count = await h.testDb.db.db
+        .selectFrom('reports')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('device_id', '=', device.deviceId ?? '')
+        .executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(1);
+
+      const clean = await send(device, {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now),
+      });
+      expect(clean.json()).toMatchObject({ riskLevel: 'secured', labels: [], threats: [] });
+      const after = await h.app.inject({
+        method: 'GET',
+        url: `/v1/admin/devices/${device.deviceId}`,
+        headers: h.auth('analyst'),
+      });
+      expect(after.json().threats[0]).toMatchObject({ state: 'resolved', resolvedAt: expect.any(String) });
+      expect(after.json().device.labels).toEqual([]);
+      expect(after.json().history.map((entry: { kind: string }) => entry.kind)).toContain('state-changed');
+
+      const status = await h.app.inject(device.request('GET', '/v1/device/status', undefined, h.clock.now));
+      expect(status.json()).toMatchObject({ riskLevel: 'secured', labels: [] });
+    });
+
+    it('applies incremental events on the last snapshot, and refuses events before any snapshot', async () => {
+      const device = await enrolled();
+      const early = await send(device, {
+        reportId: randomUUID(),
+        kind: 'events',
+        events: [{ type: 'app-removed', at: h.clock.now.toISOString(), appId: 'x' }],
+      });
+      expect(early.statusCode).toBe(409);
+      await send(device, {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now),
+      });
+      const installed = await send(device, {
+        reportId: randomUUID(),
+        kind: 'events',
+        events: [{ type: 'app-installed', at: h.clock.now.toISOString(), app: storeApp(STALKERWARE) }],
+      });
+      expect(installed.json()).toMatchObject({ riskLevel: 'high' });
+      const removed = await send(device, {
+        reportId: randomUUID(),
+        kind: 'events',
+        events: [{ type: 'app-removed', at: h.clock.now.toISOString(), appId: STALKERWARE }],
+      });
+      expect(removed.json()).toMatchObject({ riskLevel: 'secured' });
+    });
+
+    it('refuses bad reports with 400/413 and stores nothing', async () => {
+      const device = await enrolled();
+      const good = cleanAndroidSnapshot(h.clock.now);
+      const bad: unknown[] = [
+        { reportId: 'not-a-uuid', kind: 'full', snapshot: good },
+        { reportId: randomUUID(), kind: 'full', snapshot: { ...good, extra: true } },
+        { reportId: randomUUID(), kind: 'full', snapshot: { ...good, apps: 'many' } },
+        {
+          reportId: randomUUID(),
+          kind: 'full',
+          snapshot: { ...good, apps: Array.from({ length: 5000 }, (_, i) => storeApp(`com.x${i}`)) },
+        },
+        { reportId: randomUUID(), kind: 'events', events: [] },
+      ];
+      for (const body of bad) {
+        const reply = await send(device, body);
+        expect(reply.statusCode, JSON.stringify(reply.json())).toBeGreaterThanOrEqual(400);
+        expect(reply.statusCode).toBeLessThan(500);
+      }
+      const stored = await h.testDb.db.db
+        .selectFrom('reports')
+        .selectAll()
+        .where('device_id', '=', device.deviceId ?? '')
+        .execute();
+      expect(stored).toEqual([]);
+      const snapshot = await h.testDb.db.db
+        .selectFrom('snapshots')
+        .selectAll()
+        .where('device_id', '=', device.deviceId ?? '')
+        .execute();
+      expect(snapshot).toEqual([]);
+    });
+  });
+}
