@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Agent } from 'node:http';
 import { createServer, Agent as HttpsAgent, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,14 @@ import { upstreamRequestHeaders } from './forward-headers.ts';
 import type { GatewayLogger } from './logger.ts';
 import { proxyHttp } from './proxy-http.ts';
 import { proxyUpgrade } from './proxy-upgrade.ts';
-import { denialReply, errorReply, sendRawReply, sendReply, wantsHtml } from './responses.ts';
+import {
+  denialReply,
+  errorReply,
+  type GatewayReply,
+  sendRawReply,
+  sendReply,
+  wantsHtml,
+} from './responses.ts';
 import { compileRouteTable } from './route-table.ts';
 import type { GatewayRoute } from './schema.ts';
 
@@ -43,6 +50,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** Either where to send the request and with which headers, or the reply to send instead. */
+type Admission =
+  | { readonly reply: GatewayReply; readonly route?: undefined }
+  | { readonly reply?: undefined; readonly route: GatewayRoute; readonly headers: OutgoingHttpHeaders };
+
 /** The header a browser flow or agent may use to present a device session token. */
 export const DEVICE_TOKEN_HEADER = 'x-riskgate-device-token';
 
@@ -67,12 +79,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
 
   /** Routes and checks a request; returns the route and identity, or the reply to send instead. */
-  async function admit(req: IncomingMessage, requestId: string) {
+  async function admit(req: IncomingMessage, requestId: string): Promise<Admission> {
     const rawHost = req.headers.host ?? '';
     const url = req.url ?? '/';
     const route = table.match(rawHost, url);
     if (route === undefined) {
-      return { reply: errorReply('not_found', 'No application is configured here.', requestId) } as const;
+      return { reply: errorReply('not_found', 'No application is configured here.', requestId) };
     }
     const socket = req.socket as TLSSocket;
     const cert = readClientCertificate(socket);
@@ -96,10 +108,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         { requestId, err: error instanceof Error ? error.message : String(error) },
         'access check failed',
       );
-      return { reply: errorReply('unavailable', 'Access cannot be checked right now.', requestId) } as const;
+      return { reply: errorReply('unavailable', 'Access cannot be checked right now.', requestId) };
     }
     if (outcome.status !== 200) {
-      return { reply: denialReply(outcome, wantsHtml(req.method ?? 'GET', req.headers), requestId) } as const;
+      return { reply: denialReply(outcome, wantsHtml(req.method ?? 'GET', req.headers), requestId) };
     }
     const headers = upstreamRequestHeaders(req.headers, {
       remoteAddress: check.remoteAddress,
@@ -107,14 +119,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       requestId,
       identity: outcome.headers,
     });
-    return { route, headers } as const;
+    return { route, headers };
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse) {
     const requestId = randomUUID();
     const admitted = await admit(req, requestId);
     if (res.destroyed) return; // the client left while we were deciding
-    if ('reply' in admitted) {
+    if (admitted.reply !== undefined) {
       sendReply(res, admitted.reply, req.method === 'HEAD');
       return;
     }
@@ -140,7 +152,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     socket.on('error', () => socket.destroy());
     const admitted = await admit(req, requestId);
     if (socket.destroyed) return;
-    if ('reply' in admitted) {
+    if (admitted.reply !== undefined) {
       sendRawReply(socket, admitted.reply);
       return;
     }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { compileRouteTable } from './route-table.ts';
+import { parseGatewayConfig } from './schema.ts';
+
+describe('parseGatewayConfig', () => {
+  it('reads routes, defaulting the path prefix to /', () => {
+    const routes = parseGatewayConfig({
+      routes: [{ host: 'mail.example.com', upstream: 'http://10.0.0.5:8080', resourceId: 'exchange' }],
+    });
+    expect(routes).toHaveLength(1);
+    expect(routes[0]).toMatchObject({ host: 'mail.example.com', pathPrefix: '/', resourceId: 'exchange' });
+    expect(routes[0]?.upstream.href).toBe('http://10.0.0.5:8080/');
+  });
+
+  it.each([
+    [{}, '/routes'],
+    [{ routes: [] }, '/routes'],
+    [{ routes: [{ host: 'a.example', upstream: 'ftp://x.example', resourceId: 'r' }] }, '/routes/0/upstream'],
+    [{ routes: [{ host: 'a b', upstream: 'http://x.example', resourceId: 'r' }] }, '/routes/0/host'],
+    [
+      { routes: [{ host: 'a.example', pathPrefix: 'x', upstream: 'http://x.example', resourceId: 'r' }] },
+      '/routes/0/pathPrefix',
+    ],
+    [{ routes: [{ host: 'a.example', upstream: 'http://x.example' }] }, '/routes/0'],
+    [
+      { routes: [{ host: 'a.example', upstream: 'http://x.example?q=1', resourceId: 'r' }] },
+      '/routes/0/upstream',
+    ],
+    [
+      { routes: [{ host: 'a.example', upstream: 'http://x.example', resourceId: 'r', extra: 1 }] },
+      '/routes/0',
+    ],
+  ])('rejects %j naming %s', (config, path) => {
+    expect(() => parseGatewayConfig(config)).toThrow(`gateway config: ${path}`);
+  });
+});
+
+describe('compileRouteTable', () => {
+  const table = compileRouteTable(
+    parseGatewayConfig({
+      routes: [
+        { host: 'app.example.com', upstream: 'http://a', resourceId: 'app' },
+        { host: 'app.example.com', pathPrefix: '/payroll', upstream: 'http://b', resourceId: 'payroll' },
+        {
+          host: 'app.example.com',
+          pathPrefix: '/payroll/admin/',
+          upstream: 'http://c',
+          resourceId: 'payroll-admin',
+        },
+        { host: '*.example.com', upstream: 'http://d', resourceId: 'any-sub' },
+      ],
+    }),
+  );
+
+  it.each([
+    ['app.example.com', '/', 'app'],
+    ['APP.example.com:443', '/payroll?x=1', 'payroll'],
+    ['app.example.com', '/payroll/admin/users', 'payroll-admin'],
+    ['app.example.com', '/payroll/admin', 'payroll'],
+    ['app.example.com', '/payrollx', 'app'],
+    ['app.example.com', '/public/..%2Fpayroll/x', 'payroll'],
+    ['files.example.com', '/payroll', 'any-sub'],
+    ['example.com', '/', undefined],
+    ['other.test', '/', undefined],
+  ])('%s %s → %s', (host, path, resourceId) => {
+    expect(table.match(host, path)?.resourceId).toBe(resourceId);
+  });
+});
