@@ -16,6 +16,7 @@ export { EMPTY_REVOCATION_LIST, parseRevocationList, RevocationListError } from 
 export { toSnapshotAttestation } from './snapshot.ts';
 export type * from './types.ts';
 export {
+  MAX_CHAIN_LENGTH,
   parseTrustedRoots,
   type TrustedRoots,
   type VerifyAttestationInput,

@@ -220,6 +220,13 @@ describe('verifyAttestation: refusals', () => {
     );
   });
 
+  it('refuses an over-long chain without verifying it', async () => {
+    const pem = chainNamed('akita/sdk34/TEE_EC_NONE.pem').pem;
+    const result = await verify([pem, pem, pem].join('\n'), new Date('2024-10-01T00:00:00Z'));
+    expect(codes(result)).toEqual(['malformed']);
+    expect(result.reasons[0]?.message).toMatch(/more than 10 certificates/);
+  });
+
   it('refuses garbage as malformed', async () => {
     const result = await verifyAttestation({
       chain: ['not a certificate!'],

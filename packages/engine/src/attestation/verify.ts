@@ -36,6 +36,9 @@ export interface VerifyAttestationInput {
   readonly expectedChallenge?: Uint8Array | string;
 }
 
+/** Real chains hold 3–5 certificates; the telemetry schema allows 10. Longer input is refused unparsed. */
+export const MAX_CHAIN_LENGTH = 10;
+
 /** Signature algorithms WebCrypto (Node 20) can verify. Anything else is reported, never accepted. */
 const VERIFIABLE_KEY_ALGORITHMS = new Set(['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'ECDSA']);
 
@@ -197,7 +200,19 @@ export async function verifyAttestation(input: VerifyAttestationInput): Promise<
   const roots = (isTrustedRoots(input.roots) ? input.roots : parseTrustedRoots(input.roots)).byPublicKey;
   let certificates: X509Certificate[];
   try {
+    if (input.chain.length > MAX_CHAIN_LENGTH) {
+      throw new CertificateDecodeError(
+        `the chain has more than ${MAX_CHAIN_LENGTH} certificates`,
+        MAX_CHAIN_LENGTH,
+      );
+    }
     certificates = parseAttestationChain(input.chain);
+    if (certificates.length > MAX_CHAIN_LENGTH) {
+      throw new CertificateDecodeError(
+        `the chain has more than ${MAX_CHAIN_LENGTH} certificates`,
+        MAX_CHAIN_LENGTH,
+      );
+    }
   } catch (error) {
     if (!(error instanceof CertificateDecodeError)) throw error;
     const reason: AttestationReason = {
