@@ -8,7 +8,7 @@ export interface NginxRiskgateConfOptions {
   readonly serverName: string;
   readonly serverCert: string;
   readonly serverKey: string;
-  /** The tenant device CA (PEM file), from `GET /v1/admin/device-ca` or the console. */
+  /** The tenant device CA certificate (PEM file) that issues device client certificates. */
   readonly deviceCa: string;
   /** Riskgate's address, e.g. `127.0.0.1:8080`. */
   readonly riskgate: string;
