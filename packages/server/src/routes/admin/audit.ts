@@ -2,9 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { listAuditEntries } from '../../queries/audit-log.ts';
-import { verifyAuditChain } from '../../services/audit-service.ts';
-import { type Principal, requirePermission } from '../../services/principal.ts';
+import { createAuditLogService } from '../../services/audit-log-service.ts';
 import { errorResponses, principalOf } from '../http.ts';
 import { AuditEntrySchema, AuditQuery } from './schemas.ts';
 
@@ -12,11 +10,7 @@ const errs = errorResponses(400, 401, 403);
 
 /** The audit log: read a page, verify the chain. */
 export function registerAuditRoutes(deps: AppDeps): FastifyPluginAsync {
-  const db = deps.ctx.db.db;
-  const readable = (principal: Principal) => {
-    requirePermission(principal, 'audit:read');
-    return principal;
-  };
+  const audit = createAuditLogService(deps.ctx);
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
@@ -29,22 +23,7 @@ export function registerAuditRoutes(deps: AppDeps): FastifyPluginAsync {
           response: { 200: Type.Object({ items: Type.Array(AuditEntrySchema) }), ...errs },
         },
       },
-      async (request) => {
-        const principal = readable(principalOf(request));
-        const rows = await listAuditEntries(db, principal.tenantId, request.query);
-        return {
-          items: rows.map((row) => ({
-            seq: row.seq,
-            at: row.at,
-            actor: row.actor,
-            action: row.action,
-            target: row.target,
-            details: JSON.parse(row.details) as unknown,
-            prevHash: row.prev_hash,
-            hash: row.hash,
-          })),
-        };
-      },
+      async (request) => ({ items: await audit.listEntries(principalOf(request), request.query) }),
     );
 
     app.get(
@@ -64,7 +43,7 @@ export function registerAuditRoutes(deps: AppDeps): FastifyPluginAsync {
           },
         },
       },
-      async (request) => verifyAuditChain(db, readable(principalOf(request)).tenantId),
+      async (request) => audit.verify(principalOf(request)),
     );
   };
 }
