@@ -8,3 +8,4 @@ export * from './risk/index.ts';
 export * from './assess.ts';
 export * from './intel/index.ts';
 export * from './attestation/index.ts';
+export * from './detectors/os.ts';
