@@ -18,6 +18,18 @@ export interface NginxRiskgateConfOptions {
   readonly upstream: string;
 }
 
+/** The example values docs/proxies.md shows (a test checks the doc's snippet is this output). */
+export const NGINX_DOC_EXAMPLE: NginxRiskgateConfOptions = {
+  listen: '443',
+  serverName: 'mail.example.com',
+  serverCert: '/etc/nginx/tls/mail.example.com.crt',
+  serverKey: '/etc/nginx/tls/mail.example.com.key',
+  deviceCa: '/etc/nginx/tls/riskgate-device-ca.pem',
+  riskgate: '10.0.0.10:8080',
+  proxySecret: 'CHANGE-ME-long-random-secret',
+  upstream: '10.0.0.20:8080',
+};
+
 /** An `http {}` body: `map`, two `upstream`s and one protected `server`. */
 export function nginxRiskgateConf(o: NginxRiskgateConfOptions): string {
   const secret =

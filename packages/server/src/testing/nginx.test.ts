@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsRequest } from './https-client.ts';
 import { findNginx, type RunningNginx, startNginx } from './nginx.ts';
-import { nginxRiskgateConf } from './nginx-riskgate-conf.ts';
+import { NGINX_DOC_EXAMPLE, nginxRiskgateConf } from './nginx-riskgate-conf.ts';
 import {
   certFingerprint,
   createTestDeviceCa,
@@ -23,6 +24,12 @@ if (nginxBinary === undefined && process.env.CI === 'true') {
     );
   });
 }
+
+it('docs/proxies.md shows exactly the nginx configuration this test runs', () => {
+  const doc = readFileSync(new URL('../../../../docs/proxies.md', import.meta.url), 'utf8');
+  const block = /```nginx\n([\s\S]*?)```/.exec(doc)?.[1];
+  expect(block).toBe(nginxRiskgateConf(NGINX_DOC_EXAMPLE));
+});
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) =>
