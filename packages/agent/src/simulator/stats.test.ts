@@ -41,3 +41,22 @@ describe('mix', () => {
     expect(() => parseMix(text)).toThrow();
   });
 });
+
+describe('parseIngestCounters', () => {
+  it('reads the ingest counters by outcome and ignores other series', async () => {
+    const { parseIngestCounters, counterDelta } = await import('./server-metrics.ts');
+    const text = [
+      '# HELP riskgate_reports_ingested_total Device reports ingested',
+      'riskgate_http_requests_total{method="POST",route="/v1/device/reports",status="200"} 933',
+      'riskgate_reports_ingested_total{outcome="stored"} 933',
+      'riskgate_reports_ingested_total{outcome="duplicate"} 2',
+    ].join('\n');
+    const after = parseIngestCounters(text);
+    expect(after).toEqual({ stored: 933, duplicate: 2, rejected: 0 });
+    expect(counterDelta({ stored: 900, duplicate: 2, rejected: 0 }, after)).toEqual({
+      stored: 33,
+      duplicate: 0,
+      rejected: 0,
+    });
+  });
+});

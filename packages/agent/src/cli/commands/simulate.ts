@@ -2,6 +2,7 @@ import { loadProfileIntel } from '../../profiles/datasets.ts';
 import type { FleetProgress, FleetSummary } from '../../simulator/fleet.ts';
 import { runFleet } from '../../simulator/fleet.ts';
 import { parseMix } from '../../simulator/mix.ts';
+import { counterDelta, readIngestCounters } from '../../simulator/server-metrics.ts';
 import { parseDuration, parseOptions, positiveInt, positiveNumber, required } from '../args.ts';
 import { type Command, UsageError } from '../command.ts';
 
@@ -61,8 +62,10 @@ export const command: Command = {
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }
+    const server = required(options.server, 'server');
+    const before = await readIngestCounters(server);
     const summary = await runFleet({
-      server: required(options.server, 'server'),
+      server,
       token: required(options.token, 'token'),
       devices: positiveInt(options.devices, 'devices', 100),
       ratePerSecond: positiveNumber(options.rate, 'rate', 50),
@@ -76,7 +79,15 @@ export const command: Command = {
         ? {}
         : { onProgress: (progress: FleetProgress) => io.stderr.write(formatProgress(progress)) }),
     });
-    io.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+    const after = before === undefined ? undefined : await readIngestCounters(server);
+    // Server-side view of the same run (exact only when nothing else reports meanwhile).
+    const serverIngested =
+      before !== undefined && after !== undefined ? counterDelta(before, after) : undefined;
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify({ ...summary, serverIngested }, null, 2)}\n`
+        : `${formatSummary(summary)}${serverIngested === undefined ? '' : `server metrics   stored ${serverIngested.stored}, duplicate ${serverIngested.duplicate}, rejected ${serverIngested.rejected} (riskgate_reports_ingested_total delta)\n`}`,
+    );
     return summary.errors === 0 ? 0 : 1;
   },
 };
