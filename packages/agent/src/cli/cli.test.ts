@@ -1,0 +1,94 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadProfileIntel } from '../profiles/datasets.ts';
+import { generateDevice } from '../profiles/generate-device.ts';
+import { type FakeDeviceServer, startFakeDeviceServer } from '../testing/fake-device-server.ts';
+import { parseDuration } from './args.ts';
+import type { Command, CommandIo } from './command.ts';
+import { UsageError } from './command.ts';
+
+function captureIo(): CommandIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: (text: string) => (err += text) },
+    env: {},
+    out: () => out,
+    err: () => err,
+  };
+}
+
+const load = async (name: string): Promise<Command> =>
+  (await import(`./commands/${name}.ts`)).command as Command;
+
+describe('parseDuration', () => {
+  it.each([
+    ['90', 90_000],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['500ms', 500],
+  ])('%s → %d ms', (text, ms) => {
+    expect(parseDuration(text, 'duration', 0)).toBe(ms);
+  });
+  it.each(['', 'soon', '-5s', '5d'])('refuses %j', (text) => {
+    expect(() => parseDuration(text, 'duration', 0)).toThrow(UsageError);
+  });
+});
+
+describe('riskgate-agent commands', () => {
+  let dir = '';
+  let server: FakeDeviceServer;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'riskgate-cli-'));
+    server = await startFakeDeviceServer();
+  });
+  afterEach(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('enroll, report --snapshot, status', async () => {
+    const io = captureIo();
+    const stateDir = join(dir, 'state');
+    expect(
+      await (await load('enroll')).run(['--server', server.url, '--token', 't', '--state-dir', stateDir], io),
+    ).toBe(0);
+    expect(io.out()).toContain('enrolled as dev_1');
+    const file = join(dir, 'snapshot.json');
+    const { snapshot } = generateDevice('clean', { seed: 1, intel: loadProfileIntel(), now: new Date() });
+    await writeFile(file, JSON.stringify(snapshot));
+    expect(await (await load('report')).run(['--snapshot', file, '--state-dir', stateDir], io)).toBe(0);
+    expect(io.out()).toMatch(/report [0-9a-f-]{36} acknowledged/);
+    expect(await (await load('status')).run(['--state-dir', stateDir, '--json'], io)).toBe(0);
+    expect(JSON.parse(io.out().trim().split('\n').at(-1) ?? '')).toMatchObject({
+      deviceId: 'dev_1',
+      riskLevel: 'secured',
+    });
+    expect(server.stored).toHaveLength(1);
+  });
+
+  it('enroll without --token is a usage error', async () => {
+    await expect(
+      (await load('enroll')).run(['--server', server.url, '--state-dir', dir], captureIo()),
+    ).rejects.toThrow(UsageError);
+  });
+
+  it('scan-adb --replay --offline prints a snapshot built from recorded adb output', async () => {
+    const io = captureIo();
+    expect(await (await load('scan-adb')).run(['--replay', 'android-13', '--offline'], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ device: { osVersion: '13', model: 'SM-S901B' } });
+    expect(io.err()).toContain('scanned samsung SM-S901B, Android 13, 5 apps');
+  });
+
+  it('scan-adb reports a parse failure as a clear message, exit 1', async () => {
+    const io = captureIo();
+    const fakeAdb = join(dir, 'adb');
+    await writeFile(fakeAdb, '#!/bin/sh\necho "[ro.build.version.release]: [1"\n', { mode: 0o755 });
+    expect(await (await load('scan-adb')).run(['--adb', fakeAdb, '--offline'], io)).toBe(1);
+    expect(io.err()).toMatch(/cannot parse `getprop` output: .*truncated/);
+  });
+});
