@@ -54,3 +54,41 @@ export async function listThreatTypeOverrides(
     .execute();
   return Object.fromEntries(rows.map((row) => [row.type_id, row.risk]));
 }
+
+/** Filters for {@link listThreats}. */
+export interface ThreatFilter {
+  readonly state?: ThreatState;
+  readonly deviceId?: string;
+  readonly typeId?: string;
+  readonly risk?: string;
+}
+
+/** One page of the tenant's threats ordered by id, after the `after` cursor. */
+export async function listThreats(
+  db: Kysely<Database>,
+  tenantId: string,
+  filter: ThreatFilter,
+  page: { readonly limit: number; readonly after?: string },
+): Promise<ThreatRow[]> {
+  let query = db.selectFrom('threats').selectAll().where('tenant_id', '=', tenantId);
+  if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+  if (filter.deviceId !== undefined) query = query.where('device_id', '=', filter.deviceId);
+  if (filter.typeId !== undefined) query = query.where('type_id', '=', filter.typeId);
+  if (filter.risk !== undefined) query = query.where('risk', '=', filter.risk);
+  if (page.after !== undefined) query = query.where('id', '>', page.after);
+  return query.orderBy('id').limit(page.limit).execute();
+}
+
+/** One threat of the tenant, or `undefined`. */
+export async function findThreatById(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+): Promise<ThreatRow | undefined> {
+  return db
+    .selectFrom('threats')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}

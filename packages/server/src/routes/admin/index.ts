@@ -3,6 +3,8 @@ import type { AppDeps } from '../../app.ts';
 import { authenticateAdmin } from '../../services/auth-service.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerDeviceRoutes } from './devices.ts';
+import { registerExtraAdminRoutes } from './index-extra.ts';
+import { registerThreatRoutes } from './threats.ts';
 import { registerTokenRoutes } from './tokens.ts';
 
 /** The admin API under /v1/admin: bearer-authenticated; roles are checked in services. */
@@ -16,6 +18,8 @@ export function registerAdminRoutes(deps: AppDeps): FastifyPluginAsync {
     });
     await app.register(registerTokenRoutes(deps));
     await app.register(registerDeviceRoutes(deps));
+    await app.register(registerThreatRoutes(deps));
     await app.register(registerAuditRoutes(deps));
+    await app.register(registerExtraAdminRoutes(deps));
   };
 }

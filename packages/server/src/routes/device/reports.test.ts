@@ -104,6 +104,60 @@ for (const dialect of DIALECTS) {
       expect(status.json()).toMatchObject({ riskLevel: 'secured', labels: [] });
     });
 
+    it('ignoring a threat re-rates the device at once; roles and tenants are enforced', async () => {
+      const device = await enrolled();
+      await send(device, {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now, [storeApp(STALKERWARE)]),
+      });
+      const list = await h.app.inject({
+        method: 'GET',
+        url: `/v1/admin/threats?deviceId=${device.deviceId}&state=active`,
+        headers: h.auth('analyst'),
+      });
+      const threat = list
+        .json()
+        .items.find((t: { key: string }) => t.key === `app.stalkerware:${STALKERWARE}`);
+      expect(threat).toBeDefined();
+      const url = `/v1/admin/threats/${threat.id}/ignore`;
+      expect((await h.app.inject({ method: 'POST', url, headers: h.auth('analyst') })).statusCode).toBe(403);
+      expect(
+        (await h.app.inject({ method: 'POST', url, headers: h.auth('owner', h.otherTenant) })).statusCode,
+      ).toBe(404);
+      const others = await h.app.inject({
+        method: 'GET',
+        url: '/v1/admin/threats',
+        headers: h.auth('owner', h.otherTenant),
+      });
+      expect(others.json().items).toEqual([]);
+      const ignored = await h.app.inject({ method: 'POST', url, headers: h.auth('helpdesk') });
+      expect(ignored.json()).toMatchObject({ state: 'ignored' });
+      const detail = await h.app.inject({
+        method: 'GET',
+        url: `/v1/admin/devices/${device.deviceId}`,
+        headers: h.auth('analyst'),
+      });
+      expect(detail.json().threats.filter((t: { state: string }) => t.state === 'active')).toEqual([]);
+      expect(detail.json().device).toMatchObject({ riskLevel: 'secured', labels: [] });
+      const again = await send(device, {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now, [storeApp(STALKERWARE)]),
+      });
+      expect(again.json().threats.map((t: { key: string }) => t.key)).not.toContain(
+        `app.stalkerware:${STALKERWARE}`,
+      );
+      const reactivated = await h.app.inject({
+        method: 'POST',
+        url: `/v1/admin/threats/${threat.id}/reactivate`,
+        headers: h.auth('admin'),
+      });
+      expect(reactivated.json()).toMatchObject({ state: 'active' });
+      const status = await h.app.inject(device.request('GET', '/v1/device/status', undefined, h.clock.now));
+      expect(status.json()).toMatchObject({ riskLevel: 'high', labels: ['MTD - High Risk'] });
+    });
+
     it('applies incremental events on the last snapshot, and refuses events before any snapshot', async () => {
       const device = await enrolled();
       const early = await send(device, {

@@ -1,0 +1,13 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { registerThreatTypeRoutes } from './threat-types.ts';
+
+/**
+ * Admin routes beyond the foundation (threat types, compliance policies, privacy
+ * settings, intel feeds). Registered inside the authenticated admin scope by `index.ts`.
+ */
+export function registerExtraAdminRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (app) => {
+    await app.register(registerThreatTypeRoutes(deps));
+  };
+}

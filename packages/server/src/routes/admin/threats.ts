@@ -1,0 +1,77 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { createThreatService } from '../../services/threat-service.ts';
+import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { ThreatSchema } from './schemas.ts';
+
+const errs = errorResponses(400, 401, 403, 404);
+const StateSchema = Type.Union([Type.Literal('active'), Type.Literal('resolved'), Type.Literal('ignored')]);
+
+const ListThreatsQuery = Type.Object(
+  {
+    state: Type.Optional(StateSchema),
+    deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    typeId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    risk: Type.Optional(
+      Type.Union([Type.Literal('none'), Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]),
+    ),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    after: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Threat list and triage. */
+export function registerThreatRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const threats = createThreatService(deps.ctx);
+
+    app.get(
+      '/threats',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'List threats (filter by state, device, type, risk; cursor paging)',
+          querystring: ListThreatsQuery,
+          response: {
+            200: Type.Object({
+              items: Type.Array(ThreatSchema),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errs,
+          },
+        },
+      },
+      async (request) => {
+        const { limit, after, ...filter } = request.query;
+        return threats.listThreats(
+          principalOf(request),
+          filter,
+          after === undefined ? { limit } : { limit, after },
+        );
+      },
+    );
+
+    for (const [verb, state] of [
+      ['ignore', 'ignored'],
+      ['resolve', 'resolved'],
+      ['reactivate', 'active'],
+    ] as const) {
+      app.post(
+        `/threats/:id/${verb}`,
+        {
+          schema: {
+            tags: ['admin'],
+            summary: `Mark a threat ${state}; its device is re-rated at once`,
+            params: IdParams,
+            response: { 200: ThreatSchema, ...errs },
+          },
+        },
+        async (request) => threats.setThreatState(principalOf(request), request.params.id, state),
+      );
+    }
+  };
+}
