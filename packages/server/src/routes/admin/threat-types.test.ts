@@ -73,7 +73,12 @@ for (const dialect of DIALECTS) {
       expect(await countRows('outbox', a.device.id)).toBe(1);
       const types = await h.app.inject({ url: '/v1/admin/threat-types', headers: h.auth('analyst') });
       expect(types.json().items).toContainEqual(
-        expect.objectContaining({ id: 'app.stalkerware', risk: 'low', defaultRisk: 'high', overridden: true }),
+        expect.objectContaining({
+          id: 'app.stalkerware',
+          risk: 'low',
+          defaultRisk: 'high',
+          overridden: true,
+        }),
       );
       await h.app.inject({
         method: 'PUT',
@@ -81,14 +86,20 @@ for (const dialect of DIALECTS) {
         headers: h.auth('admin'),
         payload: { risk: 'none' },
       });
-      expect(await deviceState(a.device.id)).toMatchObject({ riskLevel: 'low', labels: ['vip', 'MTD - Low Risk'] });
+      expect(await deviceState(a.device.id)).toMatchObject({
+        riskLevel: 'low',
+        labels: ['vip', 'MTD - Low Risk'],
+      });
       const reset = await h.app.inject({
         method: 'DELETE',
         url: '/v1/admin/threat-types/app.stalkerware/risk',
         headers: h.auth('owner'),
       });
       expect(reset.statusCode).toBe(200);
-      expect(await deviceState(a.device.id)).toMatchObject({ riskLevel: 'high', labels: ['vip', 'MTD - High Risk'] });
+      expect(await deviceState(a.device.id)).toMatchObject({
+        riskLevel: 'high',
+        labels: ['vip', 'MTD - High Risk'],
+      });
       const again = await h.app.inject({
         method: 'DELETE',
         url: '/v1/admin/threat-types/app.stalkerware/risk',
@@ -135,8 +146,18 @@ for (const dialect of DIALECTS) {
       });
       expect(put.statusCode).toBe(200);
       const cases = [
-        { method: 'PUT' as const, url: '/v1/admin/threat-types/app.nope/risk', payload: { risk: 'low' }, status: 404 },
-        { method: 'PUT' as const, url: '/v1/admin/threat-types/app.stalkerware/risk', payload: { risk: 'huge' }, status: 400 },
+        {
+          method: 'PUT' as const,
+          url: '/v1/admin/threat-types/app.nope/risk',
+          payload: { risk: 'low' },
+          status: 404,
+        },
+        {
+          method: 'PUT' as const,
+          url: '/v1/admin/threat-types/app.stalkerware/risk',
+          payload: { risk: 'huge' },
+          status: 400,
+        },
       ];
       for (const { status, ...request } of cases) {
         const reply = await h.app.inject({ ...request, headers: h.auth('owner') });
@@ -154,7 +175,11 @@ for (const dialect of DIALECTS) {
         .where('id', '=', other.device.id)
         .executeTakeFirstOrThrow();
       expect(device.risk_level).toBe('high');
-      await h.app.inject({ method: 'DELETE', url: '/v1/admin/threat-types/app.stalkerware/risk', headers: h.auth('owner') });
+      await h.app.inject({
+        method: 'DELETE',
+        url: '/v1/admin/threat-types/app.stalkerware/risk',
+        headers: h.auth('owner'),
+      });
     });
   });
 }

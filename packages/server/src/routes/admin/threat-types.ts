@@ -4,7 +4,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
 import { createThreatTypeService } from '../../services/threat-type-service.ts';
 import { errorResponses, principalOf } from '../http.ts';
-import { FamilyParams, RerateSummarySchema, RiskBody, ThreatTypeSchema, TypeIdParams } from './threat-schemas.ts';
+import {
+  FamilyParams,
+  RerateSummarySchema,
+  RiskBody,
+  ThreatTypeSchema,
+  TypeIdParams,
+} from './threat-schemas.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
 
