@@ -24,6 +24,7 @@ describe('buildIntelIndex lookups', () => {
       [
         ['domain', 'evil.example'],
         ['ip', '1.2.3.4'],
+        ['ip', '2001:db8::1'],
         ['domain', 'deep.sub.example'],
       ],
       'fam',
@@ -39,6 +40,12 @@ describe('buildIntelIndex lookups', () => {
     ['shop.BÜCHER.example', 'xn--bcher-kva.example'],
     ['x.deep.sub.example', 'deep.sub.example'],
     ['1.2.3.4', '1.2.3.4'], // an IP literal is looked up as an IP
+    ['1.2.3.4:443', '1.2.3.4'],
+    ['[2001:DB8::1]:443', '2001:db8::1'],
+    ['2001:db8::1', '2001:db8::1'],
+    ['evil.example:8443', 'evil.example'],
+    ['https://www.evil.example/login?x=1', 'evil.example'],
+    ['hxxps://www[.]evil[.]example/x', 'evil.example'],
   ])('findDomain(%s) → %s', (host, expected) => {
     expect(index.findDomain(host)?.value).toBe(expected);
   });
@@ -71,9 +78,9 @@ describe('buildIntelIndex lookups', () => {
 
   it('counts per kind and per feed', () => {
     expect(index.stats()).toMatchObject({
-      indicators: 5,
-      byKind: { domain: 4, ip: 1 },
-      byFeed: { 'list:list-a': 3, 'feed-b': 3 },
+      indicators: 6,
+      byKind: { domain: 4, ip: 2 },
+      byFeed: { 'list:list-a': 3, 'feed-b': 4 },
       files: 2,
     });
   });

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { IndicatorHit, IndicatorKind, IntelLookup, Provenance } from '../types.ts';
-import { normalizeDomain, normalizeIndicator, normalizeIp } from './normalize.ts';
+import {
+  normalizeDomain,
+  normalizeIndicator,
+  normalizeIp,
+  normalizeUrl,
+  splitHostPort,
+} from './normalize.ts';
 import type { OsIntel } from './os-intel.ts';
 import { buildOsIntel } from './os-intel-builder.ts';
 import type { ParsedFeed } from './types.ts';
@@ -83,9 +89,17 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
     return normalised === undefined || normalised === value ? undefined : map.get(normalised);
   };
   const findDomain = (host: string): IndicatorHit | undefined => {
-    const trimmed = host.trim();
-    const ip = normalizeIp(trimmed.replace(/^\[|\]$/g, ''));
-    if (ip !== undefined) return lookup('ip', ip);
+    let trimmed = host.trim();
+    const literal = normalizeIp(trimmed.replace(/^\[|\]$/g, ''));
+    if (literal !== undefined) return lookup('ip', literal);
+    // Tolerate `host:port` and URLs (rare in callers, so only then pay for the parsing).
+    if (trimmed.includes('/') || trimmed.includes(':')) {
+      const url = normalizeUrl(trimmed);
+      const { host: bare } = splitHostPort(url === undefined ? trimmed : (url.split('/')[0] ?? url));
+      const ip = normalizeIp(bare.replace(/^\[|\]$/g, ''));
+      if (ip !== undefined) return lookup('ip', ip);
+      trimmed = bare;
+    }
     const domain = normalizeDomain(trimmed);
     if (domain === undefined) return undefined;
     const map = maps.get('domain');
@@ -101,6 +115,11 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
       current = parent;
     }
   };
+  // Counted now so that the index does not keep the parsed feeds alive.
+  const files = feeds.length;
+  const kevCount = feeds.reduce((n, f) => n + f.kev.length, 0);
+  const iosReleases = feeds.reduce((n, f) => n + f.iosReleases.length, 0);
+  const eolCycles = feeds.reduce((n, f) => n + f.eolCycles.length, 0);
   const stats = (): IntelStats => {
     const byKind: Partial<Record<IndicatorKind, number>> = {};
     let indicators = 0;
@@ -112,11 +131,11 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
       indicators,
       byKind,
       byFeed: { ...byFeed },
-      files: feeds.length,
-      kev: feeds.reduce((n, f) => n + f.kev.length, 0),
+      files,
+      kev: kevCount,
       exploitedAndroid: os?.exploitedAndroid.length ?? 0,
-      iosReleases: feeds.reduce((n, f) => n + f.iosReleases.length, 0),
-      eolCycles: feeds.reduce((n, f) => n + f.eolCycles.length, 0),
+      iosReleases,
+      eolCycles,
     };
   };
   return os === undefined ? { version, find, findDomain, stats } : { version, find, findDomain, stats, os };
