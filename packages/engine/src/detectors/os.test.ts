@@ -18,7 +18,8 @@ const intel = buildIntelIndex(parseAllDatasets());
 
 const android = (device: Partial<DeviceInfo>) =>
   cleanAndroidSnapshot({ device: { ...cleanAndroidSnapshot().device, ...device } });
-const ios = (device: Partial<DeviceInfo>) => cleanIosSnapshot({ device: { ...cleanIosSnapshot().device, ...device } });
+const ios = (device: Partial<DeviceInfo>) =>
+  cleanIosSnapshot({ device: { ...cleanIosSnapshot().device, ...device } });
 /** An up-to-date iPhone 16 Pro on the latest iOS of the SOFA feed. */
 const currentIos = () => ios({ osVersion: '26.6.1', osBuild: '23G83', model: 'iPhone17,1' });
 
@@ -34,10 +35,12 @@ describe('detectPatchAge', () => {
     ['no patch level reported', undefined, undefined, undefined],
   ])('%s', (_name, securityPatch, thresholds, risk) => {
     const snapshot = android(securityPatch === undefined ? { securityPatch: undefined } : { securityPatch });
-    const settings = thresholds === undefined ? {} : { patchAgeDays: { low: 60, medium: 120, high: 180, ...thresholds } };
+    const settings =
+      thresholds === undefined ? {} : { patchAgeDays: { low: 60, medium: 120, high: 180, ...thresholds } };
     const findings = detectPatchAge(detectorContext(snapshot, { now: NOW, settings }));
     expect(findings.map((f) => f.risk)).toEqual(risk === undefined ? [] : [risk]);
-    if (risk !== undefined) expect(findings[0]?.evidence[0]).toMatchObject({ subject: 'security-patch', observed: securityPatch });
+    if (risk !== undefined)
+      expect(findings[0]?.evidence[0]).toMatchObject({ subject: 'security-patch', observed: securityPatch });
   });
 
   it('does not apply to iOS', () => {
@@ -70,25 +73,43 @@ describe('detectOsEndOfLife (endoflife.date)', () => {
 
   it('depends on now, not on the clock', () => {
     const early = new Date('2026-03-01T00:00:00Z');
-    expect(detectOsEndOfLife(detectorContext(android({ osVersion: '13' }), { intel, now: early }))).toEqual([]);
+    expect(detectOsEndOfLife(detectorContext(android({ osVersion: '13' }), { intel, now: early }))).toEqual(
+      [],
+    );
   });
 
   it('finds nothing without OS intel', () => {
     const bare = buildIntelIndex([emptyFeed('x', 'domain-list', 'x.txt')]);
-    expect(detectOsThreats(detectorContext(android({ osVersion: '9', securityPatch: '2026-11-01' }), { intel: bare, now: NOW }))).toEqual([]);
+    expect(
+      detectOsThreats(
+        detectorContext(android({ osVersion: '9', securityPatch: '2026-11-01' }), { intel: bare, now: NOW }),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('detectDeviceEndOfLife (endoflife.date)', () => {
   it.each<[string, ReturnType<typeof android>, string[]]>([
     ['Pixel 9', android({ model: 'Pixel 9', manufacturer: 'Google' }), []],
-    ['Pixel 6 (eol 2026-10-01)', android({ model: 'Pixel 6', manufacturer: 'Google' }), ['os.device-end-of-life:Pixel 6']],
+    [
+      'Pixel 6 (eol 2026-10-01)',
+      android({ model: 'Pixel 6', manufacturer: 'Google' }),
+      ['os.device-end-of-life:Pixel 6'],
+    ],
     ['Pixel 5', android({ model: 'Pixel 5', manufacturer: 'Google' }), ['os.device-end-of-life:Pixel 5']],
-    ['Galaxy S10', android({ model: 'Galaxy S10', manufacturer: 'samsung' }), ['os.device-end-of-life:Galaxy S10']],
+    [
+      'Galaxy S10',
+      android({ model: 'Galaxy S10', manufacturer: 'samsung' }),
+      ['os.device-end-of-life:Galaxy S10'],
+    ],
     ['Galaxy S24', android({ model: 'Galaxy S24', manufacturer: 'Samsung' }), []],
     ['unknown Samsung model code', android({ model: 'SM-X999', manufacturer: 'samsung' }), []],
     ['iPhone 13 Pro (iPhone14,2)', ios({ model: 'iPhone14,2' }), []],
-    ['iPhone XS (iPhone11,2, eol 2026-04-22)', ios({ model: 'iPhone11,2' }), ['os.device-end-of-life:iPhone11,2']],
+    [
+      'iPhone XS (iPhone11,2, eol 2026-04-22)',
+      ios({ model: 'iPhone11,2' }),
+      ['os.device-end-of-life:iPhone11,2'],
+    ],
     ['iPhone XS Max China (iPhone11,4)', ios({ model: 'iPhone11,4' }), ['os.device-end-of-life:iPhone11,4']],
   ])('%s', (_name, snapshot, expected) => {
     expect(keysOf(detectDeviceEndOfLife(detectorContext(snapshot, { intel, now: NOW })))).toEqual(expected);
@@ -106,12 +127,42 @@ describe('detectExploitedVulnerabilities: Android (KEV joined with OSV / CVE rec
   });
 
   it.each<[string, Partial<DeviceInfo>, string[], string[]]>([
-    ['Android 13, patch 2023-08-01', { osVersion: '13', securityPatch: '2023-08-01', manufacturer: 'Motorola' }, ['CVE-2023-35674', 'CVE-2024-43093', 'CVE-2024-36971'], ['CVE-2023-20963']],
-    ['Android 14, patch 2023-08-01 (not a 11–13 CVE)', { osVersion: '14', securityPatch: '2023-08-01', manufacturer: 'Motorola' }, ['CVE-2024-43093'], ['CVE-2023-35674']],
-    ['Pixel, patch 2024-05-01', { osVersion: '14', securityPatch: '2024-05-01', manufacturer: 'Google' }, ['CVE-2024-32896'], ['CVE-2024-29745']],
-    ['Samsung, patch 2024-05-01 (Pixel bulletin does not apply)', { osVersion: '14', securityPatch: '2024-05-01', manufacturer: 'samsung' }, [], ['CVE-2024-32896']],
-    ['Samsung, patch 2021-02-01', { osVersion: '11', securityPatch: '2021-02-01', manufacturer: 'samsung' }, ['CVE-2021-25371', 'CVE-2021-25487'], []],
-    ['Android 15 at 2025-03-01', { osVersion: '15', securityPatch: '2025-03-01', manufacturer: 'Google' }, ['CVE-2024-53197', 'CVE-2025-27363'], ['CVE-2024-43093', 'CVE-2024-50302']],
+    [
+      'Android 13, patch 2023-08-01',
+      { osVersion: '13', securityPatch: '2023-08-01', manufacturer: 'Motorola' },
+      ['CVE-2023-35674', 'CVE-2024-43093', 'CVE-2024-36971'],
+      ['CVE-2023-20963'],
+    ],
+    [
+      'Android 14, patch 2023-08-01 (not a 11–13 CVE)',
+      { osVersion: '14', securityPatch: '2023-08-01', manufacturer: 'Motorola' },
+      ['CVE-2024-43093'],
+      ['CVE-2023-35674'],
+    ],
+    [
+      'Pixel, patch 2024-05-01',
+      { osVersion: '14', securityPatch: '2024-05-01', manufacturer: 'Google' },
+      ['CVE-2024-32896'],
+      ['CVE-2024-29745'],
+    ],
+    [
+      'Samsung, patch 2024-05-01 (Pixel bulletin does not apply)',
+      { osVersion: '14', securityPatch: '2024-05-01', manufacturer: 'samsung' },
+      [],
+      ['CVE-2024-32896'],
+    ],
+    [
+      'Samsung, patch 2021-02-01',
+      { osVersion: '11', securityPatch: '2021-02-01', manufacturer: 'samsung' },
+      ['CVE-2021-25371', 'CVE-2021-25487'],
+      [],
+    ],
+    [
+      'Android 15 at 2025-03-01',
+      { osVersion: '15', securityPatch: '2025-03-01', manufacturer: 'Google' },
+      ['CVE-2024-53197', 'CVE-2025-27363'],
+      ['CVE-2024-43093', 'CVE-2024-50302'],
+    ],
   ])('%s', (_name, device, present, absent) => {
     const cves = exploitedCves(android(device));
     for (const cve of present) expect(cves, cve).toContain(cve);
@@ -125,7 +176,12 @@ describe('detectExploitedVulnerabilities: Android (KEV joined with OSV / CVE rec
     expect(finding?.evidence).toContainEqual(
       expect.objectContaining({
         observed: '2023-08-01',
-        detail: expect.objectContaining({ cve: 'CVE-2023-35674', fixedIn: '2023-09-01', feed: 'cisa-kev+cvelist', records: 'CVE-2023-35674' }),
+        detail: expect.objectContaining({
+          cve: 'CVE-2023-35674',
+          fixedIn: '2023-09-01',
+          feed: 'cisa-kev+cvelist',
+          records: 'CVE-2023-35674',
+        }),
       }),
     );
   });
@@ -141,7 +197,9 @@ describe('detectExploitedVulnerabilities: iOS (SOFA)', () => {
   });
 
   it('flags iOS 18.6 on an iPhone 13 Pro for the exploited CVEs fixed in 18.6.2 and later, not before', () => {
-    const [finding] = detectExploitedVulnerabilities(detectorContext(ios({ osVersion: '18.6', model: 'iPhone14,2' }), { intel, now: NOW }));
+    const [finding] = detectExploitedVulnerabilities(
+      detectorContext(ios({ osVersion: '18.6', model: 'iPhone14,2' }), { intel, now: NOW }),
+    );
     const releases = finding?.evidence.map((e) => e.detail?.release);
     expect(releases).toEqual(expect.arrayContaining(['18.6.2', '18.7.2', '18.7.3']));
     expect(releases).not.toContain('18.6');
