@@ -32,6 +32,8 @@ import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceStatus } from './device-service.ts';
 import type { IntelSource } from './intel-source.ts';
+import { redactSnapshot } from './privacy.ts';
+import { readPrivacySettings } from './settings-service.ts';
 import { diffThreats, labelsFor, riskLevelOfActive } from './threat-diff.ts';
 
 /** The reply to a report: the status plus the report id and whether it was a retry. */
@@ -185,10 +187,16 @@ export function createReportService(
         for (const row of diff.resolved)
           await updateThreat(trx, tenantId, row.id, { state: 'resolved', resolved_at: at });
 
+        const privacy = await readPrivacySettings(trx, tenantId);
+        // Personal devices: keep only what matched (no app inventory, no network names).
+        const kept =
+          current.ownership === 'personal' && privacy.personalDevices === 'matches-only'
+            ? redactSnapshot(snapshot, assessment.detections)
+            : snapshot;
         await upsertSnapshot(trx, {
           tenant_id: tenantId,
           device_id: device.id,
-          snapshot: JSON.stringify(snapshot),
+          snapshot: JSON.stringify(kept),
           updated_at: at,
         });
         const labels = labelsFor(JSON.parse(current.labels) as string[], riskLevel);

@@ -4,6 +4,7 @@ import { authenticateAdmin } from '../../services/auth-service.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerDeviceRoutes } from './devices.ts';
 import { registerExtraAdminRoutes } from './index-extra.ts';
+import { registerSettingsRoutes } from './settings.ts';
 import { registerThreatRoutes } from './threats.ts';
 import { registerTokenRoutes } from './tokens.ts';
 
@@ -19,6 +20,7 @@ export function registerAdminRoutes(deps: AppDeps): FastifyPluginAsync {
     await app.register(registerTokenRoutes(deps));
     await app.register(registerDeviceRoutes(deps));
     await app.register(registerThreatRoutes(deps));
+    await app.register(registerSettingsRoutes(deps));
     await app.register(registerAuditRoutes(deps));
     await app.register(registerExtraAdminRoutes(deps));
   };

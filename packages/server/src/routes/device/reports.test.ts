@@ -23,12 +23,12 @@ for (const dialect of DIALECTS) {
       await h?.close();
     });
 
-    async function enrolled(): Promise<TestDevice> {
+    async function enrolled(ownership: 'corporate' | 'personal' = 'corporate'): Promise<TestDevice> {
       const token = await h.app.inject({
         method: 'POST',
         url: '/v1/admin/enrollment-tokens',
         headers: h.auth('owner'),
-        payload: { ownership: 'corporate', expiresInHours: 1, maxUses: 1 },
+        payload: { ownership, expiresInHours: 1, maxUses: 1 },
       });
       const device = new TestDevice();
       const body = { token: token.json().token, publicKey: device.jwk, device: { platform: 'android' } };
@@ -156,6 +156,55 @@ for (const dialect of DIALECTS) {
       expect(reactivated.json()).toMatchObject({ state: 'active' });
       const status = await h.app.inject(device.request('GET', '/v1/device/status', undefined, h.clock.now));
       expect(status.json()).toMatchObject({ riskLevel: 'high', labels: ['MTD - High Risk'] });
+    });
+
+    it('keeps only matches of a personal device unless the tenant allows full storage', async () => {
+      const storedApps = async (device: TestDevice) => {
+        const row = await h.testDb.db.db
+          .selectFrom('snapshots')
+          .select('snapshot')
+          .where('device_id', '=', device.deviceId ?? '')
+          .executeTakeFirstOrThrow();
+        const snapshot = JSON.parse(row.snapshot);
+        return { apps: snapshot.apps.map((app: { id: string }) => app.id), ssid: snapshot.network.wifi.ssid };
+      };
+      const report = () => ({
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now, [storeApp(STALKERWARE), storeApp('com.private.diary')]),
+      });
+      const personal = await enrolled('personal');
+      expect((await send(personal, report())).json().riskLevel).toBe('high');
+      expect(await storedApps(personal)).toEqual({ apps: [STALKERWARE], ssid: '' });
+      const corporate = await enrolled('corporate');
+      await send(corporate, report());
+      expect(await storedApps(corporate)).toEqual({
+        apps: ['com.whatsapp', STALKERWARE, 'com.private.diary'],
+        ssid: 'HomeNet',
+      });
+
+      const denied = await h.app.inject({
+        method: 'PUT',
+        url: '/v1/admin/settings/privacy',
+        headers: h.auth('helpdesk'),
+        payload: { personalDevices: 'full' },
+      });
+      expect(denied.statusCode).toBe(403);
+      const set = await h.app.inject({
+        method: 'PUT',
+        url: '/v1/admin/settings/privacy',
+        headers: h.auth('owner'),
+        payload: { personalDevices: 'full' },
+      });
+      expect(set.json()).toEqual({ personalDevices: 'full' });
+      await send(personal, report());
+      expect((await storedApps(personal)).apps).toHaveLength(3);
+      await h.app.inject({
+        method: 'PUT',
+        url: '/v1/admin/settings/privacy',
+        headers: h.auth('owner'),
+        payload: { personalDevices: 'matches-only' },
+      });
     });
 
     it('applies incremental events on the last snapshot, and refuses events before any snapshot', async () => {

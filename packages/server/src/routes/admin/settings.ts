@@ -1,0 +1,46 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../../app.ts';
+import { createSettingsService } from '../../services/settings-service.ts';
+import { errorResponses, principalOf } from '../http.ts';
+
+const PrivacySchema = Type.Object(
+  {
+    personalDevices: Type.Union([Type.Literal('matches-only'), Type.Literal('full')], {
+      description: 'matches-only: for personal devices keep only matched apps/domains and no network names',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** Tenant settings. */
+export function registerSettingsRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const settings = createSettingsService(deps.ctx);
+    app.get(
+      '/settings/privacy',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Privacy settings',
+          response: { 200: PrivacySchema, ...errorResponses(401, 403) },
+        },
+      },
+      async (request) => settings.getPrivacy(principalOf(request)),
+    );
+    app.put(
+      '/settings/privacy',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Change privacy settings (audited)',
+          body: PrivacySchema,
+          response: { 200: PrivacySchema, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => settings.setPrivacy(principalOf(request), request.body),
+    );
+  };
+}
