@@ -134,6 +134,25 @@ for (const dialect of DIALECTS) {
       expect((await agent.status()).riskLevel).toBe('secured');
     });
 
+    it('incremental events on top of a full snapshot: a stalkerware install raises high, its removal clears it', async () => {
+      const agent = createMemoryAgent();
+      await agent.enroll({ server: url, token: await enrollmentToken(1), device });
+      const clean = generateDevice('clean', { seed: 8, intel: profileIntel, now: h.clock.now });
+      expect((await agent.report({ snapshot: clean.snapshot })).status).toBe('acknowledged');
+      const infected = generateDevice('stalkerware', { seed: 8, intel: profileIntel, now: h.clock.now });
+      const planted = infected.snapshot.apps.find((app) => app.installer === null && app.system === false);
+      if (planted === undefined) throw new Error('the stalkerware profile planted no app');
+      const at = h.clock.now.toISOString();
+      const installed = await agent.report({ events: [{ type: 'app-installed', at, app: planted }] });
+      if (installed.status !== 'acknowledged') throw installed.error;
+      expect(installed.reply.riskLevel).toBe('high');
+      expect(installed.reply.threats.map((threat) => threat.typeId)).toContain('app.stalkerware');
+      const removed = await agent.report({ events: [{ type: 'app-removed', at, appId: planted.id }] });
+      if (removed.status !== 'acknowledged') throw removed.error;
+      expect(removed.reply.threats).toEqual([]);
+      expect(removed.reply.riskLevel).toBe('secured');
+    });
+
     it('a retried report id is answered as a duplicate and stored once', async () => {
       const queue = createMemoryReportQueue();
       let keepNext = true;
