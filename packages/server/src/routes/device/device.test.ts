@@ -96,6 +96,12 @@ for (const dialect of DIALECTS) {
       expect((await enroll(new TestDevice(), `rget_${'A'.repeat(43)}`)).statusCode).toBe(401);
     });
 
+    it('lets concurrent enrollments take a counted token exactly maxUses times', async () => {
+      const token = await enrollmentToken(2);
+      const replies = await Promise.all(Array.from({ length: 6 }, () => enroll(new TestDevice(), token)));
+      expect(replies.map((reply) => reply.statusCode).sort()).toEqual([201, 201, 401, 401, 401, 401]);
+    });
+
     it('refuses an enrollment whose header jwk is not the body key', async () => {
       const device = new TestDevice();
       const other = new TestDevice();

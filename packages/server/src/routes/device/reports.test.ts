@@ -207,6 +207,50 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('stores a report sent concurrently several times once', async () => {
+      const device = await enrolled();
+      const body = {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now, [storeApp(STALKERWARE)]),
+      };
+      const replies = await Promise.all(Array.from({ length: 4 }, () => send(device, body)));
+      expect(replies.map((reply) => reply.statusCode)).toEqual([200, 200, 200, 200]);
+      expect(replies.filter((reply) => reply.json().duplicate === false)).toHaveLength(1);
+      expect(new Set(replies.map((reply) => reply.json().riskLevel))).toEqual(new Set(['high']));
+      const threats = await h.testDb.db.db
+        .selectFrom('threats')
+        .selectAll()
+        .where('device_id', '=', device.deviceId ?? '')
+        .execute();
+      expect(threats.filter((t) => t.key === `app.stalkerware:${STALKERWARE}`)).toHaveLength(1);
+    });
+
+    it('lists devices filtered by risk, label, user and paginates', async () => {
+      const risky = await enrolled();
+      await send(risky, {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now, [storeApp(STALKERWARE)]),
+      });
+      const get = (query: string) =>
+        h.app.inject({ method: 'GET', url: `/v1/admin/devices?${query}`, headers: h.auth('analyst') });
+      const ids = (reply: Awaited<ReturnType<typeof get>>) =>
+        reply.json().items.map((d: { id: string }) => d.id);
+      expect(ids(await get('riskLevel=high'))).toContain(risky.deviceId);
+      expect(ids(await get('riskLevel=secured'))).not.toContain(risky.deviceId);
+      expect(ids(await get(`label=${encodeURIComponent('MTD - High Risk')}`))).toContain(risky.deviceId);
+      expect(ids(await get(`label=${encodeURIComponent('MTD - Low Risk')}`))).not.toContain(risky.deviceId);
+      expect((await get('riskLevel=extreme')).statusCode).toBe(400);
+      expect((await get('bogus=1')).statusCode).toBe(400);
+      const first = await get('limit=1');
+      expect(first.json().items).toHaveLength(1);
+      const cursor = first.json().nextCursor;
+      expect(cursor).toEqual(expect.any(String));
+      const second = await get(`limit=1&after=${cursor}`);
+      expect(ids(second)[0] > cursor).toBe(true);
+    });
+
     it('applies incremental events on the last snapshot, and refuses events before any snapshot', async () => {
       const device = await enrolled();
       const early = await send(device, {
