@@ -249,19 +249,20 @@ const BUILDERS: Readonly<Record<ProfileName, Builder>> = {
     const ended = ctx.intel.androidReleases.filter((release) => release.eol !== false && release.eol < today);
     const release = ended[0] ?? { cycle: '12', eol: '2025-03-03' };
     const lastPatch = release.eol === false ? patchLevel(ctx.now, 400) : `${release.eol.slice(0, 8)}01`;
+    // The newer release's build id and fingerprint do not apply to the old OS: leave them out.
+    const { buildFingerprint: _fingerprint, osBuild: _build, ...identity } = base.device;
     const device = {
-      ...base.device,
+      ...identity,
+      manufacturer: 'Google',
       model: 'Pixel 7',
       osVersion: release.cycle,
       securityPatch: lastPatch,
-      buildFingerprint: undefined,
     };
-    const { buildFingerprint: _dropped, ...deviceWithout } = device;
     return {
       snapshot: {
         ...base,
-        device: deviceWithout,
-        integrity: { ...base.integrity, attestation: passingAttestation({ device: deviceWithout }, ctx.now) },
+        device,
+        integrity: { ...base.integrity, attestation: passingAttestation({ device }, ctx.now) },
       },
       expectedThreats: ['os.end-of-life'],
       expectedRisk: 'high',
