@@ -13,7 +13,7 @@ describe('loadConfig', () => {
       intelPaths: [],
       trustedProxies: [],
       logLevel: 'info',
-      bodyLimit: 1024 * 1024,
+      bodyLimit: 4 * 1024 * 1024,
     });
   });
 

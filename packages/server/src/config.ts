@@ -20,7 +20,8 @@ export const ConfigSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
       { default: 'info' },
     ),
-    bodyLimit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+    // A full snapshot may list thousands of apps; 4 MiB covers the engine's limits in practice.
+    bodyLimit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 4 * 1024 * 1024 }),
   },
   { additionalProperties: false },
 );

@@ -80,9 +80,14 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
           },
         },
         async (request) => {
-          const outcome = await deps.reports.ingestReport(deviceOf(request), request.body);
-          deps.metrics.reportsIngested.inc({ outcome: outcome.duplicate ? 'duplicate' : 'stored' });
-          return outcome;
+          try {
+            const outcome = await deps.reports.ingestReport(deviceOf(request), request.body);
+            deps.metrics.reportsIngested.inc({ outcome: outcome.duplicate ? 'duplicate' : 'stored' });
+            return outcome;
+          } catch (error) {
+            deps.metrics.reportsIngested.inc({ outcome: 'rejected' });
+            throw error;
+          }
         },
       );
     });
