@@ -16,18 +16,16 @@ for (const dialect of DIALECTS) {
     async function tenantWith(entries: number): Promise<string> {
       const { tenantId } = await createTenant({ db: t.db, now: () => new Date() }, { name: 'Audit Co' });
       for (let i = 0; i < entries; i++) {
-        await t.db.db
-          .transaction()
-          .execute((trx) =>
-            appendAudit(trx, dialect, {
-              tenantId,
-              actor: 'test',
-              action: 'thing.do',
-              target: `t${i}`,
-              details: { i, nested: { b: 1, a: [1, 2] } },
-              at: new Date().toISOString(),
-            }),
-          );
+        await t.db.db.transaction().execute((trx) =>
+          appendAudit(trx, dialect, {
+            tenantId,
+            actor: 'test',
+            action: 'thing.do',
+            target: `t${i}`,
+            details: { i, nested: { b: 1, a: [1, 2] } },
+            at: new Date().toISOString(),
+          }),
+        );
       }
       return tenantId;
     }
@@ -76,17 +74,15 @@ for (const dialect of DIALECTS) {
       const tenantId = await tenantWith(0);
       await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          t.db.db
-            .transaction()
-            .execute((trx) =>
-              appendAudit(trx, dialect, {
-                tenantId,
-                actor: 'test',
-                action: 'race',
-                details: { i },
-                at: new Date().toISOString(),
-              }),
-            ),
+          t.db.db.transaction().execute((trx) =>
+            appendAudit(trx, dialect, {
+              tenantId,
+              actor: 'test',
+              action: 'race',
+              details: { i },
+              at: new Date().toISOString(),
+            }),
+          ),
         ),
       );
       expect(await verifyAuditChain(t.db.db, tenantId)).toEqual({ ok: true, checked: 13 });
