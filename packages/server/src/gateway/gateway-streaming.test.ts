@@ -24,14 +24,14 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5_000):
   }
 }
 
-function open(method: string, path: string, client: TestClientCert) {
+function open(method: string, path: string, client: TestClientCert, host = 'app.example.test') {
   return request({
     host: '127.0.0.1',
     port: f.port,
     method,
     path,
-    servername: 'app.example.test',
-    headers: { host: 'app.example.test' },
+    servername: host,
+    headers: { host },
     ca: f.serverCert.certPem,
     cert: client.certPem,
     key: client.keyPem,
@@ -45,7 +45,49 @@ const responseOf = (req: ReturnType<typeof open>) =>
     req.on('error', reject);
   });
 
+async function bodyOf(res: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const part of res) parts.push(part as Buffer);
+  return Buffer.concat(parts).toString();
+}
+
+async function writeAll(req: ReturnType<typeof open>, chunks: number, size: number, pauseMs = 0) {
+  const chunk = Buffer.alloc(size, 3);
+  for (let i = 0; i < chunks; i++) {
+    // A server may answer early and close the connection (as the gateway does on 502): stop then.
+    if (req.destroyed || req.socket?.destroyed === true) return;
+    if (!req.write(chunk)) {
+      await new Promise((resolve) => {
+        req.once('drain', resolve);
+        req.once('close', resolve);
+      });
+    }
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  req.end();
+}
+
 describe('gateway streaming (bodies are never buffered whole)', () => {
+  it('does not cut an upload that takes longer than the upstream timeout while bytes keep flowing', async () => {
+    // The fixture's upstream timeout is 1 s; this upload lasts about 1.6 s with 200 ms gaps.
+    const req = open('POST', '/upload', f.allowed);
+    const response = responseOf(req);
+    await writeAll(req, 8, 64 * 1024, 200);
+    const res = await response;
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(await bodyOf(res))).toMatchObject({ bytes: 8 * 64 * 1024 });
+  });
+
+  it('answers 502 to an upload whose upstream is down, without leaving the client stuck', async () => {
+    const req = open('POST', '/upload', f.allowed, 'dead.example.test');
+    const response = responseOf(req);
+    await writeAll(req, 8, MIB);
+    const res = await response;
+    expect(res.statusCode).toBe(502);
+    expect(res.headers.connection).toBe('close');
+    expect(JSON.parse(await bodyOf(res))).toMatchObject({ code: 'bad_gateway' });
+  });
+
   it('streams a 16 MiB upload: the upstream sees the first MiB before the client sends the rest', async () => {
     const req = open('POST', '/upload', f.allowed);
     const response = responseOf(req);
@@ -54,20 +96,13 @@ describe('gateway streaming (bodies are never buffered whole)', () => {
     hash.update(first);
     req.write(first);
     await until(() => f.app.uploadBytesSeen() >= MIB, 'the first MiB at the upstream');
-    const chunk = Buffer.alloc(MIB, 2);
-    for (let i = 1; i < 16; i++) {
-      hash.update(chunk);
-      if (!req.write(chunk)) await new Promise((resolve) => req.once('drain', resolve));
-    }
-    req.end();
+    const chunk = Buffer.alloc(MIB, 3); // what writeAll sends
+    for (let i = 1; i < 16; i++) hash.update(chunk);
+    await writeAll(req, 15, MIB);
     const res = await response;
-    const parts: Buffer[] = [];
-    for await (const part of res) parts.push(part as Buffer);
-    expect(res.statusCode).toBe(200);
-    expect(JSON.parse(Buffer.concat(parts).toString())).toEqual({
-      bytes: 16 * MIB,
-      sha256: hash.digest('hex'),
-    });
+    const body = await bodyOf(res);
+    expect(res.statusCode, body).toBe(200);
+    expect(JSON.parse(body)).toEqual({ bytes: 16 * MIB, sha256: hash.digest('hex') });
   });
 
   it('streams a 16 MiB download: the client sees the first MiB before the upstream sends the rest', async () => {

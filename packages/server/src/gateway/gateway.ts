@@ -36,7 +36,10 @@ export interface GatewayOptions {
   readonly tls: GatewayTls;
   readonly enforcer: AccessEnforcer;
   readonly logger: GatewayLogger;
-  /** Time allowed for an upstream's response headers (default 30 s); 504 after it. */
+  /**
+   * How long an upstream may stay silent (no bytes either way) before its response headers
+   * arrive (default 30 s); 504 after it. Uploads in progress and streaming responses are not cut.
+   */
   readonly upstreamTimeoutMs?: number;
 }
 
@@ -95,7 +98,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       host: normalizeRequestHost(rawHost),
       path: url,
       method: (req.method ?? 'GET').toUpperCase(),
-      remoteAddress: socket.remoteAddress ?? '',
+      // An IPv4 client of a dual-stack listener shows as `::ffff:a.b.c.d`; report the IPv4 address.
+      remoteAddress: (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
       resourceId: route.resourceId,
       ...(cert.kind === 'trusted' ? { clientCertFingerprint: cert.fingerprint } : {}),
       ...(typeof token === 'string' && token !== '' ? { deviceToken: token } : {}),

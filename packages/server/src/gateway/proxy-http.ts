@@ -33,14 +33,17 @@ export function proxyHttp(p: ProxyHttpParams): void {
     headers,
     agents: p.agents,
   });
+  // An idle timeout, not a deadline: a long upload keeps the connection busy and is not cut; an
+  // upstream silent for `timeoutMs` before its response headers is. Streaming responses (SSE,
+  // long polls) are not limited once the headers arrived.
   let timedOut = false;
-  const timer = setTimeout(() => {
+  upReq.setTimeout(p.timeoutMs, () => {
     timedOut = true;
     upReq.destroy(new Error('upstream timeout'));
-  }, p.timeoutMs);
+  });
 
   upReq.on('response', (upRes) => {
-    clearTimeout(timer);
+    upReq.setTimeout(0);
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, endToEndHeaders(upRes.headers));
     pipeline(upRes, res, (error) => {
       if (error !== undefined && error !== null)
@@ -48,7 +51,6 @@ export function proxyHttp(p: ProxyHttpParams): void {
     });
   });
   upReq.on('error', (error) => {
-    clearTimeout(timer);
     if (res.headersSent) {
       res.destroy(error);
       return;
@@ -61,11 +63,12 @@ export function proxyHttp(p: ProxyHttpParams): void {
     const reply = timedOut
       ? errorReply('gateway_timeout', 'The application did not answer in time.', p.requestId)
       : errorReply('bad_gateway', 'The application could not be reached.', p.requestId);
+    // A client still sending its body gets the answer now; Node then closes the connection
+    // (`connection: close`) rather than read a body nobody wants.
     sendReply(res, reply, req.method === 'HEAD');
   });
   // The client went away before the exchange finished: stop the upstream side too.
   res.on('close', () => {
-    clearTimeout(timer);
     if (!res.writableFinished) upReq.destroy();
   });
   req.pipe(upReq);
