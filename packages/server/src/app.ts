@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { AppError, type ErrorCode, STATUS_OF } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { registerAdminRoutes } from './routes/admin/index.ts';
+import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { ErrorBodySchema } from './routes/http.ts';
 import { registerOpsRoutes } from './routes/ops/index.ts';
@@ -128,6 +129,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(registerOpsRoutes(deps));
   await app.register(registerAdminRoutes(deps), { prefix: '/v1/admin' });
   await app.register(registerDeviceRoutes(deps), { prefix: '/v1/device' });
+  await app.register(registerConsoleRoutes());
   await app.ready();
   return app;
 }

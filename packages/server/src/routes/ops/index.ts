@@ -51,13 +51,5 @@ export function registerOpsRoutes(deps: AppDeps): FastifyPluginAsync {
     app.get('/docs', { schema: { hide: true } }, async (_request, reply) =>
       reply.type('text/html; charset=utf-8').send(DOCS_HTML),
     );
-
-    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply
-        .type('text/html; charset=utf-8')
-        .send(
-          '<!doctype html><meta charset="utf-8"><title>Riskgate</title><h1>Riskgate</h1><p><a href="/docs">API docs</a> · <a href="/openapi.json">OpenAPI</a> · <a href="/healthz">health</a></p>',
-        ),
-    );
   };
 }
