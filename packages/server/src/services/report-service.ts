@@ -67,7 +67,12 @@ function parsePolicies(docs: readonly string[]): CompliancePolicy[] {
 /** Creates the report service. */
 export function createReportService(
   ctx: Pick<ServiceContext, 'db' | 'now' | 'logger'>,
-  deps: { readonly intel: IntelSource; readonly metrics: Pick<Metrics, 'assessmentSeconds'> },
+  deps: {
+    readonly intel: IntelSource;
+    readonly metrics: Pick<Metrics, 'assessmentSeconds'>;
+    /** Called after the transaction commits and before the reply (decision caches, events). */
+    readonly onDeviceChanged?: (tenantId: string, deviceId: string) => Promise<void>;
+  },
 ): ReportService {
   const { db, dialect } = ctx.db;
 
@@ -95,10 +100,16 @@ export function createReportService(
       }
 
       const overrides = await listThreatTypeOverrides(db, tenantId);
+      // Overrides are keyed by threat type id, or `family:<name>` for a malware family.
       const byType: Record<string, ThreatRisk> = {};
-      for (const [typeId, risk] of Object.entries(overrides))
-        if (RISKS.has(risk)) byType[typeId] = risk as ThreatRisk;
-      const classification: Classification = { byType };
+      const byFamily: Record<string, ThreatRisk> = {};
+      for (const [key, risk] of Object.entries(overrides)) {
+        if (!RISKS.has(risk)) continue;
+        if (key.startsWith('family:'))
+          byFamily[key.slice('family:'.length).toLowerCase()] = risk as ThreatRisk;
+        else byType[key] = risk as ThreatRisk;
+      }
+      const classification: Classification = { byType, byFamily };
       const started = performance.now();
       const assessment = assess(snapshot, deps.intel.lookup(tenantId), classification, { now });
 
@@ -278,7 +289,10 @@ export function createReportService(
           .execute();
         return result;
       });
-      if (outcome !== undefined) return outcome;
+      if (outcome !== undefined) {
+        await deps.onDeviceChanged?.(tenantId, device.id);
+        return outcome;
+      }
       const raced = await storedOutcome(device, report.reportId);
       if (raced === undefined) throw new Error('report vanished after a concurrent insert');
       return raced;
