@@ -232,3 +232,26 @@ describe.skipIf(nginxBinary === undefined)(
     });
   },
 );
+
+describe.skipIf(nginxBinary === undefined)('startNginx', () => {
+  it('rejects with nginx its own message when the configuration is wrong', async () => {
+    await expect(startNginx({ config: 'no_such_directive on;' })).rejects.toThrow(
+      /nginx exited during start[\s\S]*unknown directive "no_such_directive"/,
+    );
+  });
+
+  it('serves a plain http block body on the picked ports and stops cleanly', async () => {
+    const running = await startNginx({
+      portCount: 2,
+      config: ({ ports }) =>
+        ports.map((port) => `server { listen 127.0.0.1:${port}; return 200 "port ${port}\\n"; }`).join('\n'),
+    });
+    const bodies = await Promise.all(
+      running.ports.map(async (port) => (await fetch(`http://127.0.0.1:${port}/`)).text()),
+    );
+    expect(bodies).toEqual(running.ports.map((port) => `port ${port}\n`));
+    await running.stop();
+    await running.stop(); // idempotent
+    await expect(fetch(`http://127.0.0.1:${running.port}/`)).rejects.toThrow();
+  });
+});
