@@ -41,3 +41,24 @@ export function createPlainLookup(plain: PlainMaps): (snapshot: Snapshot) => num
     return hits;
   };
 }
+
+/**
+ * Per-call microseconds of `fn` on a freshly parsed copy of each JSON text (parsing not timed), as a
+ * server sees a report: no string has its hash computed yet, so every Map lookup hashes its key.
+ */
+export function sampleFreshMicros(
+  texts: readonly string[],
+  rounds: number,
+  fn: (snapshot: Snapshot) => number,
+  out: number[],
+): number {
+  let sink = 0;
+  for (let round = 0; round < rounds; round++)
+    for (const text of texts) {
+      const snapshot = JSON.parse(text) as Snapshot;
+      const start = nowNs();
+      sink += fn(snapshot);
+      out.push((nowNs() - start) / 1000);
+    }
+  return sink;
+}
