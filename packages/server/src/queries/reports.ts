@@ -68,3 +68,20 @@ export async function listCompliancePolicyDocs(db: Kysely<Database>, tenantId: s
     .execute();
   return rows.map((row) => row.doc);
 }
+
+/** The outcome JSON of the device's newest report, or `undefined` before its first report. */
+export async function findLatestReportOutcome(
+  db: Kysely<Database>,
+  tenantId: string,
+  deviceId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('reports')
+    .select('outcome')
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .orderBy('received_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.outcome;
+}

@@ -8,6 +8,7 @@ import {
   listDevices,
   updateDevice,
 } from '../queries/devices.ts';
+import { findLatestReportOutcome } from '../queries/reports.ts';
 import { listDeviceThreats, type ThreatRow } from '../queries/threats.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
@@ -122,10 +123,16 @@ export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
     async getDeviceStatus(device: DeviceRow): Promise<DeviceStatus> {
       const threats = await listDeviceThreats(db, device.tenant_id, device.id, ['active']);
       await updateDevice(db, device.tenant_id, device.id, { last_seen_at: ctx.now().toISOString() });
+      // The failing rules of the last evaluation (kept with the newest report's outcome).
+      const latest = await findLatestReportOutcome(db, device.tenant_id, device.id);
+      const failingRules =
+        latest === undefined
+          ? []
+          : ((JSON.parse(latest) as Partial<DeviceStatus>).compliance?.failingRules ?? []);
       return {
         deviceId: device.id,
         riskLevel: device.risk_level,
-        compliance: { state: device.compliance_state, failingRules: [] },
+        compliance: { state: device.compliance_state, failingRules },
         labels: JSON.parse(device.labels) as string[],
         threats: threats.map((threat) => ({
           key: threat.key,

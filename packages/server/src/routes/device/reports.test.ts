@@ -23,7 +23,10 @@ for (const dialect of DIALECTS) {
       await h?.close();
     });
 
-    async function enrolled(ownership: 'corporate' | 'personal' = 'corporate'): Promise<TestDevice> {
+    async function enrolled(
+      ownership: 'corporate' | 'personal' = 'corporate',
+      user?: string,
+    ): Promise<TestDevice> {
       const token = await h.app.inject({
         method: 'POST',
         url: '/v1/admin/enrollment-tokens',
@@ -31,7 +34,11 @@ for (const dialect of DIALECTS) {
         payload: { ownership, expiresInHours: 1, maxUses: 1 },
       });
       const device = new TestDevice();
-      const body = { token: token.json().token, publicKey: device.jwk, device: { platform: 'android' } };
+      const body = {
+        token: token.json().token,
+        publicKey: device.jwk,
+        device: { platform: 'android', ...(user ? { user } : {}) },
+      };
       const reply = await h.app.inject(
         device.request('POST', '/v1/device/enroll', body, h.clock.now, { withJwk: true }),
       );
@@ -249,6 +256,50 @@ for (const dialect of DIALECTS) {
       expect(cursor).toEqual(expect.any(String));
       const second = await get(`limit=1&after=${cursor}`);
       expect(ids(second)[0] > cursor).toBe(true);
+    });
+
+    it('evaluates compliance against the tenant policies and tells the agent the failing rules', async () => {
+      const policy = {
+        id: 'pol_strict',
+        name: 'Strict OS',
+        assignment: { users: ['strict@example.com'] },
+        rules: { minOsVersion: { android: '99' }, maxThreatLevel: 'low' },
+        gracePeriodHours: 0,
+        actions: [],
+        unresponsive: { afterDays: 30, treatAs: 'unknown' },
+        enabled: true,
+      };
+      const at = h.clock.now.toISOString();
+      await h.testDb.db.db
+        .insertInto('compliance_policies')
+        .values({
+          tenant_id: h.tenant.tenantId,
+          id: policy.id,
+          name: policy.name,
+          doc: JSON.stringify(policy),
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      const strict = await enrolled('corporate', 'strict@example.com');
+      const reply = await send(strict, {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now),
+      });
+      expect(reply.json().compliance.state).toBe('noncompliant');
+      expect(reply.json().compliance.failingRules.map((rule: { rule: string }) => rule.rule)).toEqual([
+        'minOsVersion',
+      ]);
+      const status = await h.app.inject(strict.request('GET', '/v1/device/status', undefined, h.clock.now));
+      expect(status.json().compliance).toEqual(reply.json().compliance);
+      const other = await enrolled();
+      const fine = await send(other, {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now),
+      });
+      expect(fine.json().compliance).toEqual({ state: 'compliant', failingRules: [] });
     });
 
     it('applies incremental events on the last snapshot, and refuses events before any snapshot', async () => {
