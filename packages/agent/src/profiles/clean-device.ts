@@ -9,6 +9,8 @@ export interface ProfileContext {
   readonly intel: ProfileIntel;
   readonly now: Date;
   readonly agentVersion: string;
+  /** Leave the app inventory empty (describing a device for enrollment needs no apps; saves ~3 ms). */
+  readonly skipApps?: boolean;
 }
 
 const ANDROID_MODELS = [
@@ -171,7 +173,7 @@ export function cleanAndroid(ctx: ProfileContext): Snapshot {
     collectedAt: now.toISOString(),
     device,
     integrity: cleanIntegrity({ device }, now),
-    apps: generateApps(rng, now, 'android'),
+    apps: ctx.skipApps ? [] : generateApps(rng, now, 'android'),
     network: cleanNetwork(rng, now),
     visitedDomains: visited(rng, now),
   };
@@ -192,7 +194,7 @@ export function cleanIos(ctx: ProfileContext): Snapshot {
     collectedAt: now.toISOString(),
     device,
     integrity: cleanIntegrity({ device }, now),
-    apps: generateApps(rng, now, 'ios'),
+    apps: ctx.skipApps ? [] : generateApps(rng, now, 'ios'),
     network: cleanNetwork(rng, now),
     visitedDomains: visited(rng, now),
   };

@@ -1,3 +1,4 @@
+import type { Snapshot } from '@riskgate/engine';
 import type { ProfileIntel } from './datasets.ts';
 import { buildProfile, PROFILE_NAMES, type ProfileBuild, type ProfileName } from './profiles.ts';
 import { createRng } from './rng.ts';
@@ -29,4 +30,20 @@ export function generateDevice(profile: ProfileName, options: GenerateDeviceOpti
     agentVersion: options.agentVersion ?? '0.1.0',
   });
   return { profile, ...build };
+}
+
+/**
+ * The device description of `generateDevice(profile, options)` (same platform, model, OS) without
+ * building its app inventory: what enrollment needs, at a fraction of the cost.
+ */
+export function describeDevice(profile: ProfileName, options: GenerateDeviceOptions): Snapshot['device'] {
+  const rng = createRng(`${profile}:${options.seed}`);
+  const ctx = {
+    rng,
+    intel: options.intel,
+    now: options.now,
+    agentVersion: options.agentVersion ?? '0.1.0',
+    skipApps: true,
+  };
+  return buildProfile(profile, ctx).snapshot.device;
 }

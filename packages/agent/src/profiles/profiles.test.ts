@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSchemaValidator } from '../testing/schema-validator.ts';
 import { loadProfileIntel, locateDatasets } from './datasets.ts';
-import { generateDevice } from './generate-device.ts';
+import { describeDevice, generateDevice } from './generate-device.ts';
 import { PROFILE_NAMES } from './profiles.ts';
 import { createRng } from './rng.ts';
 
@@ -35,6 +35,7 @@ describe('device profiles', () => {
       expect(new Set(device.snapshot.apps.map((app) => app.id)).size).toBe(device.snapshot.apps.length);
       expect(generateDevice(name, { seed: 42, intel, now }).snapshot).toEqual(device.snapshot);
       expect(generateDevice(name, { seed: 43, intel, now }).snapshot).not.toEqual(device.snapshot);
+      expect(describeDevice(name, { seed: 42, intel, now })).toEqual(device.snapshot.device);
       const fixed = device.remediate(device.snapshot);
       expect(validator.snapshot(fixed)).toEqual([]);
       if (name.startsWith('clean')) expect(device.expectedRisk).toBe('secured');

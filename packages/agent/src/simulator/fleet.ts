@@ -1,6 +1,6 @@
 import type { RiskLevel } from '@riskgate/engine';
 import type { ProfileIntel } from '../profiles/datasets.ts';
-import { generateDevice } from '../profiles/generate-device.ts';
+import { describeDevice, generateDevice } from '../profiles/generate-device.ts';
 import type { ProfileName } from '../profiles/profiles.ts';
 import { createRng } from '../profiles/rng.ts';
 import { type AgentClient, createMemoryAgent } from '../sdk/agent-client.ts';
@@ -144,7 +144,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     const enrollWorker = async () => {
       while (nextToEnroll < devices.length) {
         const device = devices[nextToEnroll++] as SimDevice;
-        const { snapshot } = generateDevice(device.profile, {
+        const described = describeDevice(device.profile, {
           seed: seedOf(device),
           intel: options.intel,
           now: clock(),
@@ -155,11 +155,11 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
             server: options.server,
             token: options.token,
             device: {
-              platform: snapshot.device.platform,
-              model: snapshot.device.model,
-              manufacturer: snapshot.device.manufacturer,
-              osVersion: snapshot.device.osVersion,
-              agentVersion: snapshot.device.agentVersion,
+              platform: described.platform,
+              model: described.model,
+              manufacturer: described.manufacturer,
+              osVersion: described.osVersion,
+              agentVersion: described.agentVersion,
               name: `sim-${device.profile}-${device.index}`,
             },
           });
