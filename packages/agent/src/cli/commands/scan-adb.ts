@@ -20,7 +20,6 @@ function runAssess(snapshotFile: string, intel: readonly string[]): Promise<numb
     'tsx',
     join(REPO_ROOT, 'packages/server/src/cli/main.ts'),
     'assess',
-    '--snapshot',
     snapshotFile,
   ];
   for (const path of intel) args.push('--intel', path);
