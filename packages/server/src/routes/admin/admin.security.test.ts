@@ -284,6 +284,16 @@ for (const dialect of DIALECTS) {
       expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     });
 
+    it('authenticates before validating: a stranger with a bad body gets 401', async () => {
+      const reply = await h.app.inject({
+        method: 'POST',
+        url: '/v1/admin/enrollment-tokens',
+        payload: { ownership: 'nobody', surprise: true },
+      });
+      expect(reply.statusCode).toBe(401);
+      expect(reply.json().code).toBe('unauthorized');
+    });
+
     it('answers unknown routes and wrong content types with the error shape', async () => {
       const missing = await h.app.inject({ method: 'GET', url: '/v1/nothing' });
       expect(missing.statusCode).toBe(404);

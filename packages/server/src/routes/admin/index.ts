@@ -14,7 +14,8 @@ export function registerAdminRoutes(deps: AppDeps): FastifyPluginAsync {
     app.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ bearer: [] }] };
     });
-    app.addHook('preHandler', async (request) => {
+    // Authenticate before validating: strangers learn nothing about the schema.
+    app.addHook('preValidation', async (request) => {
       request.principal = await authenticateAdmin(deps.ctx, request.headers.authorization);
     });
     await app.register(registerTokenRoutes(deps));

@@ -53,7 +53,8 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
 
     await app.register(async (signed) => {
       const app = signed.withTypeProvider<TypeBoxTypeProvider>();
-      app.addHook('preHandler', async (request) => {
+      // Authenticate before validating: strangers learn nothing about the schema.
+      app.addHook('preValidation', async (request) => {
         request.device = await authenticateDevice(deps.ctx, signedRequestOf(request));
       });
 

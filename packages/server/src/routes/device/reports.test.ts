@@ -302,6 +302,17 @@ for (const dialect of DIALECTS) {
       expect(fine.json().compliance).toEqual({ state: 'compliant', failingRules: [] });
     });
 
+    it('checks the signature before the body: an unsigned bad report gets 401', async () => {
+      const reply = await h.app.inject({
+        method: 'POST',
+        url: '/v1/device/reports',
+        headers: { 'content-type': 'application/json' },
+        payload: { reportId: 'x', kind: 'nothing' },
+      });
+      expect(reply.statusCode).toBe(401);
+      expect(reply.json().code).toBe('bad_signature');
+    });
+
     it('applies incremental events on the last snapshot, and refuses events before any snapshot', async () => {
       const device = await enrolled();
       const early = await send(device, {
