@@ -1,0 +1,184 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { createApiClient } from './api.ts';
+import { Loading } from './components/ui.tsx';
+import { loadOperations, probeEndpoints } from './discover.ts';
+import { ConsoleContext, type ConsoleContextValue } from './hooks.tsx';
+import { isShown, NAV_ITEMS, OPTIONAL_ENDPOINTS } from './nav.ts';
+import { AuditLogPage } from './pages/audit-log.tsx';
+import { CompliancePoliciesPage } from './pages/compliance-policies.tsx';
+import { DeviceDetailPage } from './pages/device-detail.tsx';
+import { DevicesPage } from './pages/devices.tsx';
+import { DiscoveredListPage } from './pages/discovered.tsx';
+import { EnrollmentTokensPage } from './pages/enrollment-tokens.tsx';
+import { IntelFeedsPage } from './pages/intel-feeds.tsx';
+import { SignInPage } from './pages/sign-in.tsx';
+import { ThreatTypesPage } from './pages/threat-types.tsx';
+import { ThreatsPage } from './pages/threats.tsx';
+import { Link, useRouter } from './router.tsx';
+import { clearToken, loadToken, saveToken } from './session.ts';
+
+/** The page for a path, or `undefined` when there is none. */
+function routeTo(path: string, available: ReadonlySet<string>) {
+  const device = /^\/devices\/([^/]+)\/?$/.exec(path);
+  if (device?.[1] !== undefined) return <DeviceDetailPage id={decodeURIComponent(device[1])} />;
+  const item = NAV_ITEMS.find((nav) => nav.path === path.replace(/\/$/, ''));
+  if (path === '/' || path === '') return <DevicesPage />;
+  if (item === undefined || !isShown(item, available)) return undefined;
+  switch (item.path) {
+    case '/devices':
+      return <DevicesPage />;
+    case '/threats':
+      return <ThreatsPage />;
+    case '/threat-types':
+      return <ThreatTypesPage />;
+    case '/compliance-policies':
+      return <CompliancePoliciesPage />;
+    case '/intel-feeds':
+      return <IntelFeedsPage />;
+    case '/enrollment-tokens':
+      return <EnrollmentTokensPage />;
+    case '/audit-log':
+      return <AuditLogPage />;
+    case '/resources':
+      return (
+        <DiscoveredListPage
+          title="Resources"
+          description="What access protects: apps behind a proxy or the gateway, Wi-Fi networks."
+          path="/v1/admin/resources"
+        />
+      );
+    case '/access-policies':
+      return (
+        <DiscoveredListPage
+          title="Access policies"
+          description="Conditional access: who may reach which resource, from which devices."
+          path="/v1/admin/access-policies"
+        />
+      );
+    case '/access-log':
+      return (
+        <DiscoveredListPage
+          title="Access log"
+          description="Access decisions, newest first."
+          path="/v1/admin/access-log"
+        />
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** The signed-in console: navigation, then the page of the current path. */
+function Shell(props: { value: ConsoleContextValue; onSignOut(): void }) {
+  const { path } = useRouter();
+  const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: close the mobile menu on every navigation.
+  useEffect(() => setMenuOpen(false), [path]);
+  const page = routeTo(path, props.value.available);
+  const section = path === '/' ? '/devices' : `/${path.split('/')[1] ?? ''}`;
+  return (
+    <ConsoleContext.Provider value={props.value}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div className="layout">
+        <header className="sidebar">
+          <div className="sidebar-top">
+            <Link to="/devices" className="brand">
+              <img src="/favicon.svg" alt="" width="28" height="28" />
+              <span>Riskgate</span>
+            </Link>
+            <button
+              type="button"
+              className="btn menu-toggle"
+              aria-expanded={menuOpen}
+              aria-controls="main-nav"
+              onClick={() => setMenuOpen(!menuOpen)}
+            >
+              Menu
+            </button>
+          </div>
+          <nav id="main-nav" aria-label="Main" className={menuOpen ? 'open' : undefined}>
+            <ul>
+              {NAV_ITEMS.filter((item) => isShown(item, props.value.available)).map((item) => (
+                <li key={item.path}>
+                  <Link
+                    to={item.path}
+                    {...(section === item.path ? { 'aria-current': 'page' as const } : {})}
+                  >
+                    {item.label}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+            <button type="button" className="btn sign-out" onClick={props.onSignOut}>
+              Sign out
+            </button>
+          </nav>
+        </header>
+        <main id="main" className="content" tabIndex={-1}>
+          {page ?? (
+            <>
+              <h1>Page not found</h1>
+              <p>
+                There is no console page at <code>{path}</code>. <Link to="/devices">Go to devices</Link>.
+              </p>
+            </>
+          )}
+        </main>
+      </div>
+    </ConsoleContext.Provider>
+  );
+}
+
+/** The console: sign-in until a token is accepted; a 401 anywhere signs out. */
+export function App() {
+  const [token, setToken] = useState(() => loadToken(window.sessionStorage));
+  const [notice, setNotice] = useState<string>();
+  const [discovered, setDiscovered] = useState<Pick<ConsoleContextValue, 'available' | 'operations'>>();
+
+  const signOut = useCallback((message?: string) => {
+    clearToken(window.sessionStorage);
+    setToken(undefined);
+    setDiscovered(undefined);
+    setNotice(message);
+  }, []);
+
+  const api = useMemo(
+    () =>
+      token === undefined
+        ? undefined
+        : createApiClient({
+            token,
+            onUnauthorized: () => signOut('Your session ended: the token was rejected. Sign in again.'),
+          }),
+    [token, signOut],
+  );
+
+  useEffect(() => {
+    if (api === undefined) return;
+    let cancelled = false;
+    Promise.all([probeEndpoints(api, OPTIONAL_ENDPOINTS), loadOperations()]).then(
+      ([available, operations]) => {
+        if (!cancelled) setDiscovered({ available, operations });
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
+
+  if (api === undefined)
+    return (
+      <SignInPage
+        notice={notice}
+        onSignedIn={(value) => {
+          saveToken(window.sessionStorage, value);
+          setNotice(undefined);
+          setToken(value);
+        }}
+      />
+    );
+  if (discovered === undefined) return <Loading label="Opening the console…" />;
+  return <Shell value={{ api, ...discovered }} onSignOut={() => signOut()} />;
+}
