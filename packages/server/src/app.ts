@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, LogController } from 'fastify';
+import type { AccessSystem } from './access/access-system.ts';
 import type { Config } from './config.ts';
 import { AppError, type ErrorCode, STATUS_OF } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { registerAccessRoutes } from './routes/access/index.ts';
 import { registerAdminRoutes } from './routes/admin/index.ts';
 import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
@@ -20,6 +22,8 @@ export interface AppDeps {
   readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'>;
   readonly metrics: Metrics;
   readonly reports: ReportService;
+  /** Conditional access (forward-auth, decisions, remediation, access admin API). */
+  readonly access?: AccessSystem;
 }
 
 /** Fastify's own error codes we answer with our vocabulary. */
@@ -129,6 +133,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(registerOpsRoutes(deps));
   await app.register(registerAdminRoutes(deps), { prefix: '/v1/admin' });
   await app.register(registerDeviceRoutes(deps), { prefix: '/v1/device' });
+  if (deps.access !== undefined) await app.register(registerAccessRoutes({ ...deps, access: deps.access }));
   await app.register(registerConsoleRoutes());
   await app.ready();
   return app;

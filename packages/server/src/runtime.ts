@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { type AccessOptions, createAccessSystem } from './access/access-system.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { createSecretBox } from './crypto/secret-box.ts';
@@ -18,6 +19,8 @@ export async function createRuntime(params: {
   readonly now?: () => Date;
   /** Threat intelligence for assessments; none by default. */
   readonly intel?: IntelSource;
+  /** Conditional-access settings (public URL, proxy secret, LISTEN/NOTIFY URL). */
+  readonly access?: AccessOptions;
 }) {
   const ctx: ServiceContext = {
     db: params.db,
@@ -26,7 +29,15 @@ export async function createRuntime(params: {
     logger: params.logger ?? pino({ level: 'silent' }),
   };
   const metrics = createMetrics(() => countDevicesByRisk(params.db.db));
-  const reports = createReportService(ctx, { intel: params.intel ?? EMPTY_INTEL, metrics });
-  const app = await buildApp({ ctx, config: params.config, metrics, reports });
-  return { ctx, metrics, reports, app };
+  const access = await createAccessSystem(
+    { db: params.db, secretKey: params.secretKey, registry: metrics.registry, logger: ctx.logger, now: ctx.now },
+    { trustedProxies: params.config.trustedProxies, ...params.access },
+  );
+  const reports = createReportService(ctx, {
+    intel: params.intel ?? EMPTY_INTEL,
+    metrics,
+    onDeviceChanged: access.deviceChanged,
+  });
+  const app = await buildApp({ ctx, config: params.config, metrics, reports, access });
+  return { ctx, metrics, reports, app, access };
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
+import { downAccess, upAccess } from './migrations-access.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
 // take `Kysely<unknown>` because a migration must not depend on today's table types.
@@ -285,6 +286,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
       for (const table of TABLES_IN_DROP_ORDER) await db.schema.dropTable(table).ifExists().execute();
     },
   },
+  '0002_access': { up: upAccess, down: downAccess },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

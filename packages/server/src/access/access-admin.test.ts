@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
+import { type AccessHarness, createAccessHarness } from './test-access.ts';
+
+const exchange = { id: 'exchange', name: 'Exchange', kind: 'http-app', hosts: ['mail.acme.test'] } as const;
+const policy = {
+  id: 'risk-low',
+  name: 'Risk at most low',
+  state: 'on',
+  assignment: {},
+  grant: { kind: 'require-risk-at-most', level: 'low' },
+} as const;
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(await shouldSkipDialect(dialect))(`access admin API (${dialect})`, () => {
+    let h: AccessHarness;
+    beforeAll(async () => {
+      h = await createAccessHarness(dialect);
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    it('creates, lists, replaces and deletes resources and policies; audits each change', async () => {
+      await h.addResource(exchange);
+      await h.addPolicy(policy);
+      const listed = await h.admin('GET', '/v1/admin/resources', undefined, 'analyst');
+      expect(listed.json()).toEqual({ items: [exchange] });
+      const dup = await h.admin('POST', '/v1/admin/resources', exchange);
+      expect(dup.statusCode).toBe(409);
+      expect(dup.json()).toMatchObject({ code: 'conflict', requestId: expect.any(String) });
+
+      const replaced = await h.admin('PUT', '/v1/admin/access-policies/risk-low', { ...policy, state: 'report-only' });
+      expect(replaced.statusCode).toBe(200);
+      expect((await h.admin('GET', '/v1/admin/access-policies/risk-low')).json()).toMatchObject({ state: 'report-only' });
+      const mismatch = await h.admin('PUT', '/v1/admin/access-policies/risk-low', { ...policy, id: 'other' });
+      expect(mismatch.statusCode).toBe(400);
+
+      expect((await h.admin('DELETE', '/v1/admin/access-policies/risk-low')).statusCode).toBe(204);
+      expect((await h.admin('GET', '/v1/admin/access-policies/risk-low')).statusCode).toBe(404);
+      expect((await h.admin('DELETE', '/v1/admin/resources/exchange')).statusCode).toBe(204);
+
+      const audit = await h.admin('GET', '/v1/admin/audit-log?limit=100', undefined, 'owner');
+      const actions = (audit.json().items as { action: string }[]).map((e) => e.action);
+      for (const action of ['resource.create', 'access-policy.create', 'access-policy.update', 'access-policy.delete', 'resource.delete']) {
+        expect(actions).toContain(action);
+      }
+    });
+
+    it.each([
+      [{ id: 'wifi1', name: 'Corp Wi-Fi', kind: 'wifi' }, 'needs an ssid'],
+      [{ id: 'sso', name: 'SSO', kind: 'oidc-client' }, 'needs a clientId'],
+      [{ id: 'w2', name: 'W', kind: 'wifi', ssid: 'Corp', hosts: ['a.test'] }, 'http-app resources only'],
+      [{ id: 'bad id!', name: 'x', kind: 'http-app' }, 'ids may contain'],
+      [{ id: 'x', name: 'x', kind: 'ftp' }, ''],
+    ])('refuses an invalid resource %j', async (resource, message) => {
+      const reply = await h.admin('POST', '/v1/admin/resources', resource);
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json().message).toContain(message);
+    });
+
+    it.each([
+      ['analyst', 'POST', 403],
+      ['helpdesk', 'POST', 403],
+      ['helpdesk', 'GET', 403],
+      ['analyst', 'GET', 200],
+    ] as const)('role %s %s → %i', async (role, method, status) => {
+      const reply = await h.admin(method, '/v1/admin/resources', method === 'POST' ? { ...exchange, id: `r-${role}` } : undefined, role);
+      expect(reply.statusCode).toBe(status);
+    });
+
+    it('needs a bearer token and keeps tenants apart (same ids in two tenants)', async () => {
+      expect((await h.app.inject({ method: 'GET', url: '/v1/admin/resources' })).statusCode).toBe(401);
+      await h.addResource({ ...exchange, id: 'shared' });
+      const other = await h.app.inject({
+        method: 'POST',
+        url: '/v1/admin/resources',
+        headers: h.auth('owner', h.otherTenant),
+        payload: { ...exchange, id: 'shared', name: 'Globex mail' },
+      });
+      expect(other.statusCode).toBe(201);
+      const mine = await h.admin('GET', '/v1/admin/resources/shared');
+      expect(mine.json().name).toBe('Exchange');
+      const theirs = await h.app.inject({ method: 'GET', url: '/v1/admin/access-log', headers: h.auth('owner', h.otherTenant) });
+      expect(theirs.json().items).toEqual([]);
+      const del = await h.app.inject({
+        method: 'DELETE',
+        url: '/v1/admin/resources/r-analyst',
+        headers: h.auth('owner', h.otherTenant),
+      });
+      expect(del.statusCode).toBe(404);
+    });
+  });
+}

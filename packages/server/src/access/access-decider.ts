@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import type { AccessDecision } from '@riskgate/engine';
+import {
+  ACCESS_HEADERS,
+  type AccessEnforcer,
+  type HttpAccessCheck,
+  type HttpAccessOutcome,
+} from '../enforcement/contract.ts';
+import type { AccessLog } from './access-log.ts';
+import { derOf } from './client-cert-headers.ts';
+import type { CachedDevice, DecisionCache } from './decision-cache.ts';
+import type { PolicyCache } from './policy-cache.ts';
+import type { TokenSigner } from './signed-token.ts';
+
+/** How a caller names the device. */
+export interface DeviceIdentity {
+  readonly fingerprint?: string;
+  readonly deviceToken?: string;
+  /** Only for callers already trusted to name devices (the JSON decision API). */
+  readonly deviceId?: string;
+  readonly tenantId?: string;
+}
+
+/** What is being accessed: a resource id, or what maps to one. */
+export interface AccessTarget {
+  readonly resourceId?: string;
+  readonly host?: string;
+  readonly path?: string;
+  readonly method?: string;
+  readonly ssid?: string;
+  readonly clientId?: string;
+}
+
+/** One decision with everything an enforcement point answers with. */
+export interface AccessResult {
+  readonly status: 200 | 401 | 403;
+  /** First reason code (`device-unknown`, `risk-too-high`, `resource-unknown`, …); `none` when allowed. */
+  readonly reason: string;
+  readonly device?: CachedDevice;
+  readonly resourceId?: string;
+  readonly decision?: AccessDecision;
+  /** Where the user learns what to fix; absent when allowed. */
+  readonly remediationUrl?: string;
+}
+
+export interface AccessDecider extends AccessEnforcer {
+  identify(identity: DeviceIdentity): Promise<CachedDevice | undefined>;
+  decide(identity: DeviceIdentity, target: AccessTarget, enforcement: string): Promise<AccessResult>;
+}
+
+export interface AccessDeciderDeps {
+  readonly devices: DecisionCache;
+  readonly policies: PolicyCache;
+  readonly tokens: TokenSigner;
+  readonly log: AccessLog;
+  readonly now: () => Date;
+  /** Absolute base URL users reach Riskgate at (for remediation links), without trailing slash. */
+  readonly publicUrl: string;
+  /** How long a remediation link stays valid (default 24 h). */
+  readonly remediationTtlSeconds?: number;
+}
+
+/** The access core shared by forward-auth, the JSON decision API and the built-in gateway. */
+export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
+  const ttl = deps.remediationTtlSeconds ?? 24 * 3600;
+
+  async function identify(identity: DeviceIdentity): Promise<CachedDevice | undefined> {
+    if (identity.fingerprint !== undefined) return deps.devices.byFingerprint(identity.fingerprint);
+    if (identity.deviceToken !== undefined) {
+      const claims = deps.tokens.verify(identity.deviceToken, 'dev', deps.now());
+      return claims === undefined ? undefined : deps.devices.byId(claims.tenantId, claims.deviceId);
+    }
+    if (identity.deviceId !== undefined && identity.tenantId !== undefined) {
+      return deps.devices.byId(identity.tenantId, identity.deviceId);
+    }
+    return undefined;
+  }
+
+  function remediationUrl(
+    device: CachedDevice | undefined,
+    resourceId: string | undefined,
+    policyId?: string,
+  ): string {
+    if (device === undefined) return `${deps.publicUrl}/remediation`;
+    const token = deps.tokens.sign({
+      kind: 'rem',
+      tenantId: device.tenantId,
+      deviceId: device.deviceId,
+      ...(resourceId === undefined ? {} : { resourceId }),
+      ...(policyId === undefined ? {} : { policyId }),
+      exp: Math.floor(deps.now().getTime() / 1000) + ttl,
+    });
+    return `${deps.publicUrl}/remediation?t=${token}`;
+  }
+
+  async function decide(
+    identity: DeviceIdentity,
+    target: AccessTarget,
+    enforcement: string,
+  ): Promise<AccessResult> {
+    const device = await identify(identity);
+    const logCtx = {
+      tenantId: device?.tenantId,
+      deviceId: device?.deviceId,
+      enforcement,
+      ...(target.host === undefined ? {} : { host: target.host }),
+      ...(target.path === undefined ? {} : { path: target.path }),
+      ...(target.method === undefined ? {} : { method: target.method }),
+    };
+    if (device === undefined) {
+      deps.log.record({ ...logCtx, resourceId: target.resourceId }, 'unauthenticated', 'device-unknown');
+      return { status: 401, reason: 'device-unknown', remediationUrl: remediationUrl(undefined, undefined) };
+    }
+    const config = deps.policies.peek(device.tenantId) ?? (await deps.policies.get(device.tenantId));
+    const resource =
+      target.resourceId !== undefined
+        ? config.resources.byId(target.resourceId)
+        : target.ssid !== undefined
+          ? config.resources.matchWifi(target.ssid)
+          : target.clientId !== undefined
+            ? config.resources.matchOidcClient(target.clientId)
+            : config.resources.matchHttp({ host: target.host ?? '', path: target.path ?? '/' });
+    if (resource === undefined) {
+      // Fail closed: a request no resource covers is not let through on Riskgate's word.
+      deps.log.record({ ...logCtx, resourceId: undefined }, 'deny', 'resource-unknown');
+      return {
+        status: 403,
+        reason: 'resource-unknown',
+        device,
+        remediationUrl: remediationUrl(device, undefined),
+      };
+    }
+    const decision = config.policies.decide({ resourceId: resource.id, device, now: deps.now() });
+    const first = decision.reasons[0];
+    const reason = first?.code ?? 'none';
+    deps.log.record({ ...logCtx, resourceId: resource.id }, decision.outcome, reason, decision);
+    if (decision.outcome === 'allow')
+      return { status: 200, reason, device, resourceId: resource.id, decision };
+    return {
+      status: 403,
+      reason,
+      device,
+      resourceId: resource.id,
+      decision,
+      remediationUrl: remediationUrl(device, resource.id, first?.policyId),
+    };
+  }
+
+  return {
+    identify,
+    decide,
+    async checkHttp(check: HttpAccessCheck): Promise<HttpAccessOutcome> {
+      let fingerprint = check.clientCertFingerprint;
+      if (fingerprint === undefined && check.clientCertPem !== undefined) {
+        const der = derOf(check.clientCertPem);
+        if (der !== undefined) fingerprint = createHash('sha256').update(der).digest('hex');
+      }
+      const result = await decide(
+        {
+          ...(fingerprint === undefined ? {} : { fingerprint }),
+          ...(check.deviceToken === undefined ? {} : { deviceToken: check.deviceToken }),
+        },
+        {
+          ...(check.resourceId === undefined ? {} : { resourceId: check.resourceId }),
+          host: check.host,
+          path: check.path,
+          method: check.method,
+        },
+        check.resourceId === undefined ? 'forward-auth' : 'gateway',
+      );
+      return toHttpOutcome(result);
+    },
+  };
+}
+
+/** The status and headers an enforcement point answers with for a result. */
+export function toHttpOutcome(result: AccessResult): HttpAccessOutcome {
+  if (result.status === 200 && result.device !== undefined) {
+    return {
+      status: 200,
+      headers: {
+        [ACCESS_HEADERS.deviceId]: result.device.deviceId,
+        [ACCESS_HEADERS.user]: result.device.user,
+      },
+      ...(result.decision === undefined ? {} : { decision: result.decision }),
+    };
+  }
+  return {
+    status: result.status === 200 ? 403 : result.status,
+    headers: {
+      [ACCESS_HEADERS.reason]: result.reason,
+      [ACCESS_HEADERS.remediationUrl]: result.remediationUrl ?? '',
+    },
+    ...(result.decision === undefined ? {} : { decision: result.decision }),
+  };
+}

@@ -1,0 +1,152 @@
+import type { AccessDecision } from '@riskgate/engine';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { Database } from '../db/types.ts';
+import { randomBase32 } from '../ids.ts';
+import { type AccessLogTable, insertAccessLogRows } from '../queries/access-log.ts';
+
+const logId = () => `acl_${randomBase32(15)}`;
+
+/** What one decision was about, for the log. */
+export interface DecisionContext {
+  readonly tenantId: string | undefined;
+  readonly resourceId: string | undefined;
+  readonly deviceId: string | undefined;
+  /** `forward-auth`, `decide`, `gateway`. */
+  readonly enforcement: string;
+  readonly host?: string;
+  readonly path?: string;
+  readonly method?: string;
+}
+
+/**
+ * Counts every decision (metrics) and persists denials and report-only "would deny" outcomes.
+ * `record` never waits for storage: entries go to a bounded in-memory queue written in batches
+ * by a timer; when the queue is full new entries are dropped and counted.
+ */
+export interface AccessLog {
+  record(
+    ctx: DecisionContext,
+    outcome: 'allow' | 'deny' | 'unauthenticated',
+    reason: string,
+    decision?: AccessDecision,
+  ): void;
+  /** Writes everything queued now (tests, shutdown). */
+  flush(): Promise<void>;
+  /** Stops the timer after a final flush. */
+  close(): Promise<void>;
+  /** Entries waiting to be written. */
+  readonly pending: number;
+}
+
+export interface AccessLogOptions {
+  readonly db: Kysely<Database>;
+  readonly registry: Registry;
+  readonly logger: Pick<Logger, 'warn'>;
+  readonly now: () => Date;
+  readonly maxQueue?: number;
+  readonly batchSize?: number;
+  readonly flushIntervalMs?: number;
+}
+
+/** Creates the access log and starts its flush timer (unref'd). */
+export function createAccessLog(options: AccessLogOptions): AccessLog {
+  const maxQueue = options.maxQueue ?? 10_000;
+  const batchSize = options.batchSize ?? 500;
+  const decisions = new Counter({
+    name: 'riskgate_access_decisions_total',
+    help: 'Access decisions by resource, outcome (allow, deny, unauthenticated, would-deny) and reason',
+    labelNames: ['resource', 'outcome', 'reason'] as const,
+    registers: [options.registry],
+  });
+  const dropped = new Counter({
+    name: 'riskgate_access_log_dropped_total',
+    help: 'Access log entries dropped because the write queue was full or a write failed',
+    registers: [options.registry],
+  });
+  const queue: AccessLogTable[] = [];
+  let writing: Promise<void> = Promise.resolve();
+
+  function enqueue(row: AccessLogTable): void {
+    if (queue.length >= maxQueue) {
+      dropped.inc();
+      return;
+    }
+    queue.push(row);
+  }
+
+  async function writeAll(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, batchSize);
+      try {
+        await insertAccessLogRows(options.db, batch);
+      } catch (error) {
+        dropped.inc(batch.length);
+        options.logger.warn(
+          { err: error, entries: batch.length },
+          'access log write failed; entries dropped',
+        );
+      }
+    }
+  }
+
+  function flush(): Promise<void> {
+    writing = writing.then(writeAll);
+    return writing;
+  }
+
+  const timer = setInterval(() => {
+    if (queue.length > 0) void flush();
+  }, options.flushIntervalMs ?? 250);
+  timer.unref();
+
+  return {
+    record(ctx, outcome, reason, decision) {
+      const resource = ctx.resourceId ?? 'none';
+      decisions.inc({ resource, outcome, reason });
+      for (const ro of decision?.reportOnly ?? [])
+        decisions.inc({ resource, outcome: 'would-deny', reason: ro.reason.code });
+      const tenantId = ctx.tenantId;
+      if (tenantId === undefined || ctx.resourceId === undefined) return;
+      const at = options.now().toISOString();
+      const details = JSON.stringify({
+        enforcement: ctx.enforcement,
+        ...(ctx.host === undefined ? {} : { host: ctx.host }),
+        ...(ctx.path === undefined ? {} : { path: ctx.path.slice(0, 512) }),
+        ...(ctx.method === undefined ? {} : { method: ctx.method }),
+      });
+      const base = {
+        tenant_id: tenantId,
+        at,
+        device_id: ctx.deviceId ?? null,
+        resource_id: ctx.resourceId,
+        details,
+      };
+      if (outcome === 'deny') {
+        const reasons = decision?.reasons ?? [];
+        if (reasons.length === 0) enqueue({ ...base, id: logId(), outcome: 'deny', reason, policy_id: null });
+        for (const r of reasons) {
+          enqueue({ ...base, id: logId(), outcome: 'deny', reason: r.code, policy_id: r.policyId ?? null });
+        }
+      }
+      for (const ro of decision?.reportOnly ?? []) {
+        enqueue({
+          ...base,
+          id: logId(),
+          outcome: 'would-deny',
+          reason: ro.reason.code,
+          policy_id: ro.policyId,
+        });
+      }
+    },
+    flush,
+    async close() {
+      clearInterval(timer);
+      await flush();
+    },
+    get pending() {
+      return queue.length;
+    },
+  };
+}

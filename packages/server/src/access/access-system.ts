@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Db } from '../db/database.ts';
+import { createEventBus, type EventBus } from '../events/device-events.ts';
+import { type ClusterMessage, type ClusterNotifier, createPgNotifier } from '../events/pg-notify.ts';
+import { type AccessDecider, createAccessDecider } from './access-decider.ts';
+import { type AccessLog, createAccessLog } from './access-log.ts';
+import { createDecisionCache, type DecisionCache } from './decision-cache.ts';
+import type { ProxyTrust } from './forward-auth-request.ts';
+import { createPolicyCache, type PolicyCache } from './policy-cache.ts';
+import { createTokenSigner, type TokenSigner } from './signed-token.ts';
+
+/** Settings of the access subsystem. */
+export interface AccessOptions {
+  /** Absolute URL users reach Riskgate at, for remediation links (default `http://127.0.0.1:8080`). */
+  readonly publicUrl?: string;
+  /** Shared secret proxies send in `X-Riskgate-Proxy-Secret`. */
+  readonly proxySecret?: string;
+  /** Proxy addresses trusted without the secret (the server's `trustedProxies`). */
+  readonly trustedProxies?: readonly string[];
+  /** PostgreSQL URL for LISTEN/NOTIFY between nodes (PostgreSQL mode only). */
+  readonly postgresUrl?: string;
+  /** Device session token lifetime (default 10 minutes). */
+  readonly deviceTokenTtlSeconds?: number;
+}
+
+/**
+ * One node's conditional-access machinery: decision cache, compiled policies, event bus,
+ * access log, and the cross-node notifier. Services call `deviceChanged` after a transaction
+ * that changed a device commits, and before they answer.
+ */
+export interface AccessSystem {
+  readonly decider: AccessDecider;
+  readonly devices: DecisionCache;
+  readonly policies: PolicyCache;
+  readonly bus: EventBus;
+  readonly log: AccessLog;
+  readonly tokens: TokenSigner;
+  readonly trust: ProxyTrust;
+  readonly publicUrl: string;
+  readonly deviceTokenTtlSeconds: number;
+  readonly nodeId: string;
+  readonly now: () => Date;
+  /**
+   * Reloads the device into this node's cache, publishes `DeviceStateChanged` locally and tells
+   * the other nodes. Resolves when this node can no longer decide on the old state. Never rejects:
+   * on failure the device is evicted, so the next decision reads it from the database.
+   */
+  deviceChanged(tenantId: string, deviceId: string): Promise<void>;
+  /** Drops the tenant's compiled resources and policies here and on the other nodes. */
+  configChanged(tenantId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AccessSystemDeps {
+  readonly db: Db;
+  readonly secretKey: Uint8Array;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/** Builds the access subsystem; connects LISTEN when a PostgreSQL URL is given. */
+export async function createAccessSystem(
+  deps: AccessSystemDeps,
+  options: AccessOptions = {},
+): Promise<AccessSystem> {
+  const nodeId = randomUUID();
+  const devices = createDecisionCache(deps.db.db);
+  const policies = createPolicyCache(deps.db.db);
+  const bus = createEventBus((error) => deps.logger.warn({ err: error }, 'event listener failed'));
+  const tokens = createTokenSigner(deps.secretKey);
+  const log = createAccessLog({
+    db: deps.db.db,
+    registry: deps.registry,
+    logger: deps.logger,
+    now: deps.now,
+  });
+  const publicUrl = (options.publicUrl ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const decider = createAccessDecider({ devices, policies, tokens, log, now: deps.now, publicUrl });
+
+  async function applyDevice(tenantId: string, deviceId: string): Promise<number | undefined> {
+    try {
+      const event = await devices.refresh(tenantId, deviceId);
+      if (event !== undefined) bus.publish(event);
+      return event?.version;
+    } catch (error) {
+      devices.evict(deviceId);
+      deps.logger.warn({ err: error, deviceId }, 'decision cache refresh failed; device evicted');
+      return undefined;
+    }
+  }
+
+  function applyConfig(tenantId: string): void {
+    policies.invalidate(tenantId);
+    bus.publish({ type: 'access-config-changed', tenantId });
+  }
+
+  let notifier: ClusterNotifier | undefined;
+  if (options.postgresUrl !== undefined && deps.db.dialect === 'postgres') {
+    notifier = await createPgNotifier({
+      connectionString: options.postgresUrl,
+      nodeId,
+      logger: deps.logger,
+      onMessage(message: ClusterMessage) {
+        if (message.kind === 'config') applyConfig(message.tenantId);
+        else void applyDevice(message.tenantId, message.deviceId);
+      },
+      onReconnect() {
+        // Notifications sent while disconnected are lost: forget everything cached.
+        devices.clear();
+        policies.clear();
+      },
+    });
+  }
+
+  async function tell(message: ClusterMessage): Promise<void> {
+    if (notifier === undefined) return;
+    try {
+      await notifier.notify(message);
+    } catch (error) {
+      deps.logger.warn(
+        { err: error },
+        'NOTIFY failed; other nodes keep their cached state until they reload',
+      );
+    }
+  }
+
+  return {
+    decider,
+    devices,
+    policies,
+    bus,
+    log,
+    tokens,
+    trust: {
+      ...(options.proxySecret === undefined ? {} : { secret: options.proxySecret }),
+      addresses: options.trustedProxies ?? [],
+    },
+    publicUrl,
+    deviceTokenTtlSeconds: options.deviceTokenTtlSeconds ?? 600,
+    nodeId,
+    now: deps.now,
+    async deviceChanged(tenantId, deviceId) {
+      const version = await applyDevice(tenantId, deviceId);
+      await tell({ kind: 'device', tenantId, deviceId, version: version ?? 0 });
+    },
+    async configChanged(tenantId) {
+      applyConfig(tenantId);
+      await tell({ kind: 'config', tenantId });
+    },
+    async close() {
+      await log.close();
+      await notifier?.close();
+    },
+  };
+}

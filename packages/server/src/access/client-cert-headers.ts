@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+
+/** Headers as Node gives them: lower-case names, string or string[] values. */
+export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
+
+/** The first value of a header, trimmed; `undefined` when absent or empty. */
+export function headerOf(headers: HeaderBag, name: string): string | undefined {
+  const raw = headers[name];
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** A SHA-256 fingerprint as hex, with or without colons, any case → lower-case hex, or `undefined`. */
+export function normalizeFingerprint(value: string): string | undefined {
+  const hex = value.replace(/:/g, '').toLowerCase();
+  return HEX64.test(hex) ? hex : undefined;
+}
+
+const sha256Hex = (der: Buffer) => createHash('sha256').update(der).digest('hex');
+
+/** DER bytes from a PEM certificate (the first one) or from bare base64; `undefined` when neither. */
+export function derOf(text: string): Buffer | undefined {
+  let body = text;
+  const begin = text.indexOf('-----BEGIN CERTIFICATE-----');
+  if (begin !== -1) {
+    const start = begin + '-----BEGIN CERTIFICATE-----'.length;
+    const end = text.indexOf('-----END CERTIFICATE-----', start);
+    if (end === -1) return undefined;
+    body = text.slice(start, end);
+  }
+  body = body.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(body)) return undefined;
+  const der = Buffer.from(body, body.includes('-') || body.includes('_') ? 'base64url' : 'base64');
+  // A DER certificate is a SEQUENCE: anything else is not a certificate.
+  return der.length >= 64 && der[0] === 0x30 ? der : undefined;
+}
+
+function urlDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SHA-256 of a certificate given as URL-escaped PEM or base64 DER (nginx, Caddy). */
+export function fingerprintOfCertHeader(value: string): string | undefined {
+  const text = value.includes('%') ? urlDecode(value) : value;
+  if (text === undefined) return undefined;
+  const der = derOf(text);
+  return der === undefined ? undefined : sha256Hex(der);
+}
+
+/** Traefik `passTLSClientCert` (`pem: true`): base64 DER, maybe URL-escaped, chain comma-separated. */
+export function fingerprintOfTraefikHeader(value: string): string | undefined {
+  const text = value.includes('%') ? urlDecode(value) : value;
+  const first = text?.split(',')[0];
+  return first === undefined ? undefined : fingerprintOfCertHeader(first);
+}
+
+/** Splits `a;b="x;y",c` on a separator outside double quotes. */
+function splitOutsideQuotes(value: string, separator: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '"' && value[i - 1] !== '\\') quoted = !quoted;
+    else if (c === separator && !quoted) {
+      parts.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(value.slice(start));
+  return parts;
+}
+
+/**
+ * Envoy's `x-forwarded-client-cert`: the first element (the one the nearest Envoy set) gives
+ * `Hash=<hex SHA-256>`, or `Cert="<URL-encoded PEM>"` when no hash is present.
+ */
+export function fingerprintOfXfcc(value: string): string | undefined {
+  const element = splitOutsideQuotes(value, ',')[0] ?? '';
+  let cert: string | undefined;
+  for (const pair of splitOutsideQuotes(element, ';')) {
+    const eq = pair.indexOf('=');
+    if (eq === -1) continue;
+    const key = pair.slice(0, eq).trim().toLowerCase();
+    let val = pair.slice(eq + 1).trim();
+    if (val.startsWith('"') && val.endsWith('"')) val = val.slice(1, -1);
+    if (key === 'hash') return normalizeFingerprint(val);
+    if (key === 'cert') cert = val;
+  }
+  return cert === undefined ? undefined : fingerprintOfCertHeader(cert);
+}
+
+/**
+ * The device certificate's SHA-256 from the first non-empty identity header, in the order
+ * docs/proxies.md lists them. `undefined` when none is present or parsable, or when the proxy says
+ * the certificate failed verification (`X-Client-Verify` other than `SUCCESS`).
+ */
+export function fingerprintFromHeaders(headers: HeaderBag): string | undefined {
+  const verify = headerOf(headers, 'x-client-verify');
+  if (verify !== undefined && verify !== 'SUCCESS' && verify !== 'NONE') return undefined;
+  const sha = headerOf(headers, 'x-client-cert-sha256');
+  if (sha !== undefined) return normalizeFingerprint(sha);
+  const xfcc = headerOf(headers, 'x-forwarded-client-cert');
+  if (xfcc !== undefined) return fingerprintOfXfcc(xfcc);
+  const cert = headerOf(headers, 'x-client-cert');
+  if (cert !== undefined) return fingerprintOfCertHeader(cert);
+  const traefik = headerOf(headers, 'x-forwarded-tls-client-cert');
+  if (traefik !== undefined) return fingerprintOfTraefikHeader(traefik);
+  return undefined;
+}
