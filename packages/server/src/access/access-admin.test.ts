@@ -30,9 +30,14 @@ for (const dialect of DIALECTS) {
       expect(dup.statusCode).toBe(409);
       expect(dup.json()).toMatchObject({ code: 'conflict', requestId: expect.any(String) });
 
-      const replaced = await h.admin('PUT', '/v1/admin/access-policies/risk-low', { ...policy, state: 'report-only' });
+      const replaced = await h.admin('PUT', '/v1/admin/access-policies/risk-low', {
+        ...policy,
+        state: 'report-only',
+      });
       expect(replaced.statusCode).toBe(200);
-      expect((await h.admin('GET', '/v1/admin/access-policies/risk-low')).json()).toMatchObject({ state: 'report-only' });
+      expect((await h.admin('GET', '/v1/admin/access-policies/risk-low')).json()).toMatchObject({
+        state: 'report-only',
+      });
       const mismatch = await h.admin('PUT', '/v1/admin/access-policies/risk-low', { ...policy, id: 'other' });
       expect(mismatch.statusCode).toBe(400);
 
@@ -42,7 +47,13 @@ for (const dialect of DIALECTS) {
 
       const audit = await h.admin('GET', '/v1/admin/audit-log?limit=100', undefined, 'owner');
       const actions = (audit.json().items as { action: string }[]).map((e) => e.action);
-      for (const action of ['resource.create', 'access-policy.create', 'access-policy.update', 'access-policy.delete', 'resource.delete']) {
+      for (const action of [
+        'resource.create',
+        'access-policy.create',
+        'access-policy.update',
+        'access-policy.delete',
+        'resource.delete',
+      ]) {
         expect(actions).toContain(action);
       }
     });
@@ -65,7 +76,12 @@ for (const dialect of DIALECTS) {
       ['helpdesk', 'GET', 403],
       ['analyst', 'GET', 200],
     ] as const)('role %s %s → %i', async (role, method, status) => {
-      const reply = await h.admin(method, '/v1/admin/resources', method === 'POST' ? { ...exchange, id: `r-${role}` } : undefined, role);
+      const reply = await h.admin(
+        method,
+        '/v1/admin/resources',
+        method === 'POST' ? { ...exchange, id: `r-${role}` } : undefined,
+        role,
+      );
       expect(reply.statusCode).toBe(status);
     });
 
@@ -81,7 +97,11 @@ for (const dialect of DIALECTS) {
       expect(other.statusCode).toBe(201);
       const mine = await h.admin('GET', '/v1/admin/resources/shared');
       expect(mine.json().name).toBe('Exchange');
-      const theirs = await h.app.inject({ method: 'GET', url: '/v1/admin/access-log', headers: h.auth('owner', h.otherTenant) });
+      const theirs = await h.app.inject({
+        method: 'GET',
+        url: '/v1/admin/access-log',
+        headers: h.auth('owner', h.otherTenant),
+      });
       expect(theirs.json().items).toEqual([]);
       const del = await h.app.inject({
         method: 'DELETE',
