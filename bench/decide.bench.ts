@@ -1,11 +1,14 @@
 /**
  * decide: a forward-auth decision in the engine (resource match + conditional-access policies over a
- * cached device), beside a trivial decision (device lookup and one risk comparison). The HTTP
- * forward-auth rate against a bare Fastify route is measured once the server has `/v1/access/check`.
+ * cached device), beside a trivial decision (device lookup and one risk comparison); and, in the
+ * interim, the same decision behind a Fastify route against a bare route. The server's own
+ * `/v1/access/check` replaces the interim route once it exists.
  */
 import { createRng } from '@riskgate/agent';
 import { compileAccessPolicies, compileResourceIndex } from '@riskgate/engine';
+import { startDecideRoutes } from './decide/http-routes.ts';
 import { type DecideRequest, generateDecideInputs } from './decide/inputs.ts';
+import { type LoadResult, loadFromChild } from './lib/http-load.ts';
 import { median, nowNs, percentile } from './lib/stats.ts';
 import { type BenchContext, type Benchmark, type BenchResult, row } from './lib/types.ts';
 
@@ -14,6 +17,9 @@ const BATCH = 256;
 const WARMUP_ROUNDS = 20;
 const BLOCKS = 20;
 const ROUNDS = 4;
+const HTTP_CONNECTIONS = 8;
+const HTTP_SECONDS = 4;
+const HTTP_ALTERNATIONS = 2;
 
 /** Nanoseconds per call of `fn` for each batch of `BATCH` requests. */
 function batchNs(
@@ -39,6 +45,56 @@ function callNs(requests: readonly DecideRequest[], fn: (r: DecideRequest) => nu
     out.push(nowNs() - start);
   }
   return sink;
+}
+
+interface HttpResults {
+  readonly bare: LoadResult;
+  readonly decide: LoadResult;
+}
+
+/** Alternates the two routes under the same load and merges each route's runs. */
+async function measureHttp(
+  deps: Parameters<typeof startDecideRoutes>[0],
+  requests: readonly DecideRequest[],
+): Promise<HttpResults> {
+  const routes = await startDecideRoutes(deps);
+  const headerSets = requests.map((r) => ({
+    'x-forwarded-host': r.host,
+    'x-forwarded-uri': r.path,
+    'x-device-id': r.deviceId,
+  }));
+  const runs: { bare: LoadResult[]; decide: LoadResult[] } = { bare: [], decide: [] };
+  try {
+    for (let i = 0; i < HTTP_ALTERNATIONS; i++)
+      for (const route of ['bare', 'decide'] as const)
+        runs[route].push(
+          await loadFromChild({
+            url: `${routes.baseUrl}/${route}`,
+            connections: HTTP_CONNECTIONS,
+            durationMs: HTTP_SECONDS * 1000,
+            headerSets,
+          }),
+        );
+  } finally {
+    await routes.close();
+  }
+  return { bare: mergeLoad(runs.bare), decide: mergeLoad(runs.decide) };
+}
+
+/** Sums counts and rates over runs of equal duration; latencies: the mean of the runs' percentiles. */
+function mergeLoad(results: readonly LoadResult[]): LoadResult {
+  const mean = (pick: (r: LoadResult) => number) => results.reduce((n, r) => n + pick(r), 0) / results.length;
+  const statuses: Record<string, number> = {};
+  for (const r of results)
+    for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+  return {
+    requests: results.reduce((n, r) => n + r.requests, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    statuses,
+    perSecond: mean((r) => r.perSecond),
+    p50Ms: mean((r) => r.p50Ms),
+    p99Ms: mean((r) => r.p99Ms),
+  };
 }
 
 async function run(ctx: BenchContext): Promise<BenchResult> {
@@ -79,6 +135,10 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     callNs(inputs.requests, riskgate, calls.riskgate);
     callNs(inputs.requests, trivial, calls.trivial);
   }
+  ctx.progress(
+    `HTTP: ${HTTP_ALTERNATIONS}× ${HTTP_SECONDS} s per route, ${HTTP_CONNECTIONS} keep-alive connections from a child process`,
+  );
+  const http = await measureHttp({ index, policies: compiled, devices, now }, inputs.requests);
   const rate = (samples: readonly number[]) => 1e9 / median(samples);
   const p99 = percentile(calls.riskgate, 99) / 1000;
   return {
@@ -95,12 +155,27 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         text: '< 1,000 µs (HTTP target)',
         met: p99 < 1000,
       }),
+      row(
+        'HTTP: engine decision route vs bare route, throughput',
+        'requests/s',
+        http.decide.perSecond,
+        http.bare.perSecond,
+        {
+          text: '≥ 0.8× baseline',
+          met: http.decide.perSecond >= 0.8 * http.bare.perSecond,
+        },
+      ),
+      row('HTTP: p50 latency', 'ms', http.decide.p50Ms, http.bare.p50Ms),
+      row('HTTP: p99 latency', 'ms', http.decide.p99Ms, http.bare.p99Ms, {
+        text: '< 1 ms',
+        met: http.decide.p99Ms < 1,
+      }),
     ],
     notes: [
       `Inputs: ${SIZES.resources} http-app resources (+1 catch-all), ${SIZES.policies} policies (on / report-only / off; by resource, group, platform, agent version), ${SIZES.devices.toLocaleString('en-US')} cached devices, ${SIZES.requests} requests (10% upper-case Host with port, 3% unknown devices); ${allowed} of ${SIZES.requests} allowed.`,
       'Riskgate: `compileResourceIndex().matchHttp({ host, path })` then `compileAccessPolicies().decide({ resourceId, device, now })` with the device from a Map (the decision cache). Baseline: the same Map lookup and one `riskLevel !== "high"` comparison.',
       `Timing: ${batches.riskgate.length} batches of ${BATCH} decisions and ${calls.riskgate.length} individually timed calls per side, in ${BLOCKS} alternating blocks after warm-up.`,
-      'HTTP forward-auth (`/v1/access/check` against a bare Fastify route, target ≥ 0.8× its throughput and p99 < 1 ms) is not measured yet: the server has no such route at the time of this run.',
+      `HTTP rows (interim): one Fastify app in this process with \`GET /decide\` (the engine decision above, device named by a header, request from the forwarded host/URI headers) and a bare \`GET /bare\` that only reads the same headers; load from a child process, ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_ALTERNATIONS}× ${HTTP_SECONDS} s per route alternating, cycling through the ${SIZES.requests} requests (bare: ${http.bare.requests} requests, ${http.bare.errors} errors; decide: ${http.decide.requests} requests, ${http.decide.errors} errors, statuses ${JSON.stringify(http.decide.statuses)}). The load generator shares the 2 cores with the server, so latency includes queueing. The server's real \`/v1/access/check\` (decision cache, client-certificate identification, access log) did not exist at the time of this run; measure it here when it does.`,
     ],
   };
 }
