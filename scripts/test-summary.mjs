@@ -13,7 +13,11 @@ try {
 const passed = report.numPassedTests ?? 0;
 // Suites that failed to load count as failures too: a broken test file must not pass silently.
 const brokenFiles = (report.testResults ?? []).filter(
-  (result) => result.status === 'failed' && (result.assertionResults ?? []).length === 0,
+  // A file whose setup failed (e.g. PostgreSQL unreachable under CI=true) reports its tests as
+  // skipped and none as failed: count the file itself as one failure.
+  (result) =>
+    result.status === 'failed' &&
+    !(result.assertionResults ?? []).some((assertion) => assertion.status === 'failed'),
 ).length;
 const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
