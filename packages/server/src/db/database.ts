@@ -32,8 +32,40 @@ export function openDatabase(target: DbTarget): Db {
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** How many prepared statements a SQLite connection keeps; queries are built from a few hundred shapes. */
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Kysely prepares every query anew; preparing costs as much as running a small query. This keeps
+ * prepared statements by SQL text (least recently used evicted), which is safe because Kysely runs
+ * one statement at a time on the single SQLite connection and never streams here.
+ */
+function withStatementCache(database: SqliteDatabase.Database): {
+  prepare(sql: string): SqliteDatabase.Statement;
+  close(): void;
+} {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(sqlText) {
+      let statement = cache.get(sqlText);
+      if (statement === undefined) {
+        statement = database.prepare(sqlText);
+        if (cache.size >= STATEMENT_CACHE_SIZE) {
+          const oldest = cache.keys().next();
+          if (oldest.done !== true) cache.delete(oldest.value);
+        }
+      } else {
+        cache.delete(sqlText);
+      }
+      cache.set(sqlText, statement);
+      return statement;
+    },
+    close: () => database.close(),
+  };
 }
 
 /** Cheap liveness query for `/readyz`. */
