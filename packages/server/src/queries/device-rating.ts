@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { Database, DeviceHistoryTable, DevicesTable, OutboxTable } from '../db/types.ts';
+import type { Database, DevicesTable } from '../db/types.ts';
 
 /** Which devices of a tenant a bulk re-rating looks at. */
 export type RatingScope =
@@ -16,6 +16,7 @@ export interface RatedDeviceRow {
   readonly risk_level: DevicesTable['risk_level'];
   readonly compliance_state: DevicesTable['compliance_state'];
   readonly labels: string;
+  readonly noncompliant_since: string | null;
   readonly rank: number;
 }
 
@@ -47,7 +48,7 @@ export async function listDeviceRanks(
   scope: RatingScope,
 ): Promise<RatedDeviceRow[]> {
   const result = await sql<RatedDeviceRow>`
-    select d.id, d.risk_level, d.compliance_state, d.labels, coalesce(t.rank, 0) as rank
+    select d.id, d.risk_level, d.compliance_state, d.labels, d.noncompliant_since, coalesce(t.rank, 0) as rank
     from devices d
     left join (
       select device_id, ${RANK_SQL} as rank from threats
@@ -59,69 +60,65 @@ export async function listDeviceRanks(
   return result.rows.map((row) => ({ ...row, rank: Number(row.rank) }));
 }
 
-/** New state of one device, written by {@link updateDeviceStates}. */
+/** The new state a group of devices gets. */
 export interface DeviceStateUpdate {
-  readonly id: string;
   readonly riskLevel: DevicesTable['risk_level'];
   readonly labels: string;
   readonly complianceState: DevicesTable['compliance_state'];
   readonly noncompliantSince: string | null;
 }
 
-const CHUNK = 400;
+/** The history row and outbox event written for every device of a group whose state changed. */
+export interface DeviceStateEvent {
+  /** Fresh per group; each row id is the prefix plus the device id's random part (unique). */
+  readonly historyIdPrefix: string;
+  readonly outboxIdPrefix: string;
+  readonly at: string;
+  /** JSON object text of the change; the outbox payload is it plus `deviceId` and `at`. */
+  readonly details: string;
+}
+
+const CHUNK = 500;
 
 /**
- * Writes many devices' state with one `UPDATE … FROM (VALUES …)` per chunk of 400 rows
- * (SQLite ≥ 3.33 and PostgreSQL), instead of one statement per device.
+ * Writes one new state to many devices set-based: per 500 ids one `UPDATE … WHERE id IN (…)`,
+ * and (with `event`) one `INSERT … SELECT` each for history rows and outbox events, so that a
+ * re-rating of 100,000 devices is a few hundred statements, not hundreds of thousands.
  */
-export async function updateDeviceStates(
+export async function writeDeviceStateGroup(
   db: Kysely<Database>,
   tenantId: string,
-  updates: readonly DeviceStateUpdate[],
+  ids: readonly string[],
+  update: DeviceStateUpdate,
+  event?: DeviceStateEvent,
 ): Promise<void> {
-  for (let start = 0; start < updates.length; start += CHUNK) {
-    const chunk = updates.slice(start, start + CHUNK);
-    const values = sql.join(
-      chunk.map(
-        (u) =>
-          sql`(${u.id}, ${u.riskLevel}, ${u.labels}, ${u.complianceState}, ${u.noncompliantSince ?? ''})`,
-      ),
-    );
+  // `tenant_id || ''` keeps the planner on the primary key (then checks the tenant) instead of
+  // scanning the tenant's index once per chunk.
+  const tenantMatches = sql<boolean>`tenant_id || '' = ${tenantId}`;
+  for (let start = 0; start < ids.length; start += CHUNK) {
+    const chunk = ids.slice(start, start + CHUNK);
+    const inChunk = sql`id in (${sql.join(chunk.map((id) => sql`${id}`))})`;
+    if (event !== undefined) {
+      // Device ids are our own `dev_<base32>` ids: safe inside JSON text without escaping.
+      const payloadTail = `,"at":${JSON.stringify(event.at)},${event.details.slice(1)}`;
+      await sql`
+        insert into device_history (tenant_id, id, device_id, at, kind, details)
+        select tenant_id, ${event.historyIdPrefix} || substr(id, 5), id, ${event.at}, 'state-changed', ${event.details}
+        from devices where ${inChunk} and ${tenantMatches}
+      `.execute(db);
+      await sql`
+        insert into outbox (tenant_id, id, topic, payload, attempts, next_attempt_at, created_at)
+        select tenant_id, ${event.outboxIdPrefix} || substr(id, 5), 'device.state-changed',
+          ${'{"deviceId":"'} || id || ${`"${payloadTail}`}, 0, ${event.at}, ${event.at}
+        from devices where ${inChunk} and ${tenantMatches}
+      `.execute(db);
+    }
     await sql`
-      with v(id, risk_level, labels, compliance_state, noncompliant_since) as (values ${values})
-      update devices set
-        risk_level = v.risk_level,
-        labels = v.labels,
-        compliance_state = v.compliance_state,
-        noncompliant_since = nullif(v.noncompliant_since, '')
-      from v
-      where devices.tenant_id = ${tenantId} and devices.id = v.id
+      update devices set risk_level = ${update.riskLevel}, labels = ${update.labels},
+        compliance_state = ${update.complianceState}, noncompliant_since = ${update.noncompliantSince}
+      where ${inChunk} and ${tenantMatches}
     `.execute(db);
   }
-}
-
-/** Inserts history rows with multi-row INSERTs of 200. */
-export async function insertHistoryRows(
-  db: Kysely<Database>,
-  rows: readonly DeviceHistoryTable[],
-): Promise<void> {
-  for (let start = 0; start < rows.length; start += 200)
-    await db
-      .insertInto('device_history')
-      .values(rows.slice(start, start + 200))
-      .execute();
-}
-
-/** Queues outbox events with multi-row INSERTs of 200. */
-export async function insertOutboxRows(
-  db: Kysely<Database>,
-  rows: readonly Omit<OutboxTable, 'attempts' | 'delivered_at' | 'last_error'>[],
-): Promise<void> {
-  for (let start = 0; start < rows.length; start += 200)
-    await db
-      .insertInto('outbox')
-      .values(rows.slice(start, start + 200))
-      .execute();
 }
 
 /** Devices with their stored snapshot JSON (or null), for compliance and re-assessment. */

@@ -8,16 +8,15 @@ import {
 } from '@riskgate/engine';
 import { Value } from '@sinclair/typebox/value';
 import type { Kysely } from 'kysely';
-import type { Database, DeviceHistoryTable, DevicesTable, OutboxTable } from '../db/types.ts';
-import { newId } from '../ids.ts';
+import type { Database, DevicesTable } from '../db/types.ts';
+import { randomBase32 } from '../ids.ts';
 import {
   type DeviceStateUpdate,
-  insertHistoryRows,
-  insertOutboxRows,
   listDeviceRanks,
   listDevicesWithSnapshots,
+  type RatedDeviceRow,
   type RatingScope,
-  updateDeviceStates,
+  writeDeviceStateGroup,
 } from '../queries/device-rating.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import { listCompliancePolicyDocs } from '../queries/reports.ts';
@@ -83,18 +82,55 @@ export interface RerateResult {
 }
 
 interface Pending {
-  readonly id: string;
-  readonly from: { riskLevel: DevicesTable['risk_level']; complianceState: DevicesTable['compliance_state'] };
+  readonly row: RatedDeviceRow;
   readonly level: RiskLevel;
   readonly labels: string;
+}
+
+interface ComplianceOutcome {
+  readonly state: DevicesTable['compliance_state'];
+  readonly since: string | null;
+}
+
+/** Compliance of each pending device; devices and snapshots are only loaded when a policy is enabled. */
+async function complianceOf(
+  trx: Kysely<Database>,
+  tenantId: string,
+  pending: readonly Pending[],
+  at: Date,
+): Promise<Map<string, ComplianceOutcome>> {
+  const out = new Map<string, ComplianceOutcome>();
+  if (pending.length === 0) return out;
+  const policies = parsePolicyDocs(await listCompliancePolicyDocs(trx, tenantId));
+  if (!policies.some((policy) => policy.enabled)) {
+    // With no enabled policy every device is compliant: nothing to load.
+    for (const item of pending) out.set(item.row.id, { state: 'compliant', since: null });
+    return out;
+  }
+  for (let start = 0; start < pending.length; start += 500) {
+    const chunk = pending.slice(start, start + 500);
+    const levels = new Map(chunk.map((item) => [item.row.id, item.level] as const));
+    const rows = await listDevicesWithSnapshots(trx, tenantId, {
+      ids: [...levels.keys()],
+      limit: chunk.length,
+    });
+    for (const row of rows) {
+      const level = levels.get(row.id) ?? 'secured';
+      const snapshot = row.snapshot === null ? undefined : (JSON.parse(row.snapshot) as Snapshot);
+      const result = evaluateCompliance(complianceDeviceOf(row, snapshot, level), policies, at);
+      out.set(row.id, { state: result.state, since: result.noncompliantSince?.toISOString() ?? null });
+    }
+  }
+  return out;
 }
 
 /**
  * Recomputes the stored state of the devices in scope from their active threats, in bulk and in
  * the caller's transaction: risk level (GROUP BY over active threats), MTD risk labels, and
  * compliance for devices whose level changed (or all, with `allCompliance`). Writes the changed
- * devices with chunked set-based UPDATEs, and a `state-changed` history row and
- * `device.state-changed` outbox event per changed device. The caller writes the audit entry.
+ * devices grouped by identical new state with set-based statements, and a `state-changed` history
+ * row and `device.state-changed` outbox event per device whose level or compliance changed. The caller
+ * writes the audit entry.
  */
 export async function rerateDevices(trx: Kysely<Database>, params: RerateParams): Promise<RerateResult> {
   const { tenantId, at } = params;
@@ -104,79 +140,66 @@ export async function rerateDevices(trx: Kysely<Database>, params: RerateParams)
   for (const row of ranked) {
     const level = LEVELS[row.rank] ?? 'secured';
     if (level === row.risk_level && params.allCompliance !== true) continue;
-    const labels = JSON.stringify(labelsFor(JSON.parse(row.labels) as string[], level));
     pending.push({
-      id: row.id,
-      from: { riskLevel: row.risk_level, complianceState: row.compliance_state },
+      row,
       level,
-      labels,
+      labels: JSON.stringify(labelsFor(JSON.parse(row.labels) as string[], level)),
     });
   }
-
-  const policies = pending.length > 0 ? parsePolicyDocs(await listCompliancePolicyDocs(trx, tenantId)) : [];
-  const updates: DeviceStateUpdate[] = [];
+  const compliance = await complianceOf(trx, tenantId, pending, at);
+  const groups = new Map<string, { update: DeviceStateUpdate; change?: DeviceStateChange; ids: string[] }>();
   const changed: DeviceStateChange[] = [];
-  for (let start = 0; start < pending.length; start += 500) {
-    const chunk = pending.slice(start, start + 500);
-    const rows = await listDevicesWithSnapshots(trx, tenantId, {
-      ids: chunk.map((p) => p.id),
-      limit: chunk.length,
-    });
-    const byId = new Map(rows.map((row) => [row.id, row] as const));
-    for (const item of chunk) {
-      const row = byId.get(item.id);
-      if (row === undefined) continue;
-      const snapshot = row.snapshot === null ? undefined : (JSON.parse(row.snapshot) as Snapshot);
-      const compliance = evaluateCompliance(complianceDeviceOf(row, snapshot, item.level), policies, at);
-      const since = compliance.noncompliantSince?.toISOString() ?? null;
-      if (
-        item.level === row.risk_level &&
-        compliance.state === row.compliance_state &&
-        item.labels === row.labels &&
-        since === row.noncompliant_since
-      )
-        continue;
-      updates.push({
-        id: item.id,
-        riskLevel: item.level,
-        labels: item.labels,
-        complianceState: compliance.state,
-        noncompliantSince: since,
-      });
-      if (item.level !== row.risk_level || compliance.state !== row.compliance_state) {
-        changed.push({
-          deviceId: item.id,
-          from: item.from,
-          to: { riskLevel: item.level, complianceState: compliance.state },
-          labels: JSON.parse(item.labels) as string[],
-        });
-      }
+  for (const { row, level, labels } of pending) {
+    const outcome = compliance.get(row.id);
+    if (outcome === undefined) continue;
+    const same =
+      level === row.risk_level &&
+      outcome.state === row.compliance_state &&
+      labels === row.labels &&
+      outcome.since === row.noncompliant_since;
+    if (same) continue;
+    const update: DeviceStateUpdate = {
+      riskLevel: level,
+      labels,
+      complianceState: outcome.state,
+      noncompliantSince: outcome.since,
+    };
+    const isChange = level !== row.risk_level || outcome.state !== row.compliance_state;
+    const from = { riskLevel: row.risk_level, complianceState: row.compliance_state };
+    const key = JSON.stringify([update, isChange ? from : null]);
+    let group = groups.get(key);
+    if (group === undefined) {
+      const change = isChange
+        ? {
+            deviceId: '',
+            from,
+            to: { riskLevel: level, complianceState: outcome.state },
+            labels: JSON.parse(labels) as string[],
+          }
+        : undefined;
+      group = { update, ids: [], ...(change !== undefined ? { change } : {}) };
+      groups.set(key, group);
     }
+    group.ids.push(row.id);
+    if (group.change !== undefined) changed.push({ ...group.change, deviceId: row.id });
   }
 
-  await updateDeviceStates(trx, tenantId, updates);
-  const history: DeviceHistoryTable[] = [];
-  const outbox: Omit<OutboxTable, 'attempts' | 'delivered_at' | 'last_error'>[] = [];
-  for (const change of changed) {
-    const details = { from: change.from, to: change.to, labels: change.labels, reason: params.reason };
-    history.push({
-      tenant_id: tenantId,
-      id: newId('his'),
-      device_id: change.deviceId,
-      at: iso,
-      kind: 'state-changed',
-      details: JSON.stringify(details),
-    });
-    outbox.push({
-      tenant_id: tenantId,
-      id: newId('out'),
-      topic: 'device.state-changed',
-      payload: JSON.stringify({ deviceId: change.deviceId, at: iso, ...details }),
-      next_attempt_at: iso,
-      created_at: iso,
-    });
+  for (const group of groups.values()) {
+    const event =
+      group.change === undefined
+        ? undefined
+        : {
+            historyIdPrefix: `his_${randomBase32(5)}`,
+            outboxIdPrefix: `out_${randomBase32(5)}`,
+            at: iso,
+            details: JSON.stringify({
+              from: group.change.from,
+              to: group.change.to,
+              labels: group.change.labels,
+              reason: params.reason,
+            }),
+          };
+    await writeDeviceStateGroup(trx, tenantId, group.ids, group.update, event);
   }
-  await insertHistoryRows(trx, history);
-  await insertOutboxRows(trx, outbox);
   return { examined: ranked.length, changed };
 }
