@@ -8,6 +8,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   status: () => import('./commands/status.ts'),
   simulate: () => import('./commands/simulate.ts'),
   'scan-adb': () => import('./commands/scan-adb.ts'),
+  profile: () => import('./commands/profile.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
