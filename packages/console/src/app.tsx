@@ -4,11 +4,12 @@ import { Loading } from './components/ui.tsx';
 import { loadOperations, probeEndpoints } from './discover.ts';
 import { ConsoleContext, type ConsoleContextValue } from './hooks.tsx';
 import { isShown, NAV_ITEMS, OPTIONAL_ENDPOINTS } from './nav.ts';
+import { AccessPoliciesPage, ResourcesPage } from './pages/access.tsx';
+import { AccessLogPage } from './pages/access-log.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
 import { CompliancePoliciesPage } from './pages/compliance-policies.tsx';
 import { DeviceDetailPage } from './pages/device-detail.tsx';
 import { DevicesPage } from './pages/devices.tsx';
-import { DiscoveredListPage } from './pages/discovered.tsx';
 import { EnrollmentTokensPage } from './pages/enrollment-tokens.tsx';
 import { IntelFeedsPage } from './pages/intel-feeds.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -40,29 +41,11 @@ function routeTo(path: string, available: ReadonlySet<string>) {
     case '/audit-log':
       return <AuditLogPage />;
     case '/resources':
-      return (
-        <DiscoveredListPage
-          title="Resources"
-          description="What access protects: apps behind a proxy or the gateway, Wi-Fi networks."
-          path="/v1/admin/resources"
-        />
-      );
+      return <ResourcesPage />;
     case '/access-policies':
-      return (
-        <DiscoveredListPage
-          title="Access policies"
-          description="Conditional access: who may reach which resource, from which devices."
-          path="/v1/admin/access-policies"
-        />
-      );
+      return <AccessPoliciesPage />;
     case '/access-log':
-      return (
-        <DiscoveredListPage
-          title="Access log"
-          description="Access decisions, newest first."
-          path="/v1/admin/access-log"
-        />
-      );
+      return <AccessLogPage />;
     default:
       return undefined;
   }
