@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
+import { registerCompliancePolicyRoutes } from './compliance-policies.ts';
 import { registerThreatTypeRoutes } from './threat-types.ts';
 
 /**
@@ -9,5 +10,6 @@ import { registerThreatTypeRoutes } from './threat-types.ts';
 export function registerExtraAdminRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (app) => {
     await app.register(registerThreatTypeRoutes(deps));
+    await app.register(registerCompliancePolicyRoutes(deps));
   };
 }
