@@ -127,6 +127,8 @@ export type AttestationReasonCode =
   | 'expired'
   | 'not-yet-valid'
   | 'challenge-mismatch'
+  /** The server-issued challenge expired or was already used (set by the server, not the verifier). */
+  | 'stale-challenge'
   | 'software-keystore'
   | 'unsupported-algorithm'
   | 'malformed';

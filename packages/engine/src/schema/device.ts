@@ -60,6 +60,11 @@ export const AttestationSchema = Type.Object(
     securityLevel: Type.Optional(
       Type.Union([Type.Literal('software'), Type.Literal('trusted-environment'), Type.Literal('strongbox')]),
     ),
+    /**
+     * The server-issued challenge (hex, from `POST /v1/device/attestation/challenge`) the key was
+     * generated with; the server checks it equals the one attested in the leaf certificate.
+     */
+    challenge: Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{2})+$', minLength: 2, maxLength: 256 })),
     /** Certificate chain, base64 DER, leaf first (verified server-side later). */
     certificateChain: Type.Optional(BoundedArray(Type.String({ maxLength: 16384 }), LIMITS.attestationChain)),
     /** Why the verdict is not `pass`, as reported. */
