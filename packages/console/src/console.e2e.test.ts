@@ -15,7 +15,8 @@ import { TestDevice } from '../../server/src/testing/test-device.ts';
  * that reported stalkerware, read the evidence, override the threat type's risk, see it re-rated.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium (.ci/run installs it); RISKGATE_CHROMIUM overrides the path. */
+const CHROMIUM = process.env.RISKGATE_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -186,13 +187,14 @@ describe.skipIf(!hasChromium && !inCi)('admin console in Chromium (sqlite)', () 
     await nav('Audit log').click();
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     expect(await page.locator('table.data tbody tr').count()).toBeGreaterThan(0);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    // A string expression: this file is type-checked without the DOM library.
+    const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
     expect(width).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1360, height: 1000 });
   });
 
   it('a rejected token sends the user back to sign-in', async () => {
-    await page.evaluate(() => window.sessionStorage.setItem('riskgate.adminToken', 'rgat_revoked'));
+    await page.evaluate("window.sessionStorage.setItem('riskgate.adminToken', 'rgat_revoked')");
     await page.reload();
     await page.getByText('Your session ended').waitFor();
     await page.getByLabel('Admin API token').waitFor();
