@@ -25,93 +25,102 @@ interface Check {
  * started after a report's acknowledgement (and before the next report was sent) must reflect it.
  */
 for (const dialect of DIALECTS) {
-  describe.skipIf(await shouldSkipDialect(dialect))(`decision freshness under concurrency (${dialect})`, () => {
-    let h: AccessHarness;
-    let device: EnrolledDevice;
-    let base: string;
-    beforeAll(async () => {
-      h = await createAccessHarness(dialect);
-      await h.addResource({ id: 'exchange', name: 'Exchange', kind: 'http-app', hosts: ['mail.acme.test'] });
-      await h.addPolicy({
-        id: 'risk-low',
-        name: 'Risk at most low',
-        state: 'on',
-        assignment: {},
-        grant: { kind: 'require-risk-at-most', level: 'low' },
+  describe.skipIf(await shouldSkipDialect(dialect))(
+    `decision freshness under concurrency (${dialect})`,
+    () => {
+      let h: AccessHarness;
+      let device: EnrolledDevice;
+      let base: string;
+      beforeAll(async () => {
+        h = await createAccessHarness(dialect);
+        await h.addResource({
+          id: 'exchange',
+          name: 'Exchange',
+          kind: 'http-app',
+          hosts: ['mail.acme.test'],
+        });
+        await h.addPolicy({
+          id: 'risk-low',
+          name: 'Risk at most low',
+          state: 'on',
+          assignment: {},
+          grant: { kind: 'require-risk-at-most', level: 'low' },
+        });
+        device = await h.enroll();
+        await h.report(device, false);
+        await h.app.listen({ port: 0, host: '127.0.0.1' });
+        base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
       });
-      device = await h.enroll();
-      await h.report(device, false);
-      await h.app.listen({ port: 0, host: '127.0.0.1' });
-      base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    });
-    afterAll(async () => {
-      await h?.close();
-    });
+      afterAll(async () => {
+        await h?.close();
+      });
 
-    async function report(malicious: boolean): Promise<void> {
-      const body = JSON.stringify({
-        reportId: randomUUID(),
-        kind: 'full',
-        snapshot: cleanAndroidSnapshot(h.clock.now, malicious ? [storeApp(STALKERWARE_APP)] : []),
-      });
-      const response = await fetch(`${base}/v1/device/reports`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-riskgate-signature': device.key.sign('POST', '/v1/device/reports', body, h.clock.now),
-        },
-        body,
-      });
-      expect(response.status).toBe(200);
-      expect((await response.json()).riskLevel).toBe(malicious ? 'high' : 'secured');
-    }
+      async function report(malicious: boolean): Promise<void> {
+        const body = JSON.stringify({
+          reportId: randomUUID(),
+          kind: 'full',
+          snapshot: cleanAndroidSnapshot(h.clock.now, malicious ? [storeApp(STALKERWARE_APP)] : []),
+        });
+        const response = await fetch(`${base}/v1/device/reports`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-riskgate-signature': device.key.sign('POST', '/v1/device/reports', body, h.clock.now),
+          },
+          body,
+        });
+        expect(response.status).toBe(200);
+        expect((await response.json()).riskLevel).toBe(malicious ? 'high' : 'secured');
+      }
 
-    it('every check that starts after a report is acknowledged reflects that report', async () => {
-      const checks: Check[] = [];
-      const reports: { sent: number; acked: number; malicious: boolean }[] = [];
-      let running = true;
-      const checker = async () => {
-        while (running) {
-          const start = performance.now();
-          const response = await fetch(`${base}/v1/access/check`, {
-            headers: {
-              // fetch sets Host itself; Traefik and Caddy send the original host here.
-              'x-forwarded-host': 'mail.acme.test',
-              'x-forwarded-uri': '/owa/',
-              'x-client-cert-sha256': device.fingerprint,
-              'x-riskgate-proxy-secret': PROXY_SECRET,
-            },
-          });
-          await response.arrayBuffer();
-          checks.push({ start, status: response.status });
+      it('every check that starts after a report is acknowledged reflects that report', async () => {
+        const checks: Check[] = [];
+        const reports: { sent: number; acked: number; malicious: boolean }[] = [];
+        let running = true;
+        const checker = async () => {
+          while (running) {
+            const start = performance.now();
+            const response = await fetch(`${base}/v1/access/check`, {
+              headers: {
+                // fetch sets Host itself; Traefik and Caddy send the original host here.
+                'x-forwarded-host': 'mail.acme.test',
+                'x-forwarded-uri': '/owa/',
+                'x-client-cert-sha256': device.fingerprint,
+                'x-riskgate-proxy-secret': PROXY_SECRET,
+              },
+            });
+            await response.arrayBuffer();
+            checks.push({ start, status: response.status });
+          }
+        };
+        const workers = Array.from({ length: CHECKERS }, checker);
+        for (let i = 0; i < FLIPS; i++) {
+          const malicious = i % 2 === 0;
+          const sent = performance.now();
+          await report(malicious);
+          reports.push({ sent, acked: performance.now(), malicious });
+          await new Promise((resolve) => setTimeout(resolve, 30));
         }
-      };
-      const workers = Array.from({ length: CHECKERS }, checker);
-      for (let i = 0; i < FLIPS; i++) {
-        const malicious = i % 2 === 0;
-        const sent = performance.now();
-        await report(malicious);
-        reports.push({ sent, acked: performance.now(), malicious });
-        await new Promise((resolve) => setTimeout(resolve, 30));
-      }
-      running = false;
-      await Promise.all(workers);
+        running = false;
+        await Promise.all(workers);
 
-      let judged = 0;
-      const stale: string[] = [];
-      for (const check of checks) {
-        const index = reports.findLastIndex((r) => r.acked <= check.start);
-        if (index === -1) continue;
-        const next = reports[index + 1];
-        if (next !== undefined && check.start >= next.sent) continue; // the next report is in flight: either state is right
-        const expected = reports[index]?.malicious === true ? 403 : 200;
-        judged++;
-        if (check.status !== expected) stale.push(`check at ${check.start.toFixed(1)} after report ${index}: ${check.status}`);
-      }
-      expect(stale).toEqual([]);
-      // The test only means something if many checks landed after acknowledgements, in both states.
-      expect(judged).toBeGreaterThan(FLIPS * 5);
-      expect(new Set(checks.map((c) => c.status))).toEqual(new Set([200, 403]));
-    });
-  });
+        let judged = 0;
+        const stale: string[] = [];
+        for (const check of checks) {
+          const index = reports.findLastIndex((r) => r.acked <= check.start);
+          if (index === -1) continue;
+          const next = reports[index + 1];
+          if (next !== undefined && check.start >= next.sent) continue; // the next report is in flight: either state is right
+          const expected = reports[index]?.malicious === true ? 403 : 200;
+          judged++;
+          if (check.status !== expected)
+            stale.push(`check at ${check.start.toFixed(1)} after report ${index}: ${check.status}`);
+        }
+        expect(stale).toEqual([]);
+        // The test only means something if many checks landed after acknowledgements, in both states.
+        expect(judged).toBeGreaterThan(FLIPS * 5);
+        expect(new Set(checks.map((c) => c.status))).toEqual(new Set([200, 403]));
+      });
+    },
+  );
 }
