@@ -22,17 +22,20 @@ export async function createRuntime(params: {
   /** Conditional-access settings (public URL, proxy secret, LISTEN/NOTIFY URL). */
   readonly access?: AccessOptions;
 }) {
+  const now = params.now ?? (() => new Date());
+  const logger = params.logger ?? pino({ level: 'silent' });
+  const metrics = createMetrics(() => countDevicesByRisk(params.db.db));
+  const access = await createAccessSystem(
+    { db: params.db, secretKey: params.secretKey, registry: metrics.registry, logger, now },
+    { trustedProxies: params.config.trustedProxies, ...params.access },
+  );
   const ctx: ServiceContext = {
     db: params.db,
     box: createSecretBox(params.secretKey),
-    now: params.now ?? (() => new Date()),
-    logger: params.logger ?? pino({ level: 'silent' }),
+    now,
+    logger,
+    devicesChanged: access.devicesChanged,
   };
-  const metrics = createMetrics(() => countDevicesByRisk(params.db.db));
-  const access = await createAccessSystem(
-    { db: params.db, secretKey: params.secretKey, registry: metrics.registry, logger: ctx.logger, now: ctx.now },
-    { trustedProxies: params.config.trustedProxies, ...params.access },
-  );
   const reports = createReportService(ctx, {
     intel: params.intel ?? EMPTY_INTEL,
     metrics,

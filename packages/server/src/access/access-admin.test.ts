@@ -1,8 +1,9 @@
+import type { Resource } from '@riskgate/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
 import { type AccessHarness, createAccessHarness } from './test-access.ts';
 
-const exchange = { id: 'exchange', name: 'Exchange', kind: 'http-app', hosts: ['mail.acme.test'] } as const;
+const exchange: Resource = { id: 'exchange', name: 'Exchange', kind: 'http-app', hosts: ['mail.acme.test'] };
 const policy = {
   id: 'risk-low',
   name: 'Risk at most low',

@@ -48,6 +48,8 @@ export interface AccessSystem {
    * on failure the device is evicted, so the next decision reads it from the database.
    */
   deviceChanged(tenantId: string, deviceId: string): Promise<void>;
+  /** {@link deviceChanged} for several devices (bulk re-rating), a few at a time. */
+  devicesChanged(tenantId: string, deviceIds: readonly string[]): Promise<void>;
   /** Drops the tenant's compiled resources and policies here and on the other nodes. */
   configChanged(tenantId: string): Promise<void>;
   close(): Promise<void>;
@@ -127,6 +129,11 @@ export async function createAccessSystem(
     }
   }
 
+  async function deviceChanged(tenantId: string, deviceId: string): Promise<void> {
+    const version = await applyDevice(tenantId, deviceId);
+    await tell({ kind: 'device', tenantId, deviceId, version: version ?? 0 });
+  }
+
   return {
     decider,
     devices,
@@ -142,9 +149,16 @@ export async function createAccessSystem(
     deviceTokenTtlSeconds: options.deviceTokenTtlSeconds ?? 600,
     nodeId,
     now: deps.now,
-    async deviceChanged(tenantId, deviceId) {
-      const version = await applyDevice(tenantId, deviceId);
-      await tell({ kind: 'device', tenantId, deviceId, version: version ?? 0 });
+    deviceChanged,
+    async devicesChanged(tenantId, deviceIds) {
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < deviceIds.length; i = next++) {
+          const id = deviceIds[i];
+          if (id !== undefined) await deviceChanged(tenantId, id);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(8, deviceIds.length) }, worker));
     },
     async configChanged(tenantId) {
       applyConfig(tenantId);

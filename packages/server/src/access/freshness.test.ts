@@ -70,7 +70,9 @@ for (const dialect of DIALECTS) {
           body,
         });
         expect(response.status).toBe(200);
-        expect((await response.json()).riskLevel).toBe(malicious ? 'high' : 'secured');
+        expect(((await response.json()) as { riskLevel: string }).riskLevel).toBe(
+          malicious ? 'high' : 'secured',
+        );
       }
 
       it('every check that starts after a report is acknowledged reflects that report', async () => {

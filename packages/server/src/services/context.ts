@@ -9,4 +9,10 @@ export interface ServiceContext {
   /** The current time; injected so tests can move it. */
   readonly now: () => Date;
   readonly logger: Logger;
+  /**
+   * Call after a transaction that changed devices' risk, compliance, threats or retirement has
+   * committed, and before answering: updates the decision caches (every node) and publishes
+   * `DeviceStateChanged`. Never rejects. Absent in contexts without conditional access.
+   */
+  readonly devicesChanged?: (tenantId: string, deviceIds: readonly string[]) => Promise<void>;
 }

@@ -116,7 +116,7 @@ export interface DeviceStatus {
 export type DeviceService = ReturnType<typeof createDeviceService>;
 
 /** Creates the device service. */
-export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
+export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now' | 'devicesChanged'>) {
   const { db, dialect } = ctx.db;
   return {
     /** The status reply for an authenticated device. */
@@ -178,7 +178,7 @@ export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
     async retireDevice(principal: Principal, id: string): Promise<DeviceView> {
       requirePermission(principal, 'devices:write');
       const at = ctx.now().toISOString();
-      return db.transaction().execute(async (trx) => {
+      const view = await db.transaction().execute(async (trx) => {
         const row = await findDeviceById(trx, principal.tenantId, id);
         if (row === undefined) throw errors.notFound('device');
         if (row.retired_at !== null) return toDeviceView(row);
@@ -208,6 +208,8 @@ export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
         });
         return { ...toDeviceView(row), retiredAt: at, labels: [] };
       });
+      await ctx.devicesChanged?.(principal.tenantId, [id]); // after commit: caches refuse it at once
+      return view;
     },
   };
 }

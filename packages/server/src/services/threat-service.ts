@@ -24,7 +24,7 @@ const RANK: Readonly<Record<string, number>> = { none: 0, low: 1, medium: 2, hig
 export type ThreatService = ReturnType<typeof createThreatService>;
 
 /** Creates the threat service. */
-export function createThreatService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
+export function createThreatService(ctx: Pick<ServiceContext, 'db' | 'now' | 'devicesChanged'>) {
   const { db, dialect } = ctx.db;
   return {
     async listThreats(
@@ -46,9 +46,11 @@ export function createThreatService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
     async setThreatState(principal: Principal, id: string, state: ThreatState): Promise<ThreatView> {
       requirePermission(principal, 'threats:write');
       const at = ctx.now().toISOString();
-      return db.transaction().execute(async (trx) => {
+      let deviceId = '';
+      const view = await db.transaction().execute(async (trx) => {
         const threat = await findThreatById(trx, principal.tenantId, id);
         if (threat === undefined) throw errors.notFound('threat');
+        deviceId = threat.device_id;
         await updateThreat(trx, principal.tenantId, id, {
           state,
           resolved_at: state === 'resolved' ? at : null,
@@ -101,6 +103,8 @@ export function createThreatService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
         if (updated === undefined) throw errors.notFound('threat');
         return toThreatView(updated);
       });
+      await ctx.devicesChanged?.(principal.tenantId, [deviceId]); // after commit
+      return view;
     },
   };
 }

@@ -41,7 +41,7 @@ export interface RerateSummary {
 export type ThreatTypeService = ReturnType<typeof createThreatTypeService>;
 
 /** Creates the threat type service. */
-export function createThreatTypeService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
+export function createThreatTypeService(ctx: Pick<ServiceContext, 'db' | 'now' | 'devicesChanged'>) {
   const { db, dialect } = ctx.db;
 
   function familyOverrides(all: Record<string, string>): Record<string, string> {
@@ -66,7 +66,8 @@ export function createThreatTypeService(ctx: Pick<ServiceContext, 'db' | 'now'>)
   ): Promise<RerateSummary> {
     requirePermission(principal, 'policies:write');
     const now = ctx.now();
-    return db.transaction().execute(async (trx) => {
+    let changed: readonly string[] = [];
+    const result = await db.transaction().execute(async (trx) => {
       const { threats, scope, details } = await change(trx, now);
       const rerated = await rerateDevices(trx, {
         tenantId: principal.tenantId,
@@ -74,6 +75,7 @@ export function createThreatTypeService(ctx: Pick<ServiceContext, 'db' | 'now'>)
         at: now,
         reason: action,
       });
+      changed = rerated.changed.map((c) => c.deviceId);
       const summary = {
         threatsUpdated: threats,
         devicesExamined: rerated.examined,
@@ -89,6 +91,8 @@ export function createThreatTypeService(ctx: Pick<ServiceContext, 'db' | 'now'>)
       });
       return summary;
     });
+    await ctx.devicesChanged?.(principal.tenantId, changed); // after commit
+    return result;
   }
 
   return {
