@@ -13,6 +13,7 @@ import { registerDeviceRoutes } from './routes/device/index.ts';
 import { ErrorBodySchema } from './routes/http.ts';
 import { registerOpsRoutes } from './routes/ops/index.ts';
 import type { ServiceContext } from './services/context.ts';
+import type { IntelRegistry } from './services/intel-registry.ts';
 import type { ReportService } from './services/report-service.ts';
 import { jsonDepth, MAX_JSON_DEPTH, typeboxValidatorCompiler } from './validation.ts';
 
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly reports: ReportService;
   /** Conditional access (forward-auth, decisions, remediation, access admin API). */
   readonly access?: AccessSystem;
+  /** The intel ingest assesses with; intel feed uploads update it (services/intel-registry.ts). */
+  readonly intel?: IntelRegistry;
 }
 
 /** Fastify's own error codes we answer with our vocabulary. */

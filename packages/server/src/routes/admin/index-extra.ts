@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
 import { registerCompliancePolicyRoutes } from './compliance-policies.ts';
+import { registerIntelFeedRoutes } from './intel-feeds.ts';
 import { registerThreatTypeRoutes } from './threat-types.ts';
 
 /**
@@ -11,5 +12,6 @@ export function registerExtraAdminRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (app) => {
     await app.register(registerThreatTypeRoutes(deps));
     await app.register(registerCompliancePolicyRoutes(deps));
+    await app.register(registerIntelFeedRoutes(deps));
   };
 }

@@ -1,0 +1,157 @@
+import {
+  assess,
+  buildIntelIndex,
+  type Classification,
+  type Detection,
+  type IntelLookup,
+  type ParsedFeed,
+  type Snapshot,
+  type ThreatRisk,
+} from '@riskgate/engine';
+import type { Logger } from 'pino';
+import type { Db } from '../db/database.ts';
+import { newId } from '../ids.ts';
+import { listDevicesWithSnapshots } from '../queries/device-rating.ts';
+import { insertThreat, listThreatTypeOverrides } from '../queries/threats.ts';
+import { appendAudit } from './audit-service.ts';
+import { rerateDevices } from './device-rating.ts';
+import { FAMILY_KEY_PREFIX } from './threat-type-service.ts';
+
+const RISKS: ReadonlySet<string> = new Set(['none', 'low', 'medium', 'high']);
+const PAGE = 500;
+
+/** The tenant's classification from its stored overrides (types, and families under `family:`). */
+export async function classificationOf(db: Db['db'], tenantId: string): Promise<Classification> {
+  const byType: Record<string, ThreatRisk> = {};
+  const byFamily: Record<string, ThreatRisk> = {};
+  for (const [key, risk] of Object.entries(await listThreatTypeOverrides(db, tenantId))) {
+    if (!RISKS.has(risk)) continue;
+    if (key.startsWith(FAMILY_KEY_PREFIX)) byFamily[key.slice(FAMILY_KEY_PREFIX.length)] = risk as ThreatRisk;
+    else byType[key] = risk as ThreatRisk;
+  }
+  return { byType, byFamily };
+}
+
+/** What a re-assessment did. */
+export interface ReassessResult {
+  readonly devicesExamined: number;
+  readonly devicesWithNewThreats: number;
+  readonly threatsCreated: number;
+  readonly devicesChanged: number;
+}
+
+/**
+ * After feeds were added, re-assesses the tenant's devices from their stored snapshots so that a
+ * device holding a newly listed app becomes risky without reporting again. Cheap first pass: each
+ * snapshot is assessed against an index of the NEW feeds only, and only devices where that finds a
+ * threat key the device does not have yet are assessed again with the full intel; their new
+ * threats are inserted and the devices re-rated (level, labels, compliance, history, outbox),
+ * one transaction and one audit entry per page of 500 devices. Threats are only added, never
+ * resolved here: the next report decides that. Personal devices' snapshots are stored redacted,
+ * so an app they had that was not listed then cannot be found now (by design).
+ */
+export async function reassessForNewIntel(
+  deps: { readonly db: Db; readonly now: () => Date; readonly logger: Logger },
+  params: {
+    readonly tenantId: string;
+    readonly newFeeds: readonly ParsedFeed[];
+    readonly lookup: IntelLookup;
+    readonly actor: string;
+  },
+): Promise<ReassessResult> {
+  const { db, dialect } = deps.db;
+  const { tenantId } = params;
+  const now = deps.now();
+  const at = now.toISOString();
+  const newIndex = buildIntelIndex(params.newFeeds);
+  const classification = await classificationOf(db, tenantId);
+  let examined = 0;
+  let withNew = 0;
+  let created = 0;
+  let changed = 0;
+  let after: string | undefined;
+  for (;;) {
+    const page = await listDevicesWithSnapshots(db, tenantId, {
+      limit: PAGE,
+      ...(after !== undefined ? { after } : {}),
+    });
+    if (page.length === 0) break;
+    after = page.at(-1)?.id;
+    examined += page.length;
+    const stored = await db
+      .selectFrom('threats')
+      .select(['device_id', 'key'])
+      .where('tenant_id', '=', tenantId)
+      .where(
+        'device_id',
+        'in',
+        page.map((row) => row.id),
+      )
+      .execute();
+    const keys = new Set(stored.map((row) => `${row.device_id} ${row.key}`));
+    const additions: { deviceId: string; detections: Detection[] }[] = [];
+    for (const row of page) {
+      if (row.snapshot === null) continue;
+      const snapshot = JSON.parse(row.snapshot) as Snapshot;
+      const quick = assess(snapshot, newIndex, classification, { now });
+      if (!quick.detections.some((d) => !keys.has(`${row.id} ${d.key}`))) continue;
+      const full = assess(snapshot, params.lookup, classification, { now });
+      const fresh = full.detections.filter((d) => !keys.has(`${row.id} ${d.key}`));
+      if (fresh.length > 0) additions.push({ deviceId: row.id, detections: fresh });
+    }
+    if (additions.length > 0) {
+      const result = await db.transaction().execute(async (trx) => {
+        for (const { deviceId, detections } of additions)
+          for (const detection of detections)
+            await insertThreat(trx, {
+              tenant_id: tenantId,
+              id: newId('thr'),
+              device_id: deviceId,
+              key: detection.key,
+              type_id: detection.typeId,
+              class: detection.class,
+              risk: detection.risk,
+              state: 'active',
+              title: detection.title,
+              summary: detection.summary,
+              evidence: JSON.stringify(detection.evidence),
+              attack: JSON.stringify(detection.attack),
+              family: detection.family ?? null,
+              remediation: JSON.stringify(detection.remediation),
+              first_seen: at,
+              last_seen: at,
+              resolved_at: null,
+            });
+        const rerated = await rerateDevices(trx, {
+          tenantId,
+          scope: { kind: 'ids', ids: additions.map((a) => a.deviceId) },
+          at: now,
+          reason: 'intel.reassess',
+        });
+        const threats = additions.reduce((sum, a) => sum + a.detections.length, 0);
+        await appendAudit(trx, dialect, {
+          tenantId,
+          actor: params.actor,
+          action: 'intel.reassess',
+          details: {
+            devices: additions.map((a) => a.deviceId),
+            threatsCreated: threats,
+            devicesChanged: rerated.changed.length,
+          },
+          at,
+        });
+        return { threats, changed: rerated.changed.length };
+      });
+      withNew += additions.length;
+      created += result.threats;
+      changed += result.changed;
+    }
+    deps.logger.info({ tenantId, examined, devicesWithNewThreats: withNew }, 'intel re-assessment progress');
+  }
+  return {
+    devicesExamined: examined,
+    devicesWithNewThreats: withNew,
+    threatsCreated: created,
+    devicesChanged: changed,
+  };
+}

@@ -1,0 +1,54 @@
+import { buildIntelIndex, type IntelLookup, type ParsedFeed } from '@riskgate/engine';
+import type { IntelSource } from './intel-source.ts';
+
+/** Tenant id under which server-wide feeds (imported with `riskgate intel import`) are stored. */
+export const SERVER_SCOPE = '*';
+
+/**
+ * The intel the server assesses with: a base source (files loaded at start) plus feeds stored in
+ * the database, server-wide (`*`) or per tenant. Lookups try the stored feeds first, then the base.
+ * Shared by report ingestion and the intel feed admin API, so an upload takes effect at once.
+ */
+export interface IntelRegistry extends IntelSource {
+  /** Replaces the stored feeds of one scope (a tenant id or {@link SERVER_SCOPE}) and rebuilds its index. */
+  setFeeds(scope: string, feeds: readonly ParsedFeed[]): void;
+  /** The stored feeds of one scope. */
+  feedsOf(scope: string): readonly ParsedFeed[];
+}
+
+function layered(first: IntelLookup, then: IntelLookup): IntelLookup {
+  const os = first.os ?? then.os;
+  return {
+    find: (kind, value) => first.find(kind, value) ?? then.find(kind, value),
+    findDomain: (host) => first.findDomain(host) ?? then.findDomain(host),
+    ...(os !== undefined ? { os } : {}),
+  };
+}
+
+/** Creates a registry over a base source; empty until {@link IntelRegistry.setFeeds} is called. */
+export function createIntelRegistry(base: IntelSource): IntelRegistry {
+  const feeds = new Map<string, readonly ParsedFeed[]>();
+  const lookups = new Map<string, IntelLookup>();
+  const rebuild = () => {
+    lookups.clear();
+    const server = feeds.get(SERVER_SCOPE) ?? [];
+    for (const [scope, own] of feeds) {
+      if (scope === SERVER_SCOPE) continue;
+      lookups.set(scope, buildIntelIndex([...server, ...own]));
+    }
+    if (server.length > 0) lookups.set(SERVER_SCOPE, buildIntelIndex(server));
+  };
+  return {
+    lookup(tenantId) {
+      const stored = lookups.get(tenantId) ?? lookups.get(SERVER_SCOPE);
+      const fallback = base.lookup(tenantId);
+      return stored === undefined ? fallback : layered(stored, fallback);
+    },
+    setFeeds(scope, next) {
+      if (next.length === 0) feeds.delete(scope);
+      else feeds.set(scope, [...next]);
+      rebuild();
+    },
+    feedsOf: (scope) => feeds.get(scope) ?? [],
+  };
+}
