@@ -7,6 +7,8 @@ import type { Db } from './db/database.ts';
 import { createMetrics } from './metrics.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
 import type { ServiceContext } from './services/context.ts';
+import { loadStoredIntel } from './services/intel-feed-service.ts';
+import { createIntelRegistry } from './services/intel-registry.ts';
 import { EMPTY_INTEL, type IntelSource } from './services/intel-source.ts';
 import { createReportService } from './services/report-service.ts';
 
@@ -36,11 +38,14 @@ export async function createRuntime(params: {
     logger,
     devicesChanged: access.devicesChanged,
   };
+  // Stored feeds (API uploads, `riskgate intel import`) layered over the start-up intel.
+  const intel = createIntelRegistry(params.intel ?? EMPTY_INTEL);
+  await loadStoredIntel(params.db.db, intel, logger);
   const reports = createReportService(ctx, {
-    intel: params.intel ?? EMPTY_INTEL,
+    intel,
     metrics,
     onDeviceChanged: access.deviceChanged,
   });
-  const app = await buildApp({ ctx, config: params.config, metrics, reports, access });
-  return { ctx, metrics, reports, app, access };
+  const app = await buildApp({ ctx, config: params.config, metrics, reports, access, intel });
+  return { ctx, metrics, reports, app, access, intel };
 }
