@@ -179,6 +179,48 @@ describe.skipIf(!hasChromium && !inCi)('admin console in Chromium (sqlite)', () 
     await page.screenshot({ path: SCREENSHOT.replace('device-detail', 'devices') });
   });
 
+  it('creates a compliance policy as JSON and sees the device become noncompliant', async () => {
+    await nav('Compliance policies').click();
+    await page.getByRole('button', { name: 'New policy' }).click();
+    const policy = {
+      name: 'Only secured devices',
+      assignment: {},
+      rules: { maxThreatLevel: 'secured' },
+      gracePeriodHours: 0,
+      actions: [],
+      unresponsive: { afterDays: 7, treatAs: 'compliant' },
+      enabled: true,
+    };
+    await page.getByLabel(/Policy \(JSON/).fill(JSON.stringify(policy, null, 2));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(/Policy created\. Devices re-evaluated: 1 of \d+ changed\./).waitFor();
+    await page.locator('table.data', { hasText: 'Only secured devices' }).waitFor();
+
+    await nav('Devices').click();
+    const deviceRow = page.locator('table.data tbody tr', {
+      has: page.locator(`a[href="/devices/${deviceId}"]`),
+    });
+    await deviceRow.locator('.state-noncompliant').waitFor();
+  });
+
+  it('opens every page in the navigation without an error', async () => {
+    const labels = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+    expect(labels).toEqual(
+      expect.arrayContaining(['Devices', 'Threats', 'Threat types', 'Enrollment tokens', 'Audit log']),
+    );
+    for (const label of labels) {
+      await nav(label).click();
+      await page.getByRole('heading', { name: label, level: 1 }).waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await page.getByRole('alert').count()).toBe(0);
+      expect(Number(await page.evaluate('document.documentElement.scrollWidth')), label).toBeLessThanOrEqual(
+        1360,
+      );
+      const slug = label.toLowerCase().replace(/[^a-z]+/g, '-');
+      await page.screenshot({ path: `/tmp/riskgate-console-page-${slug}.png`, fullPage: true });
+    }
+  });
+
   it('fits a phone screen: the navigation folds into a menu', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const menu = page.getByRole('button', { name: 'Menu' });

@@ -17,11 +17,17 @@ export function rowsOf(reply: unknown): readonly Row[] {
 }
 
 /** Up to `max` columns: the keys of the first rows, in order of first appearance. */
-export function columnsOf(rows: readonly Row[], max = 7): string[] {
+export function columnsOf(rows: readonly Row[], max = 8): string[] {
   const keys: string[] = [];
   for (const row of rows.slice(0, 20))
     for (const key of Object.keys(row)) if (!keys.includes(key) && keys.length < max) keys.push(key);
   return keys;
+}
+
+/** `gracePeriodHours` → `Grace period hours`. */
+export function headerOf(key: string): string {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 function Cell({ name, value }: { name: string; value: unknown }) {
@@ -30,7 +36,31 @@ function Cell({ name, value }: { name: string; value: unknown }) {
   if (typeof value === 'string' && STATE_KEYS.has(name)) return <StateBadge state={value} />;
   if (typeof value === 'boolean') return <>{value ? 'yes' : 'no'}</>;
   if (typeof value === 'string' || typeof value === 'number') return <>{String(value)}</>;
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return <>{value.join(', ')}</>;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return <span className="muted">none</span>;
+    if (value.every((v) => typeof v === 'string' || typeof v === 'number')) return <>{value.join(', ')}</>;
+    return (
+      <ul className="kv">
+        {value.slice(0, 6).map((item, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a read-only preview of a list that never reorders.
+          <li key={index}>{preview(item, 60)}</li>
+        ))}
+      </ul>
+    );
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return <span className="muted">any</span>;
+    return (
+      <ul className="kv">
+        {entries.map(([key, inner]) => (
+          <li key={key}>
+            <span className="muted">{headerOf(key)}:</span> {preview(inner, 60)}
+          </li>
+        ))}
+      </ul>
+    );
+  }
   return <span className="small mono">{preview(value, 80)}</span>;
 }
 
@@ -51,7 +81,7 @@ export function AutoTable(props: {
           <tr>
             {columns.map((column) => (
               <th key={column} scope="col">
-                {column}
+                {headerOf(column)}
               </th>
             ))}
             {props.onSelect !== undefined && (

@@ -13,6 +13,24 @@ export interface JsonCrudProps {
   readonly template: unknown;
   readonly noun: string;
   readonly emptyText: string;
+  /** Fields of a listed row the server sets itself (ids, timestamps): left out of the edited body. */
+  readonly serverFields?: readonly string[];
+}
+
+/** ` N of M device(s) changed.` when a change reply says how many devices it re-evaluated. */
+function reevaluated(reply: unknown): string {
+  if (typeof reply !== 'object' || reply === null) return '';
+  const { devicesExamined, devicesChanged } = reply as {
+    devicesExamined?: unknown;
+    devicesChanged?: unknown;
+  };
+  if (typeof devicesExamined !== 'number' || typeof devicesChanged !== 'number') return '';
+  return ` Devices re-evaluated: ${devicesChanged} of ${devicesExamined} changed.`;
+}
+
+/** The body to edit for a listed row: the row without the fields the server sets. */
+export function editableBody(row: Readonly<Record<string, unknown>>, serverFields: readonly string[] = []) {
+  return Object.fromEntries(Object.entries(row).filter(([key]) => !serverFields.includes(key)));
 }
 
 /**
@@ -35,8 +53,7 @@ export function JsonCrudPage(props: JsonCrudProps) {
     setError(undefined);
     setSaved(undefined);
     try {
-      await action();
-      setSaved(what);
+      setSaved(what + reevaluated(await action()));
       setEditing(undefined);
       list.reload();
     } catch (failure) {
@@ -123,7 +140,11 @@ export function JsonCrudPage(props: JsonCrudProps) {
           {...(canReplace || canDelete
             ? {
                 selectLabel: 'Edit',
-                onSelect: (row) => setEditing({ id: String(row.id), text: JSON.stringify(row, null, 2) }),
+                onSelect: (row) =>
+                  setEditing({
+                    id: String(row.id),
+                    text: JSON.stringify(editableBody(row, props.serverFields), null, 2),
+                  }),
               }
             : {})}
         />

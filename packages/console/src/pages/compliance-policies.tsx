@@ -1,9 +1,8 @@
 import type { CompliancePolicy } from '@riskgate/engine';
 import { JsonCrudPage } from '../components/json-crud.tsx';
 
-/** A starting point for a new policy (the engine's `CompliancePolicy` shape). */
-export const POLICY_TEMPLATE: CompliancePolicy = {
-  id: 'corporate-baseline',
+/** A starting point for a new policy (the engine's `CompliancePolicy` without the server-assigned id). */
+export const POLICY_TEMPLATE: Omit<CompliancePolicy, 'id'> = {
   name: 'Corporate baseline',
   assignment: { ownership: ['corporate'] },
   rules: {
@@ -31,6 +30,7 @@ export function CompliancePoliciesPage() {
       path="/v1/admin/compliance-policies"
       template={POLICY_TEMPLATE}
       noun="Policy"
+      serverFields={['id', 'createdAt', 'updatedAt']}
       emptyText="No compliance policy: every device counts as compliant."
     />
   );
