@@ -41,7 +41,7 @@ function toView(row: CompliancePolicyRow): CompliancePolicyView {
 export type CompliancePolicyService = ReturnType<typeof createCompliancePolicyService>;
 
 /** Creates the compliance policy service. */
-export function createCompliancePolicyService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
+export function createCompliancePolicyService(ctx: Pick<ServiceContext, 'db' | 'now' | 'devicesChanged'>) {
   const { db, dialect } = ctx.db;
 
   async function change(
@@ -53,7 +53,8 @@ export function createCompliancePolicyService(ctx: Pick<ServiceContext, 'db' | '
     requirePermission(principal, 'policies:write');
     const now = ctx.now();
     const at = now.toISOString();
-    return db.transaction().execute(async (trx) => {
+    let changedIds: readonly string[] = [];
+    const outcome = await db.transaction().execute(async (trx) => {
       const policy = await write(trx, at);
       const rerated = await rerateDevices(trx, {
         tenantId: principal.tenantId,
@@ -62,6 +63,7 @@ export function createCompliancePolicyService(ctx: Pick<ServiceContext, 'db' | '
         reason: action,
         allCompliance: true,
       });
+      changedIds = rerated.changed.map((c) => c.deviceId);
       const result = { policy, devicesExamined: rerated.examined, devicesChanged: rerated.changed.length };
       await appendAudit(trx, dialect, {
         tenantId: principal.tenantId,
@@ -73,6 +75,8 @@ export function createCompliancePolicyService(ctx: Pick<ServiceContext, 'db' | '
       });
       return result;
     });
+    await ctx.devicesChanged?.(principal.tenantId, changedIds); // after commit
+    return outcome;
   }
 
   return {

@@ -8,12 +8,12 @@ import {
   type Snapshot,
   type ThreatRisk,
 } from '@riskgate/engine';
-import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
 import { newId } from '../ids.ts';
 import { listDevicesWithSnapshots } from '../queries/device-rating.ts';
 import { insertThreat, listThreatTypeOverrides } from '../queries/threats.ts';
 import { appendAudit } from './audit-service.ts';
+import type { ServiceContext } from './context.ts';
 import { rerateDevices } from './device-rating.ts';
 import { FAMILY_KEY_PREFIX } from './threat-type-service.ts';
 
@@ -51,7 +51,7 @@ export interface ReassessResult {
  * so an app they had that was not listed then cannot be found now (by design).
  */
 export async function reassessForNewIntel(
-  deps: { readonly db: Db; readonly now: () => Date; readonly logger: Logger },
+  deps: Pick<ServiceContext, 'db' | 'now' | 'logger' | 'devicesChanged'>,
   params: {
     readonly tenantId: string;
     readonly newFeeds: readonly ParsedFeed[];
@@ -140,11 +140,12 @@ export async function reassessForNewIntel(
           },
           at,
         });
-        return { threats, changed: rerated.changed.length };
+        return { threats, changed: rerated.changed.map((c) => c.deviceId) };
       });
+      await deps.devicesChanged?.(tenantId, result.changed); // after commit
       withNew += additions.length;
       created += result.threats;
-      changed += result.changed;
+      changed += result.changed.length;
     }
     deps.logger.info({ tenantId, examined, devicesWithNewThreats: withNew }, 'intel re-assessment progress');
   }
