@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { loadAccessSettings } from '../../access/access-settings.ts';
+import { accessOptionsForServe, startGatewayForServe } from '../../access/serve-gateway.ts';
 import { loadConfig, resolveSecretKey } from '../../config.ts';
 import { deleteExpiredDeviceNonces } from '../../queries/device-nonces.ts';
 import { createRuntime } from '../../runtime.ts';
@@ -10,16 +12,18 @@ import { describeDatabase, openConfiguredDatabase } from '../open-database.ts';
 
 /** `riskgate serve [--demo]`: runs the server until SIGINT/SIGTERM. */
 export const command: Command = {
-  summary: 'run the server (--demo: create a demo tenant and print tokens)',
-  usage: 'riskgate serve [--demo]',
+  summary:
+    'run the server (--demo: create a demo tenant and print tokens; --gateway-config: also run the built-in gateway)',
+  usage: 'riskgate serve [--demo] [--gateway-config <routes.yaml>]',
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
-      options: { demo: { type: 'boolean', default: false } },
+      options: { demo: { type: 'boolean', default: false }, 'gateway-config': { type: 'string' } },
       strict: true,
     });
     const demo = values.demo === true;
     const config = loadConfig(io.env);
+    const accessSettings = loadAccessSettings(io.env);
     const logger = pino({ level: config.logLevel, base: { service: 'riskgate' } });
     const secretKey = resolveSecretKey(config, {
       allowGenerate: demo,
@@ -40,7 +44,8 @@ export const command: Command = {
       { paths: intelPaths, files: intel.files, ms: Math.round(performance.now() - started) },
       'intel loaded',
     );
-    const runtime = await createRuntime({ db, secretKey, config, logger, intel });
+    const access = accessOptionsForServe(config, accessSettings);
+    const runtime = await createRuntime({ db, secretKey, config, logger, intel, access });
     const { app, ctx } = runtime;
 
     const sweeper = setInterval(() => {
@@ -51,6 +56,19 @@ export const command: Command = {
     sweeper.unref();
 
     const address = await app.listen({ host: config.host, port: config.port });
+    const gatewayConfig = values['gateway-config'];
+    const gateway =
+      gatewayConfig === undefined
+        ? undefined
+        : await startGatewayForServe({
+            configPath: gatewayConfig,
+            settings: accessSettings,
+            host: config.host,
+            db: db.db,
+            enforcer: runtime.access.decider,
+            logger,
+          });
+    if (gateway !== undefined) logger.info({ port: gateway.address.port }, 'built-in gateway listening');
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${new URL(address).port}/`;
     if (demo) {
@@ -81,8 +99,8 @@ export const command: Command = {
         stopping = true;
         logger.info({ signal }, 'shutting down');
         clearInterval(sweeper);
-        app
-          .close()
+        Promise.resolve(gateway?.close())
+          .then(() => app.close())
           .then(() => db.close())
           .then(
             () => resolve(0),
