@@ -15,16 +15,17 @@ import { IntelFeedsPage } from './pages/intel-feeds.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { ThreatTypesPage } from './pages/threat-types.tsx';
 import { ThreatsPage } from './pages/threats.tsx';
+import { detectRole, type Role } from './role.ts';
 import { Link, useRouter } from './router.tsx';
 import { clearToken, loadToken, saveToken } from './session.ts';
 
 /** The page for a path, or `undefined` when there is none. */
-function routeTo(path: string, available: ReadonlySet<string>) {
+function routeTo(path: string, available: ReadonlySet<string>, role: Role | undefined) {
   const device = /^\/devices\/([^/]+)\/?$/.exec(path);
   if (device?.[1] !== undefined) return <DeviceDetailPage id={decodeURIComponent(device[1])} />;
   const item = NAV_ITEMS.find((nav) => nav.path === path.replace(/\/$/, ''));
   if (path === '/' || path === '') return <DevicesPage />;
-  if (item === undefined || !isShown(item, available)) return undefined;
+  if (item === undefined || !isShown(item, available, role)) return undefined;
   switch (item.path) {
     case '/devices':
       return <DevicesPage />;
@@ -57,7 +58,7 @@ function Shell(props: { value: ConsoleContextValue; onSignOut(): void }) {
   const [menuOpen, setMenuOpen] = useState(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: close the mobile menu on every navigation.
   useEffect(() => setMenuOpen(false), [path]);
-  const page = routeTo(path, props.value.available);
+  const page = routeTo(path, props.value.available, props.value.role);
   const section = path === '/' ? '/devices' : `/${path.split('/')[1] ?? ''}`;
   return (
     <ConsoleContext.Provider value={props.value}>
@@ -83,17 +84,24 @@ function Shell(props: { value: ConsoleContextValue; onSignOut(): void }) {
           </div>
           <nav id="main-nav" aria-label="Main" className={menuOpen ? 'open' : undefined}>
             <ul>
-              {NAV_ITEMS.filter((item) => isShown(item, props.value.available)).map((item) => (
-                <li key={item.path}>
-                  <Link
-                    to={item.path}
-                    {...(section === item.path ? { 'aria-current': 'page' as const } : {})}
-                  >
-                    {item.label}
-                  </Link>
-                </li>
-              ))}
+              {NAV_ITEMS.filter((item) => isShown(item, props.value.available, props.value.role)).map(
+                (item) => (
+                  <li key={item.path}>
+                    <Link
+                      to={item.path}
+                      {...(section === item.path ? { 'aria-current': 'page' as const } : {})}
+                    >
+                      {item.label}
+                    </Link>
+                  </li>
+                ),
+              )}
             </ul>
+            {props.value.role !== undefined && (
+              <p className="signed-in">
+                Signed in as <strong>{props.value.role}</strong>
+              </p>
+            )}
             <button type="button" className="btn sign-out" onClick={props.onSignOut}>
               Sign out
             </button>
@@ -118,7 +126,8 @@ function Shell(props: { value: ConsoleContextValue; onSignOut(): void }) {
 export function App() {
   const [token, setToken] = useState(() => loadToken(window.sessionStorage));
   const [notice, setNotice] = useState<string>();
-  const [discovered, setDiscovered] = useState<Pick<ConsoleContextValue, 'available' | 'operations'>>();
+  const [discovered, setDiscovered] =
+    useState<Pick<ConsoleContextValue, 'available' | 'operations' | 'role'>>();
 
   const signOut = useCallback((message?: string) => {
     clearToken(window.sessionStorage);
@@ -139,17 +148,17 @@ export function App() {
   );
 
   useEffect(() => {
-    if (api === undefined) return;
+    if (api === undefined || token === undefined) return;
     let cancelled = false;
-    Promise.all([probeEndpoints(api, OPTIONAL_ENDPOINTS), loadOperations()]).then(
-      ([available, operations]) => {
-        if (!cancelled) setDiscovered({ available, operations });
+    Promise.all([probeEndpoints(api, OPTIONAL_ENDPOINTS), loadOperations(), detectRole(api, token)]).then(
+      ([available, operations, role]) => {
+        if (!cancelled) setDiscovered({ available, operations, role });
       },
     );
     return () => {
       cancelled = true;
     };
-  }, [api]);
+  }, [api, token]);
 
   if (api === undefined)
     return (

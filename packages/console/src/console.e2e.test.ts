@@ -235,6 +235,20 @@ describe.skipIf(!hasChromium && !inCi)('admin console in Chromium (sqlite)', () 
     await page.setViewportSize({ width: 1360, height: 1000 });
   });
 
+  it('an analyst (read-only) sees no retire, triage or override controls', async () => {
+    expect(await page.locator('.signed-in').textContent()).toBe('Signed in as admin');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin API token').fill(h.tenant.tokens.analyst);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Signed in as analyst').waitFor();
+    await page.goto(`${base}/devices/${deviceId}`);
+    await page.getByRole('heading', { name: 'Risk level' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Retire device' }).count()).toBe(0);
+    await nav('Threat types').click();
+    await page.locator('tr[data-type-id="app.stalkerware"]').getByText('read-only role').waitFor();
+    expect(await page.getByRole('button', { name: 'Apply' }).count()).toBe(0);
+  });
+
   it('a rejected token sends the user back to sign-in', async () => {
     await page.evaluate("window.sessionStorage.setItem('riskgate.adminToken', 'rgat_revoked')");
     await page.reload();

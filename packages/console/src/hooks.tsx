@@ -8,6 +8,7 @@ import {
   useState,
 } from 'react';
 import type { ApiClient } from './api.ts';
+import type { Role } from './role.ts';
 
 /** What every page needs: the API client and which optional admin APIs this server has. */
 export interface ConsoleContextValue {
@@ -19,6 +20,8 @@ export interface ConsoleContextValue {
    * the content types its request body accepts.
    */
   readonly operations: ReadonlyMap<string, readonly string[]>;
+  /** The signed-in token's role, when the console could tell. */
+  readonly role: Role | undefined;
 }
 
 export const ConsoleContext = createContext<ConsoleContextValue | undefined>(undefined);

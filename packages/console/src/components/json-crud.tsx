@@ -1,5 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { useConsole, useLoad } from '../hooks.tsx';
+import { can } from '../role.ts';
 import { AutoTable, rowsOf } from './auto-table.tsx';
 import { Empty, ErrorNotice, Loading, Notice, PageHeader } from './ui.tsx';
 
@@ -38,14 +39,15 @@ export function editableBody(row: Readonly<Record<string, unknown>>, serverField
  * create, replace, delete. Each action is offered only when /openapi.json lists its operation.
  */
 export function JsonCrudPage(props: JsonCrudProps) {
-  const { api, operations } = useConsole();
+  const { api, operations, role } = useConsole();
+  const mayWrite = can(role, 'policies:write');
   const list = useLoad(() => api.get<unknown>(props.path), [props.path]);
   const [editing, setEditing] = useState<{ id: string | undefined; text: string }>();
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState<string>();
-  const canCreate = operations.has(`POST ${props.path}`);
-  const canReplace = operations.has(`PUT ${props.path}/{id}`);
-  const canDelete = operations.has(`DELETE ${props.path}/{id}`);
+  const canCreate = mayWrite && operations.has(`POST ${props.path}`);
+  const canReplace = mayWrite && operations.has(`PUT ${props.path}/{id}`);
+  const canDelete = mayWrite && operations.has(`DELETE ${props.path}/{id}`);
   const rows = rowsOf(list.data);
   const itemPath = (id: string) => `${props.path}/${encodeURIComponent(id)}`;
 

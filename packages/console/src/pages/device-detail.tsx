@@ -12,6 +12,7 @@ import {
 } from '../components/ui.tsx';
 import { formatAgo, formatTime, humanize } from '../format.ts';
 import { useConsole, useLoad } from '../hooks.tsx';
+import { can } from '../role.ts';
 import { Link } from '../router.tsx';
 import type { DeviceDetail, Threat, ThreatType, ThreatTypesReply } from '../types.ts';
 
@@ -36,7 +37,7 @@ function overrideNote(threat: Threat, types: readonly ThreatType[] | undefined):
 
 /** One device: facts, risk explained, compliance, labels, threats with evidence, history. */
 export function DeviceDetailPage({ id }: { id: string }) {
-  const { api } = useConsole();
+  const { api, role } = useConsole();
   const detail = useLoad(() => api.get<DeviceDetail>(`/v1/admin/devices/${encodeURIComponent(id)}`), [id]);
   const types = useLoad(() => api.get<ThreatTypesReply>('/v1/admin/threat-types'), []);
   const [actionError, setActionError] = useState<unknown>();
@@ -99,7 +100,8 @@ export function DeviceDetailPage({ id }: { id: string }) {
           </>
         }
         actions={
-          device.retiredAt === null && (
+          device.retiredAt === null &&
+          can(role, 'devices:write') && (
             <button type="button" className="btn btn-danger" onClick={retire} disabled={busy}>
               Retire device
             </button>

@@ -10,6 +10,7 @@ import {
 } from '../components/ui.tsx';
 import { formatTime } from '../format.ts';
 import { useConsole, useLoad } from '../hooks.tsx';
+import { can } from '../role.ts';
 import type { CreatedEnrollmentToken, EnrollmentToken } from '../types.ts';
 
 function tokenStatus(token: EnrollmentToken, now: Date): string {
@@ -21,7 +22,8 @@ function tokenStatus(token: EnrollmentToken, now: Date): string {
 
 /** Enrollment tokens: create one (shown once), list, revoke. */
 export function EnrollmentTokensPage() {
-  const { api } = useConsole();
+  const { api, role } = useConsole();
+  const canWrite = can(role, 'enrollment:write');
   const list = useLoad(() => api.get<{ items: EnrollmentToken[] }>('/v1/admin/enrollment-tokens'), []);
   const [ownership, setOwnership] = useState('corporate');
   const [groups, setGroups] = useState('');
@@ -79,46 +81,48 @@ export function EnrollmentTokensPage() {
         title="Enrollment tokens"
         description="Hand a token to a device (or the agent) to enroll it."
       />
-      <section className="card" aria-labelledby="new-token-h">
-        <h2 id="new-token-h">New token</h2>
-        <form className="inline-form" onSubmit={create}>
-          <SelectField
-            label="Ownership"
-            value={ownership}
-            onChange={setOwnership}
-            options={['corporate', 'personal']}
-          />
-          <TextField
-            label="Groups (comma separated)"
-            value={groups}
-            onChange={setGroups}
-            placeholder="sales, emea"
-          />
-          <TextField label="Expires in (hours)" type="number" value={hours} onChange={setHours} required />
-          <TextField
-            label="Max uses (empty: unlimited)"
-            type="number"
-            value={maxUses}
-            onChange={setMaxUses}
-          />
-          <button type="submit" className="btn btn-primary">
-            Create token
-          </button>
-        </form>
-        {created !== undefined && (
-          <Notice tone="success">
-            <p>
-              <strong>Copy this token now: it is shown only once.</strong>
-            </p>
-            <div className="secret">
-              <code data-testid="created-token">{created.token}</code>
-              <button type="button" className="btn btn-small" onClick={() => copy(created.token)}>
-                {copied ? 'Copied' : 'Copy'}
-              </button>
-            </div>
-          </Notice>
-        )}
-      </section>
+      {canWrite && (
+        <section className="card" aria-labelledby="new-token-h">
+          <h2 id="new-token-h">New token</h2>
+          <form className="inline-form" onSubmit={create}>
+            <SelectField
+              label="Ownership"
+              value={ownership}
+              onChange={setOwnership}
+              options={['corporate', 'personal']}
+            />
+            <TextField
+              label="Groups (comma separated)"
+              value={groups}
+              onChange={setGroups}
+              placeholder="sales, emea"
+            />
+            <TextField label="Expires in (hours)" type="number" value={hours} onChange={setHours} required />
+            <TextField
+              label="Max uses (empty: unlimited)"
+              type="number"
+              value={maxUses}
+              onChange={setMaxUses}
+            />
+            <button type="submit" className="btn btn-primary">
+              Create token
+            </button>
+          </form>
+          {created !== undefined && (
+            <Notice tone="success">
+              <p>
+                <strong>Copy this token now: it is shown only once.</strong>
+              </p>
+              <div className="secret">
+                <code data-testid="created-token">{created.token}</code>
+                <button type="button" className="btn btn-small" onClick={() => copy(created.token)}>
+                  {copied ? 'Copied' : 'Copy'}
+                </button>
+              </div>
+            </Notice>
+          )}
+        </section>
+      )}
       <ErrorNotice error={error ?? list.error} />
       {list.data === undefined ? (
         list.loading && <Loading />
@@ -161,7 +165,7 @@ export function EnrollmentTokensPage() {
                       </span>
                     </td>
                     <td className="row-actions">
-                      {status === 'active' && (
+                      {status === 'active' && canWrite && (
                         <button type="button" className="btn btn-small" onClick={() => revoke(token)}>
                           Revoke
                         </button>

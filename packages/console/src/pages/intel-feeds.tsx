@@ -2,14 +2,15 @@ import { type ChangeEvent, useState } from 'react';
 import { AutoTable, rowsOf } from '../components/auto-table.tsx';
 import { Empty, ErrorNotice, Loading, Notice, PageHeader } from '../components/ui.tsx';
 import { useConsole, useLoad } from '../hooks.tsx';
+import { can } from '../role.ts';
 
 const PATH = '/v1/admin/intel-feeds';
 
 /** Intel feeds with their indicator counts; a file upload when the server offers one. */
 export function IntelFeedsPage() {
-  const { api, operations } = useConsole();
+  const { api, operations, role } = useConsole();
   const list = useLoad(() => api.get<unknown>(PATH), []);
-  const uploadTypes = operations.get(`POST ${PATH}`);
+  const uploadTypes = can(role, 'intel:write') ? operations.get(`POST ${PATH}`) : undefined;
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
   const [busy, setBusy] = useState(false);

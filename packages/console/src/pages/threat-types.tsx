@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ErrorNotice, Loading, Notice, PageHeader, RiskBadge, Tag, TextField } from '../components/ui.tsx';
 import { humanize } from '../format.ts';
 import { useConsole, useLoad } from '../hooks.tsx';
+import { can } from '../role.ts';
 import { type RerateSummary, THREAT_RISKS, type ThreatType, type ThreatTypesReply } from '../types.ts';
 
 function summaryText(what: string, summary: RerateSummary): string {
@@ -9,7 +10,13 @@ function summaryText(what: string, summary: RerateSummary): string {
 }
 
 /** One catalog row with its risk override control. */
-function TypeRow(props: { type: ThreatType; busy: boolean; onSet(risk: string): void; onReset(): void }) {
+function TypeRow(props: {
+  type: ThreatType;
+  busy: boolean;
+  canChange: boolean;
+  onSet(risk: string): void;
+  onReset(): void;
+}) {
   const { type } = props;
   const [risk, setRisk] = useState(type.risk);
   const selectId = `risk-${type.id}`;
@@ -34,38 +41,43 @@ function TypeRow(props: { type: ThreatType; busy: boolean; onSet(risk: string): 
         <RiskBadge level={type.risk} />
         {type.overridden && <div className="muted small">overridden</div>}
       </td>
-      <td className="row-actions">
-        <label htmlFor={selectId} className="sr-only">
-          New risk for {type.title}
-        </label>
-        <select id={selectId} value={risk} onChange={(event) => setRisk(event.target.value)}>
-          {THREAT_RISKS.map((option) => (
-            <option key={option} value={option}>
-              {option}
-            </option>
-          ))}
-        </select>
-        <button
-          type="button"
-          className="btn btn-small btn-primary"
-          disabled={props.busy || risk === type.risk}
-          onClick={() => props.onSet(risk)}
-        >
-          Apply
-        </button>
-        {type.overridden && (
-          <button type="button" className="btn btn-small" disabled={props.busy} onClick={props.onReset}>
-            Reset
+      {!props.canChange ? (
+        <td className="muted small">read-only role</td>
+      ) : (
+        <td className="row-actions">
+          <label htmlFor={selectId} className="sr-only">
+            New risk for {type.title}
+          </label>
+          <select id={selectId} value={risk} onChange={(event) => setRisk(event.target.value)}>
+            {THREAT_RISKS.map((option) => (
+              <option key={option} value={option}>
+                {option}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            className="btn btn-small btn-primary"
+            disabled={props.busy || risk === type.risk}
+            onClick={() => props.onSet(risk)}
+          >
+            Apply
           </button>
-        )}
-      </td>
+          {type.overridden && (
+            <button type="button" className="btn btn-small" disabled={props.busy} onClick={props.onReset}>
+              Reset
+            </button>
+          )}
+        </td>
+      )}
     </tr>
   );
 }
 
 /** The threat catalog with the tenant's risk overrides; a change re-rates devices at once. */
 export function ThreatTypesPage() {
-  const { api } = useConsole();
+  const { api, role } = useConsole();
+  const canChange = can(role, 'policies:write');
   const catalog = useLoad(() => api.get<ThreatTypesReply>('/v1/admin/threat-types'), []);
   const [search, setSearch] = useState('');
   const [busy, setBusy] = useState(false);
@@ -129,6 +141,7 @@ export function ThreatTypesPage() {
                     key={`${type.id}:${type.risk}`}
                     type={type}
                     busy={busy}
+                    canChange={canChange}
                     onSet={(risk) =>
                       change(`${type.title} set to ${risk}`, () =>
                         api.send<RerateSummary>(
@@ -163,37 +176,41 @@ export function ThreatTypesPage() {
                 {catalog.data.families.map((f) => (
                   <li key={f.family}>
                     <strong>{f.family}</strong> <RiskBadge level={f.risk} />{' '}
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      disabled={busy}
-                      onClick={() =>
-                        change(`Family ${f.family} override removed`, () =>
-                          api.send<RerateSummary>(
-                            'DELETE',
-                            `/v1/admin/threat-families/${encodeURIComponent(f.family)}/risk`,
-                          ),
-                        )
-                      }
-                    >
-                      Remove
-                    </button>
+                    {canChange && (
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        disabled={busy}
+                        onClick={() =>
+                          change(`Family ${f.family} override removed`, () =>
+                            api.send<RerateSummary>(
+                              'DELETE',
+                              `/v1/admin/threat-families/${encodeURIComponent(f.family)}/risk`,
+                            ),
+                          )
+                        }
+                      >
+                        Remove
+                      </button>
+                    )}
                   </li>
                 ))}
               </ul>
             )}
-            <FamilyForm
-              busy={busy}
-              onSet={(family, risk) =>
-                change(`Family ${family} set to ${risk}`, () =>
-                  api.send<RerateSummary>(
-                    'PUT',
-                    `/v1/admin/threat-families/${encodeURIComponent(family)}/risk`,
-                    { risk },
-                  ),
-                )
-              }
-            />
+            {canChange && (
+              <FamilyForm
+                busy={busy}
+                onSet={(family, risk) =>
+                  change(`Family ${family} set to ${risk}`, () =>
+                    api.send<RerateSummary>(
+                      'PUT',
+                      `/v1/admin/threat-families/${encodeURIComponent(family)}/risk`,
+                      { risk },
+                    ),
+                  )
+                }
+              />
+            )}
           </section>
         </>
       )}

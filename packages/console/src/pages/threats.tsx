@@ -12,6 +12,7 @@ import {
 } from '../components/ui.tsx';
 import { formatAgo } from '../format.ts';
 import { useConsole, useCursorPaging, useDebounced, useLoad } from '../hooks.tsx';
+import { can } from '../role.ts';
 import { Link } from '../router.tsx';
 import { type Page, THREAT_RISKS, THREAT_STATES, type Threat } from '../types.ts';
 
@@ -25,7 +26,8 @@ function verbsFor(state: string): readonly Verb[] {
 
 /** Threats across the fleet, filtered; triage (ignore / resolve / reactivate) re-rates the device at once. */
 export function ThreatsPage() {
-  const { api } = useConsole();
+  const { api, role } = useConsole();
+  const canTriage = can(role, 'threats:write');
   const [state, setState] = useState('active');
   const [risk, setRisk] = useState('');
   const [typeIdInput, setTypeId] = useState('');
@@ -130,7 +132,7 @@ export function ThreatsPage() {
                   </td>
                   <td>{formatAgo(threat.lastSeen)}</td>
                   <td className="row-actions">
-                    {verbsFor(threat.state).map((verb) => (
+                    {(canTriage ? verbsFor(threat.state) : []).map((verb) => (
                       <button
                         key={verb}
                         type="button"
