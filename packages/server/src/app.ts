@@ -12,6 +12,7 @@ import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { ErrorBodySchema } from './routes/http.ts';
 import { registerOpsRoutes } from './routes/ops/index.ts';
+import type { AttestationService } from './services/attestation-service.ts';
 import type { ServiceContext } from './services/context.ts';
 import type { IntelRegistry } from './services/intel-registry.ts';
 import type { ReportService } from './services/report-service.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   readonly access?: AccessSystem;
   /** The intel ingest assesses with; intel feed uploads update it (services/intel-registry.ts). */
   readonly intel?: IntelRegistry;
+  /** Hardware attestation (challenges, verified facts in the device detail). */
+  readonly attestation?: AttestationService;
 }
 
 /** Fastify's own error codes we answer with our vocabulary. */

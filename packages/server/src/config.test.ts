@@ -14,7 +14,27 @@ describe('loadConfig', () => {
       trustedProxies: [],
       logLevel: 'info',
       bodyLimit: 4 * 1024 * 1024,
+      attestationChallengeTtl: 300,
+      attestationMaxAge: 86_400,
     });
+  });
+
+  it('reads the attestation settings', () => {
+    const config = loadConfig({
+      RISKGATE_ATTESTATION_ROOTS: '/etc/riskgate/roots',
+      RISKGATE_ATTESTATION_REVOCATIONS: 'https://android.googleapis.com/attestation/status',
+      RISKGATE_ATTESTATION_CHALLENGE_TTL: '120',
+      RISKGATE_ATTESTATION_MAX_AGE: '3600',
+    });
+    expect(config).toMatchObject({
+      attestationRoots: '/etc/riskgate/roots',
+      attestationRevocations: 'https://android.googleapis.com/attestation/status',
+      attestationChallengeTtl: 120,
+      attestationMaxAge: 3600,
+    });
+    expect(() => loadConfig({ RISKGATE_ATTESTATION_CHALLENGE_TTL: '1' })).toThrow(
+      /RISKGATE_ATTESTATION_CHALLENGE_TTL/,
+    );
   });
 
   it('reads the environment', () => {

@@ -22,6 +22,17 @@ export const ConfigSchema = Type.Object(
     ),
     // A full snapshot may list thousands of apps; 4 MiB covers the engine's limits in practice.
     bodyLimit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 4 * 1024 * 1024 }),
+    /** Directory of trusted attestation root PEMs (default: `<datasets>/google-hardware-attestation-roots`). */
+    attestationRoots: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * Attestation status list: a file path, or an http(s) URL refreshed on a schedule (e.g.
+     * https://android.googleapis.com/attestation/status). Default: the dataset snapshot.
+     */
+    attestationRevocations: Type.Optional(Type.String({ minLength: 1 })),
+    /** Seconds an attestation challenge stays valid. */
+    attestationChallengeTtl: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
+    /** Seconds a verified attestation stands for reports that carry no chain. */
+    attestationMaxAge: Type.Integer({ minimum: 0, maximum: 30 * 86_400, default: 86_400 }),
   },
   { additionalProperties: false },
 );
@@ -44,10 +55,19 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_TRUSTED_PROXIES: 'trustedProxies',
   RISKGATE_LOG_LEVEL: 'logLevel',
   RISKGATE_BODY_LIMIT: 'bodyLimit',
+  RISKGATE_ATTESTATION_ROOTS: 'attestationRoots',
+  RISKGATE_ATTESTATION_REVOCATIONS: 'attestationRevocations',
+  RISKGATE_ATTESTATION_CHALLENGE_TTL: 'attestationChallengeTtl',
+  RISKGATE_ATTESTATION_MAX_AGE: 'attestationMaxAge',
 };
 
 const LIST_KEYS: ReadonlySet<keyof Config> = new Set(['intelPaths', 'trustedProxies']);
-const INT_KEYS: ReadonlySet<keyof Config> = new Set(['port', 'bodyLimit']);
+const INT_KEYS: ReadonlySet<keyof Config> = new Set([
+  'port',
+  'bodyLimit',
+  'attestationChallengeTtl',
+  'attestationMaxAge',
+]);
 
 function envNameOf(key: string): string {
   return Object.entries(ENV_KEYS).find(([, value]) => value === key)?.[0] ?? key;

@@ -6,6 +6,9 @@ import { createSecretBox } from './crypto/secret-box.ts';
 import type { Db } from './db/database.ts';
 import { createMetrics } from './metrics.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
+import { registerAttestationMetrics } from './services/attestation-metrics.ts';
+import { type AttestationSettings, createAttestationService } from './services/attestation-service.ts';
+import { type AttestationTrust, NO_ATTESTATION_TRUST } from './services/attestation-trust.ts';
 import type { ServiceContext } from './services/context.ts';
 import { loadStoredIntel } from './services/intel-feed-service.ts';
 import { createIntelRegistry } from './services/intel-registry.ts';
@@ -23,6 +26,8 @@ export async function createRuntime(params: {
   readonly intel?: IntelSource;
   /** Conditional-access settings (public URL, proxy secret, LISTEN/NOTIFY URL). */
   readonly access?: AccessOptions;
+  /** Hardware attestation roots, revocation list and settings; none: every chain is refused. */
+  readonly attestation?: { readonly trust: AttestationTrust; readonly settings?: AttestationSettings };
 }) {
   const now = params.now ?? (() => new Date());
   const logger = params.logger ?? pino({ level: 'silent' });
@@ -41,11 +46,17 @@ export async function createRuntime(params: {
   // Stored feeds (API uploads, `riskgate intel import`) layered over the start-up intel.
   const intel = createIntelRegistry(params.intel ?? EMPTY_INTEL);
   await loadStoredIntel(params.db.db, intel, logger);
+  const attestation = createAttestationService(ctx, {
+    trust: params.attestation?.trust ?? NO_ATTESTATION_TRUST,
+    ...(params.attestation?.settings === undefined ? {} : { settings: params.attestation.settings }),
+  });
+  registerAttestationMetrics(metrics.registry, attestation.trust);
   const reports = createReportService(ctx, {
     intel,
     metrics,
+    attestation,
     onDeviceChanged: access.deviceChanged,
   });
-  const app = await buildApp({ ctx, config: params.config, metrics, reports, access, intel });
-  return { ctx, metrics, reports, app, access, intel };
+  const app = await buildApp({ ctx, config: params.config, metrics, reports, access, intel, attestation });
+  return { ctx, metrics, reports, app, access, intel, attestation };
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import { downAccess, upAccess } from './migrations-access.ts';
+import { downAttestation, upAttestation } from './migrations-attestation.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
 // take `Kysely<unknown>` because a migration must not depend on today's table types.
@@ -287,6 +288,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
     },
   },
   '0002_access': { up: upAccess, down: downAccess },
+  '0003_attestation': { up: upAttestation, down: downAttestation },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

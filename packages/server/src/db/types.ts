@@ -218,6 +218,25 @@ export interface OutboxTable {
   created_at: string;
 }
 
+export interface AttestationChallengesTable {
+  tenant_id: string;
+  /** SHA-256 (hex) of the challenge bytes. */
+  challenge_hash: string;
+  device_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface DeviceAttestationsTable {
+  tenant_id: string;
+  device_id: string;
+  verdict: string;
+  /** JSON: the verification summary (verdict, reasons, attested facts). */
+  summary: string;
+  checked_at: string;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
   tenants: TenantsTable;
@@ -239,4 +258,6 @@ export interface Database {
   settings: SettingsTable;
   audit_log: AuditLogTable;
   outbox: OutboxTable;
+  attestation_challenges: AttestationChallengesTable;
+  device_attestations: DeviceAttestationsTable;
 }

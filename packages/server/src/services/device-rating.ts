@@ -20,6 +20,7 @@ import {
 } from '../queries/device-rating.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import { listCompliancePolicyDocs } from '../queries/reports.ts';
+import { complianceAttestationOf } from './attestation-summary.ts';
 import { labelsFor } from './threat-diff.ts';
 
 const LEVELS: readonly RiskLevel[] = ['secured', 'low', 'medium', 'high'];
@@ -41,6 +42,7 @@ export function complianceDeviceOf(
   riskLevel: RiskLevel,
 ): ComplianceDevice {
   const osVersion = snapshot?.device.osVersion ?? device.os_version ?? undefined;
+  const attestation = complianceAttestationOf(snapshot);
   return {
     platform: device.platform,
     ownership: device.ownership,
@@ -51,6 +53,7 @@ export function complianceDeviceOf(
     ...(snapshot?.device.securityPatch !== undefined ? { patchLevel: snapshot.device.securityPatch } : {}),
     ...(snapshot?.integrity.screenLock !== undefined ? { screenLock: snapshot.integrity.screenLock } : {}),
     ...(snapshot?.integrity.encrypted !== undefined ? { encrypted: snapshot.integrity.encrypted } : {}),
+    ...(attestation !== undefined ? { attestation } : {}),
     lastSeenAt: new Date(device.last_seen_at ?? device.enrolled_at),
     ...(device.noncompliant_since !== null ? { noncompliantSince: new Date(device.noncompliant_since) } : {}),
   };

@@ -28,6 +28,7 @@ import {
   listThreatTypeOverrides,
   updateThreat,
 } from '../queries/threats.ts';
+import type { AttestationService } from './attestation-service.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceStatus } from './device-service.ts';
@@ -70,6 +71,8 @@ export function createReportService(
   deps: {
     readonly intel: IntelSource;
     readonly metrics: Pick<Metrics, 'assessmentSeconds'>;
+    /** Server-side hardware attestation; without it, attestation claims stay as reported. */
+    readonly attestation?: Pick<AttestationService, 'prepareIngest'>;
     /** Called after the transaction commits and before the reply (decision caches, events). */
     readonly onDeviceChanged?: (tenantId: string, deviceId: string) => Promise<void>;
   },
@@ -99,6 +102,10 @@ export function createReportService(
         snapshot = applyEvents(JSON.parse(previous) as Snapshot, report.events);
       }
 
+      // Verify the attestation chain (async) before the transaction; the challenge is consumed in it.
+      const attestation = await deps.attestation?.prepareIngest(device, snapshot, now);
+      if (attestation !== undefined) snapshot = attestation.snapshot;
+
       const overrides = await listThreatTypeOverrides(db, tenantId);
       // Overrides are keyed by threat type id, or `family:<name>` for a malware family.
       const byType: Record<string, ThreatRisk> = {};
@@ -111,7 +118,15 @@ export function createReportService(
       }
       const classification: Classification = { byType, byFamily };
       const started = performance.now();
-      const assessment = assess(snapshot, deps.intel.lookup(tenantId), classification, { now });
+      const assessment = assess(
+        attestation?.assessed ?? snapshot,
+        deps.intel.lookup(tenantId),
+        classification,
+        {
+          now,
+          ...(attestation === undefined ? {} : { extraDetectors: attestation.detectors }),
+        },
+      );
 
       const outcome = await db.transaction().execute(async (trx) => {
         const current = await findDeviceById(trx, tenantId, device.id);
@@ -128,6 +143,7 @@ export function createReportService(
         ) {
           return undefined; // a concurrent retry of the same report committed first
         }
+        await attestation?.commit(trx);
         const stored = await listDeviceThreats(trx, tenantId, device.id, ['active', 'resolved', 'ignored']);
         const ignored = new Set(stored.filter((row) => row.state === 'ignored').map((row) => row.key));
         const riskLevel = riskLevelOfActive(assessment.detections, ignored);
@@ -149,6 +165,7 @@ export function createReportService(
             ...(snapshot.integrity.encrypted !== undefined
               ? { encrypted: snapshot.integrity.encrypted }
               : {}),
+            ...(attestation?.compliance !== undefined ? { attestation: attestation.compliance } : {}),
             lastSeenAt: now,
             ...(current.noncompliant_since !== null
               ? { noncompliantSince: new Date(current.noncompliant_since) }

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
 import { createDeviceService } from '../../services/device-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { DeviceAttestationSchema, deviceAttestationReply } from './attestation-schemas.ts';
 import { DeviceSchema, ListDevicesQuery, ThreatSchema } from './schemas.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
@@ -58,12 +59,20 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
                   details: Type.Record(Type.String(), Type.Unknown()),
                 }),
               ),
+              /** Hardware attestation: verified facts beside the reported ones. */
+              attestation: Type.Optional(DeviceAttestationSchema),
             }),
             ...errs,
           },
         },
       },
-      async (request) => devices.getDevice(principalOf(request), request.params.id),
+      async (request) => {
+        const principal = principalOf(request);
+        const detail = await devices.getDevice(principal, request.params.id);
+        if (deps.attestation === undefined) return detail;
+        const view = await deps.attestation.deviceAttestation(principal.tenantId, request.params.id);
+        return { ...detail, attestation: deviceAttestationReply(view) };
+      },
     );
 
     app.post(

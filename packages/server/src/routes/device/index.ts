@@ -6,6 +6,7 @@ import { createDeviceService } from '../../services/device-service.ts';
 import { enrollDevice } from '../../services/enrollment-service.ts';
 import type { SignedRequest } from '../../services/request-signature.ts';
 import { deviceOf, errorResponses } from '../http.ts';
+import { registerAttestationRoutes } from './attestation.ts';
 import {
   DeviceStatusSchema,
   EnrollBodySchema,
@@ -69,6 +70,8 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
         },
         async (request) => devices.getDeviceStatus(deviceOf(request)),
       );
+
+      if (deps.attestation !== undefined) registerAttestationRoutes(app, deps.attestation);
 
       app.post(
         '/reports',
