@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { KyselyPlugin } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DevicesTable } from '../db/types.ts';
+import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../testing/test-db.ts';
+import { createDecisionCache } from './decision-cache.ts';
+
+const TENANT = 'ten_cache';
+
+/** Resolves each query after a random delay, so concurrent reads finish in any order (as on a pool). */
+const shuffleResults: KyselyPlugin = {
+  transformQuery: (args) => args.node,
+  transformResult: async (args) => {
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 6));
+    return args.result;
+  },
+};
+
+function deviceRow(id: string, risk: DevicesTable['risk_level'] = 'secured'): DevicesTable {
+  return {
+    tenant_id: TENANT,
+    id,
+    platform: 'android',
+    ownership: 'corporate',
+    user: `${id}@acme.test`,
+    groups: '["staff","sales"]',
+    name: null,
+    model: null,
+    manufacturer: null,
+    os_version: '16',
+    public_key_jwk: '{}',
+    cert_serial: '01',
+    cert_fingerprint: createHash('sha256').update(id).digest('hex'),
+    enrollment_token_id: null,
+    enrolled_at: '2026-01-01T00:00:00.000Z',
+    last_seen_at: null,
+    agent_version: '1.0.0',
+    risk_level: risk,
+    compliance_state: 'compliant',
+    labels: '[]',
+    retired_at: null,
+    noncompliant_since: null,
+  };
+}
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(await shouldSkipDialect(dialect))(`decision cache (${dialect})`, () => {
+    let t: TestDb;
+    beforeAll(async () => {
+      t = await createTestDb(dialect);
+      await t.db.db
+        .insertInto('tenants')
+        .values({ id: TENANT, name: 'Cache', created_at: '2026-01-01T00:00:00.000Z' })
+        .execute();
+    });
+    afterAll(async () => {
+      await t?.destroy();
+    });
+    const setRisk = (id: string, risk: DevicesTable['risk_level']) =>
+      t.db.db.updateTable('devices').set({ risk_level: risk }).where('id', '=', id).execute();
+
+    it('loads by fingerprint once, shares group lists, and answers from memory afterwards', async () => {
+      const cache = createDecisionCache(t.db.db);
+      await t.db.db
+        .insertInto('devices')
+        .values([deviceRow('dev_a'), deviceRow('dev_b')])
+        .execute();
+      const a = await cache.byFingerprint(deviceRow('dev_a').cert_fingerprint);
+      const b = await cache.byId(TENANT, 'dev_b');
+      expect(a).toMatchObject({
+        deviceId: 'dev_a',
+        tenantId: TENANT,
+        riskLevel: 'secured',
+        threats: [],
+        groups: ['staff', 'sales'],
+      });
+      expect(a?.groups).toBe(b?.groups);
+      await setRisk('dev_a', 'high'); // not announced: the cache keeps what it has
+      expect((await cache.byFingerprint(deviceRow('dev_a').cert_fingerprint))?.riskLevel).toBe('secured');
+      expect(await cache.byId('ten_other', 'dev_a')).toBeUndefined();
+      expect(await cache.byFingerprint('00'.repeat(32))).toBeUndefined();
+    });
+
+    it('refresh applies the committed state and increases the version; a deleted device is forgotten', async () => {
+      const cache = createDecisionCache(t.db.db);
+      await t.db.db.insertInto('devices').values(deviceRow('dev_c')).execute();
+      const before = await cache.byId(TENANT, 'dev_c');
+      await setRisk('dev_c', 'medium');
+      const event = await cache.refresh(TENANT, 'dev_c');
+      expect(event).toMatchObject({ type: 'device-state-changed', deviceId: 'dev_c', riskLevel: 'medium' });
+      expect(event?.version).toBeGreaterThan(before?.version ?? Number.POSITIVE_INFINITY);
+      expect(cache.peek('dev_c')?.riskLevel).toBe('medium');
+      await t.db.db.deleteFrom('devices').where('id', '=', 'dev_c').execute();
+      expect(await cache.refresh(TENANT, 'dev_c')).toBeUndefined();
+      expect(cache.peek('dev_c')).toBeUndefined();
+      expect(await cache.byFingerprint(deviceRow('dev_c').cert_fingerprint)).toBeUndefined();
+    });
+
+    it('loads racing refreshes never leave an older state behind (query results resolve in random order)', async () => {
+      const risks = ['secured', 'high'] as const;
+      for (let round = 0; round < 30; round++) {
+        const cache = createDecisionCache(t.db.db.withPlugin(shuffleResults));
+        const id = `dev_race_${round}`;
+        const from = risks[round % 2] ?? 'secured';
+        const to = risks[(round + 1) % 2] ?? 'high';
+        await t.db.db.insertInto('devices').values(deviceRow(id, from)).execute();
+        const lazy = cache.byFingerprint(deviceRow(id).cert_fingerprint); // may read the old state
+        await setRisk(id, to);
+        // What committed reports trigger; a load that read the old state must not land after them.
+        await Promise.all([lazy, cache.refresh(TENANT, id), cache.byId(TENANT, id)]);
+        expect(cache.peek(id)?.riskLevel, `round ${round}`).toBe(to);
+      }
+    });
+  });
+}
