@@ -10,24 +10,12 @@ import {
   StateBadge,
   Tag,
 } from '../components/ui.tsx';
+import { explainRisk } from '../explain.ts';
 import { formatAgo, formatTime, humanize } from '../format.ts';
 import { useConsole, useLoad } from '../hooks.tsx';
 import { can } from '../role.ts';
 import { Link } from '../router.tsx';
 import type { DeviceDetail, Threat, ThreatType, ThreatTypesReply } from '../types.ts';
-
-const RANK: Readonly<Record<string, number>> = { none: 0, low: 1, medium: 2, high: 3 };
-
-/** Why the device has its risk level: the highest risk among its active threats. */
-export function explainRisk(level: string, active: readonly Threat[]): string {
-  if (active.length === 0) return 'No active threat: the device is secured.';
-  const top = Math.max(...active.map((t) => RANK[t.risk] ?? 0));
-  const drivers = active.filter((t) => (RANK[t.risk] ?? 0) === top);
-  if (top === 0)
-    return `The ${active.length === 1 ? 'active threat is' : `${active.length} active threats are`} rated none, so the device is secured.`;
-  const names = drivers.map((t) => t.title).join(', ');
-  return `${humanize(level)} because ${drivers.length === 1 ? 'an active threat is' : `${drivers.length} active threats are`} rated ${drivers[0]?.risk ?? level}: ${names}. A device's risk level is the highest risk among its active threats.`;
-}
 
 function overrideNote(threat: Threat, types: readonly ThreatType[] | undefined): string | undefined {
   const type = types?.find((t) => t.id === threat.typeId);
