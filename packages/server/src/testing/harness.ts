@@ -43,7 +43,11 @@ async function seedTenant(ctx: Parameters<typeof createTenant>[0], name: string)
 /** Builds the app over a fresh `dialect` database with a seeded tenant and owner/admin/analyst/helpdesk tokens. */
 export async function createHarness(
   dialect: DialectName,
-  options: { readonly bodyLimit?: number; readonly intel?: IntelSource } = {},
+  options: {
+    readonly bodyLimit?: number;
+    readonly intel?: IntelSource;
+    readonly attestation?: Parameters<typeof createRuntime>[0]['attestation'];
+  } = {},
 ): Promise<Harness> {
   const testDb = await createTestDb(dialect);
   const clock = { now: new Date() };
@@ -53,6 +57,7 @@ export async function createHarness(
     config: { bodyLimit: options.bodyLimit ?? 256 * 1024, trustedProxies: [] },
     now: () => clock.now,
     ...(options.intel !== undefined ? { intel: options.intel } : {}),
+    ...(options.attestation !== undefined ? { attestation: options.attestation } : {}),
   });
   const tenant = await seedTenant(runtime.ctx, 'Acme');
   const otherTenant = await seedTenant(runtime.ctx, 'Globex');

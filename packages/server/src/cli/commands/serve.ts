@@ -5,6 +5,7 @@ import { accessOptionsForServe, startGatewayForServe } from '../../access/serve-
 import { loadConfig, resolveSecretKey } from '../../config.ts';
 import { deleteExpiredDeviceNonces } from '../../queries/device-nonces.ts';
 import { createRuntime } from '../../runtime.ts';
+import { loadAttestationFromConfig } from '../../services/attestation-config.ts';
 import { ensureDemoTenant } from '../../services/demo-service.ts';
 import { defaultDatasetsDir, loadIntelFromPaths } from '../../services/intel-source.ts';
 import type { Command } from '../command.ts';
@@ -45,7 +46,9 @@ export const command: Command = {
       'intel loaded',
     );
     const access = accessOptionsForServe(config, accessSettings);
-    const runtime = await createRuntime({ db, secretKey, config, logger, intel, access });
+    const attestation = await loadAttestationFromConfig(config, io.env, logger);
+    attestation.trust.startRefresh();
+    const runtime = await createRuntime({ db, secretKey, config, logger, intel, access, attestation });
     const { app, ctx } = runtime;
 
     const sweeper = setInterval(() => {
