@@ -86,6 +86,19 @@ for (const dialect of DIALECTS) {
       expect(reply.statusCode).toBe(status);
     });
 
+    it('serves the device CA certificate proxies verify against, per tenant', async () => {
+      const mine = await h.admin('GET', '/v1/admin/device-ca', undefined, 'analyst');
+      expect(mine.json().certificate).toContain('-----BEGIN CERTIFICATE-----');
+      const theirs = await h.app.inject({
+        method: 'GET',
+        url: '/v1/admin/device-ca',
+        headers: h.auth('owner', h.otherTenant),
+      });
+      expect(theirs.json().certificate).not.toBe(mine.json().certificate);
+      const device = await h.enroll();
+      expect(device.caCertificate.trim()).toBe(mine.json().certificate.trim());
+    });
+
     it('needs a bearer token and keeps tenants apart (same ids in two tenants)', async () => {
       expect((await h.app.inject({ method: 'GET', url: '/v1/admin/resources' })).statusCode).toBe(401);
       await h.addResource({ ...exchange, id: 'shared' });

@@ -26,6 +26,7 @@ import {
 import { type AccessLogFilter, type AccessLogTable, listAccessLog } from '../queries/access-log.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
+import { getOrCreateDeviceCa } from './device-ca-service.ts';
 import { actorOf, type Principal, requirePermission } from './principal.ts';
 
 /** What the admin service needs besides storage: a way to drop compiled copies on every node. */
@@ -76,7 +77,10 @@ const CURSOR = /^([^|]{1,40})\|([A-Za-z0-9_]{1,64})$/;
  * `policies:write` permission, is audited in the same transaction, and after commit drops the
  * compiled configuration on every node.
  */
-export function createAccessAdminService(ctx: Pick<ServiceContext, 'db' | 'now'>, deps: AccessAdminDeps) {
+export function createAccessAdminService(
+  ctx: Pick<ServiceContext, 'db' | 'now' | 'box'>,
+  deps: AccessAdminDeps,
+) {
   const { db, dialect } = ctx.db;
 
   async function audited<T>(
@@ -192,6 +196,12 @@ export function createAccessAdminService(ctx: Pick<ServiceContext, 'db' | 'now'>
       await audited(principal, 'access-policy.delete', id, {}, async (trx) => {
         if (!(await deleteAccessPolicy(trx, principal.tenantId, id))) throw errors.notFound('access policy');
       });
+    },
+
+    /** The tenant's device CA certificate (PEM), which proxies verify client certificates against. */
+    async deviceCaCertificate(principal: Principal): Promise<string> {
+      requirePermission(principal, 'policies:read');
+      return (await getOrCreateDeviceCa(ctx, principal.tenantId)).certPem;
     },
 
     /** Denials and report-only outcomes, newest first, with an opaque cursor for the next page. */

@@ -24,6 +24,17 @@ export function registerResourceRoutes(service: AccessAdminService): FastifyPlug
       async (request) => ({ items: await service.listResources(principalOf(request)) }),
     );
     app.get(
+      '/device-ca',
+      {
+        schema: {
+          tags,
+          summary: 'The device CA certificate (PEM) proxies verify device client certificates against',
+          response: { 200: Type.Object({ certificate: Type.String() }), ...errs },
+        },
+      },
+      async (request) => ({ certificate: await service.deviceCaCertificate(principalOf(request)) }),
+    );
+    app.get(
       '/resources/:id',
       {
         schema: {
