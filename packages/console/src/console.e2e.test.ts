@@ -203,6 +203,16 @@ describe.skipIf(!hasChromium && !inCi)('admin console in Chromium (sqlite)', () 
     await deviceRow.locator('.state-noncompliant').waitFor();
   });
 
+  it('creates an enrollment token and shows it once', async () => {
+    await nav('Enrollment tokens').click();
+    await page.getByLabel('Groups (comma separated)').fill('sales, emea');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const shown = await page.getByTestId('created-token').textContent();
+    expect(shown).toMatch(/^rget_/);
+    await page.locator('table.data tbody tr', { hasText: 'sales, emea' }).waitFor();
+    expect(await page.locator('table.data').textContent()).not.toContain(shown ?? 'missing');
+  });
+
   it('opens every page in the navigation without an error', async () => {
     const labels = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
     expect(labels).toEqual(
