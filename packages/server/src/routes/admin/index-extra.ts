@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
 import { registerCompliancePolicyRoutes } from './compliance-policies.ts';
+import { registerDeviceExplanationRoutes } from './device-explanation.ts';
 import { registerIntelFeedRoutes } from './intel-feeds.ts';
 import { registerThreatTypeRoutes } from './threat-types.ts';
 
@@ -13,5 +14,6 @@ export function registerExtraAdminRoutes(deps: AppDeps): FastifyPluginAsync {
     await app.register(registerThreatTypeRoutes(deps));
     await app.register(registerCompliancePolicyRoutes(deps));
     await app.register(registerIntelFeedRoutes(deps));
+    await app.register(registerDeviceExplanationRoutes(deps));
   };
 }
