@@ -153,13 +153,12 @@ export async function createAccessHarness(
       };
     },
     /** Sends a full report: with the stalkerware app when `malicious`, else a clean inventory. */
-    async report(device: EnrolledDevice, malicious: boolean) {
-      const apps = malicious ? [storeApp(STALKERWARE_APP)] : [];
-      const payload = {
-        reportId: randomUUID(),
-        kind: 'full',
-        snapshot: cleanAndroidSnapshot(clock.now, apps),
-      };
+    async report(device: EnrolledDevice, malicious: boolean | Snapshot) {
+      const snapshot =
+        typeof malicious === 'object'
+          ? malicious
+          : cleanAndroidSnapshot(clock.now, malicious ? [storeApp(STALKERWARE_APP)] : []);
+      const payload = { reportId: randomUUID(), kind: 'full', snapshot };
       const reply = await app.inject(device.key.request('POST', '/v1/device/reports', payload, clock.now));
       expect(reply.statusCode, reply.body).toBe(200);
       return reply.json<{ riskLevel: string }>();
