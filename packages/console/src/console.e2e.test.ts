@@ -213,6 +213,22 @@ describe.skipIf(!hasChromium && !inCi)('admin console in Chromium (sqlite)', () 
     expect(await page.locator('table.data').textContent()).not.toContain(shown ?? 'missing');
   });
 
+  it('uploads an intel feed file, lists it with its counts, and deletes it', async () => {
+    await nav('Intel feeds').click();
+    const yaml =
+      '- name: ConsoleSpy\n  names:\n  - ConsoleSpy\n  type: stalkerware\n  packages:\n  - com.consolespy.app\n';
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'console-ioc.yaml', mimeType: 'text/yaml', buffer: Buffer.from(yaml) });
+    await page.getByText(/^Imported console-ioc\.yaml \(stalkerware-yaml\): 1 indicators/).waitFor();
+    const row = page.locator('table.data tbody tr', { hasText: 'console-ioc.yaml' });
+    expect(await row.textContent()).toContain('uploaded');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Delete console-ioc.yaml' }).click();
+    await page.getByText('Deleted console-ioc.yaml.').waitFor();
+    expect(await page.locator('table.data tbody tr', { hasText: 'console-ioc.yaml' }).count()).toBe(0);
+  });
+
   it('opens every page in the navigation without an error', async () => {
     const labels = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
     expect(labels).toEqual(

@@ -28,7 +28,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
     permission: 'policies:read',
   },
   { path: '/access-log', label: 'Access log', requires: '/v1/admin/access-log' },
-  { path: '/intel-feeds', label: 'Intel feeds', requires: '/v1/admin/intel-feeds', permission: 'intel:read' },
+  { path: '/intel-feeds', label: 'Intel feeds', requires: '/v1/admin/intel/feeds', permission: 'intel:read' },
   { path: '/enrollment-tokens', label: 'Enrollment tokens', permission: 'enrollment:read' },
   { path: '/audit-log', label: 'Audit log', permission: 'audit:read' },
 ];
