@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { AccessPolicy, Resource } from '@riskgate/engine';
+import type { AccessPolicy, Resource, Snapshot } from '@riskgate/engine';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { expect } from 'vitest';
