@@ -245,6 +245,23 @@ for (const dialect of DIALECTS) {
       );
       expect(typeIds(reply)).toEqual(['device.boot-not-verified', 'device.bootloader-unlocked']);
       expect(reply.threats.filter((t) => t.typeId === 'device.bootloader-unlocked')).toHaveLength(1);
+
+      // Incremental events carry no chain: the verification stands, the threats stay active.
+      const events = await send(device, {
+        reportId: randomUUID(),
+        kind: 'events',
+        events: [{ type: 'domain-visited', at: h.clock.now.toISOString(), domain: 'example.com' }],
+      });
+      expect(typeIds(events)).toEqual(['device.boot-not-verified', 'device.bootloader-unlocked']);
+
+      // Past attestationMaxAge (24 h) the old verification no longer counts: attestation is missing.
+      h.clock.now = new Date(recorded.validAt.getTime() + 25 * 3_600_000);
+      const dayLater = await send(
+        device,
+        reportWith(undefined, { osVersion: '14', securityPatch: '2024-08-05' }, { bootloaderLocked: true }),
+      );
+      expect(typeIds(dayLater)).toEqual([]);
+      expect(dayLater.compliance.failingRules.map((rule) => rule.rule)).toEqual(['requireAttestation']);
     });
 
     it('raises bootloader-unlocked and a mismatch when the agent claims a locked bootloader', async () => {
