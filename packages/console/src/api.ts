@@ -19,8 +19,6 @@ export type Query = Readonly<Record<string, string | number | boolean | undefine
 export interface ApiClient {
   get<T>(path: string, query?: Query): Promise<T>;
   send<T>(method: 'POST' | 'PUT' | 'DELETE' | 'PATCH', path: string, body?: unknown): Promise<T>;
-  /** Sends a raw body (a file upload) with its content type. */
-  upload<T>(method: 'POST' | 'PUT', path: string, body: string, contentType: string): Promise<T>;
 }
 
 export interface ApiClientOptions {
@@ -83,6 +81,5 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     get: (path, query) => call('GET', withQuery(path, query)),
     send: (method, path, body) =>
       body === undefined ? call(method, path) : call(method, path, JSON.stringify(body), 'application/json'),
-    upload: (method, path, body, contentType) => call(method, path, body, contentType),
   };
 }

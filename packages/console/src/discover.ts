@@ -19,28 +19,18 @@ export async function probeEndpoints(api: ApiClient, paths: readonly string[]): 
 }
 
 interface OpenApiDoc {
-  readonly paths?: Readonly<
-    Record<
-      string,
-      Readonly<
-        Record<string, { readonly requestBody?: { readonly content?: Readonly<Record<string, unknown>> } }>
-      >
-    >
-  >;
+  readonly paths?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
-/** `METHOD path` → request content types, from the server's public /openapi.json (empty on failure). */
-export async function loadOperations(
-  fetchFn: typeof fetch = fetch.bind(globalThis),
-): Promise<Map<string, readonly string[]>> {
-  const out = new Map<string, readonly string[]>();
+/** Every `METHOD path` of the server's public /openapi.json (empty on failure: pages stay read-only). */
+export async function loadOperations(fetchFn: typeof fetch = fetch.bind(globalThis)): Promise<Set<string>> {
+  const out = new Set<string>();
   try {
     const response = await fetchFn('/openapi.json', { headers: { accept: 'application/json' } });
     if (!response.ok) return out;
     const doc = (await response.json()) as OpenApiDoc;
     for (const [path, methods] of Object.entries(doc.paths ?? {}))
-      for (const [method, operation] of Object.entries(methods))
-        out.set(`${method.toUpperCase()} ${path}`, Object.keys(operation.requestBody?.content ?? {}));
+      for (const method of Object.keys(methods)) out.add(`${method.toUpperCase()} ${path}`);
   } catch {
     // No OpenAPI: pages fall back to read-only.
   }

@@ -15,11 +15,8 @@ export interface ConsoleContextValue {
   readonly api: ApiClient;
   /** Paths of optional list endpoints that answered (not 404), e.g. `/v1/admin/resources`. */
   readonly available: ReadonlySet<string>;
-  /**
-   * Every operation in /openapi.json, keyed `METHOD path` (e.g. `POST /v1/admin/intel-feeds`), with
-   * the content types its request body accepts.
-   */
-  readonly operations: ReadonlyMap<string, readonly string[]>;
+  /** `METHOD path` of every operation in /openapi.json, e.g. `POST /v1/admin/resources`. */
+  readonly operations: ReadonlySet<string>;
   /** The signed-in token's role, when the console could tell. */
   readonly role: Role | undefined;
 }

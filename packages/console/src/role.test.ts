@@ -9,7 +9,6 @@ function apiAnswering(answer: () => unknown): ApiClient {
   return {
     get: async <T>() => answer() as T,
     send: async () => undefined as never,
-    upload: async () => undefined as never,
   };
 }
 
