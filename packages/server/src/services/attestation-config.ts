@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { AttestationSettings } from './attestation-service.ts';
@@ -9,15 +11,24 @@ import {
 } from './attestation-trust.ts';
 import { defaultDatasetsDir } from './intel-source.ts';
 
+/** Where `riskgate attest import-revocations` installs a status list. */
+export function importedRevocationsPath(config: Pick<Config, 'dataDir'>): string {
+  return join(resolve(config.dataDir), 'attestation-status.json');
+}
+
 /**
  * The attestation trust and settings of a server start: roots from `attestationRoots` (default
  * `<datasets>/google-hardware-attestation-roots`), the status list from `attestationRevocations`
- * (default: the dataset snapshot). Roots that cannot be read fail the start, naming the setting.
+ * (default: an imported list in the data folder, else the dataset snapshot). Roots that cannot be read fail the start, naming the setting.
  */
 export async function loadAttestationFromConfig(
   config: Pick<
     Config,
-    'attestationRoots' | 'attestationRevocations' | 'attestationChallengeTtl' | 'attestationMaxAge'
+    | 'attestationRoots'
+    | 'attestationRevocations'
+    | 'attestationChallengeTtl'
+    | 'attestationMaxAge'
+    | 'dataDir'
   >,
   env: Readonly<Record<string, string | undefined>>,
   logger: Logger,
@@ -32,7 +43,9 @@ export async function loadAttestationFromConfig(
       `RISKGATE_ATTESTATION_ROOTS (attestationRoots): cannot load roots from ${rootsDir}: ${(error as Error).message}`,
     );
   }
-  const revocations = config.attestationRevocations ?? defaults.revocations;
+  const imported = importedRevocationsPath(config);
+  const revocations =
+    config.attestationRevocations ?? (existsSync(imported) ? imported : defaults.revocations);
   const trust = await createAttestationTrust({
     rootPems,
     ...(revocations === undefined ? {} : { revocations }),

@@ -96,3 +96,18 @@ describe('attestation trust', () => {
     );
   });
 });
+
+describe('attestation trust from a file', () => {
+  it('re-reads the file on refresh and keeps the last good list when the new file is broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riskgate-revocations-'));
+    const file = join(dir, 'status.json');
+    writeFileSync(file, list('aa'));
+    const trust = await createAttestationTrust({ rootPems: ROOTS, revocations: file, logger });
+    writeFileSync(file, 'not json');
+    await trust.refresh();
+    expect(trust.status()).toMatchObject({ entries: 1, stale: true, failures: 1 });
+    writeFileSync(file, list('bb', 'cc'));
+    await trust.refresh();
+    expect(trust.status()).toMatchObject({ entries: 2, stale: false });
+  });
+});

@@ -39,7 +39,10 @@ export interface AttestationTrust {
   status(): RevocationStatus;
   /** Fetches (URL) or re-reads (file) the list now; keeps the last good list on failure. */
   refresh(): Promise<void>;
-  /** Refreshes a URL source on a schedule (Cache-Control max-age, clamped to 1 h … 24 h). */
+  /**
+   * Refreshes on a schedule: a URL per Cache-Control max-age (clamped to 1 h … 24 h), a file hourly
+   * (so an imported list reaches a running server).
+   */
   startRefresh(): void;
   stop(): void;
 }
@@ -155,7 +158,8 @@ export async function createAttestationTrust(options: AttestationTrustOptions): 
     }),
     refresh,
     startRefresh() {
-      if (source === undefined || !isUrl(source) || timer !== undefined) return;
+      if (source === undefined || timer !== undefined) return;
+      if (!isUrl(source)) nextDelay = HOUR;
       const schedule = () => {
         if (stopped) return;
         timer = setTimeout(

@@ -17,6 +17,7 @@ import {
   verifyAttestation,
 } from '@riskgate/engine';
 import type { Command, CommandIo } from '../command.ts';
+import { IMPORT_USAGE, importRevocationsCommand } from './attest-import.ts';
 
 const USAGE = `usage: riskgate attest verify <chain.pem|dir> [options]
 
@@ -31,7 +32,8 @@ options:
   --challenge HEX           the challenge the server issued; a different one is refused
   --json                    print the results as JSON
 exit status: 0 all verified, 1 some refused, 2 usage or input error
-`;
+
+${IMPORT_USAGE}`;
 
 /** `<repoRoot>/../shared/datasets`, or `RISKGATE_DATASETS`. */
 function datasetsDir(env: CommandIo['env']): string {
@@ -195,12 +197,12 @@ export const command: Command = {
       io.stderr.write(USAGE);
       return sub === undefined ? 2 : 0;
     }
-    if (sub !== 'verify') {
+    if (sub !== 'verify' && sub !== 'import-revocations') {
       io.stderr.write(`unknown attest sub-command: ${sub}\n\n${USAGE}`);
       return 2;
     }
     try {
-      return await verifyCommand(rest, io);
+      return sub === 'verify' ? await verifyCommand(rest, io) : await importRevocationsCommand(rest, io);
     } catch (error) {
       // Bad arguments, unreadable files and malformed lists are the user's to fix: say so, exit 2.
       const known = error instanceof UsageError || error instanceof SyntaxError || isNodeUsageError(error);
