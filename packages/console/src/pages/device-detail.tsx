@@ -220,5 +220,8 @@ function describeHistory(details: Readonly<Record<string, unknown>>): string {
     if (typeof details.reason === 'string') parts.push(details.reason);
     return parts.join(' · ');
   }
-  return JSON.stringify(details).slice(0, 160);
+  return Object.entries(details)
+    .map(([key, value]) => `${humanize(key)}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' · ')
+    .slice(0, 200);
 }
