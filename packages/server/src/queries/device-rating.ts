@@ -40,7 +40,8 @@ function scopeFilter(tenantId: string, scope: RatingScope): RawBuilder<unknown> 
 
 /**
  * One query for every device in scope: its stored level and labels, and the highest risk rank of
- * its active threats (a GROUP BY over active threats joined to devices). No per-device round trip.
+ * its active threats (a correlated MAX over the device's threats through the (device_id, key)
+ * index; measured faster than joining a GROUP BY of all active threats). No per-device round trip.
  */
 export async function listDeviceRanks(
   db: Kysely<Database>,
@@ -48,16 +49,12 @@ export async function listDeviceRanks(
   scope: RatingScope,
 ): Promise<RatedDeviceRow[]> {
   const result = await sql<RatedDeviceRow>`
-    select d.id, d.risk_level, d.compliance_state, d.labels, d.noncompliant_since, coalesce(t.rank, 0) as rank
+    select d.id, d.risk_level, d.compliance_state, d.labels, d.noncompliant_since,
+      (select ${RANK_SQL} from threats t where t.device_id = d.id and t.state = 'active') as rank
     from devices d
-    left join (
-      select device_id, ${RANK_SQL} as rank from threats
-      where tenant_id = ${tenantId} and state = 'active'
-      group by device_id
-    ) t on t.device_id = d.id
     where d.tenant_id = ${tenantId} and d.retired_at is null and ${scopeFilter(tenantId, scope)}
   `.execute(db);
-  return result.rows.map((row) => ({ ...row, rank: Number(row.rank) }));
+  return result.rows.map((row) => ({ ...row, rank: Number(row.rank ?? 0) }));
 }
 
 /** The new state a group of devices gets. */
