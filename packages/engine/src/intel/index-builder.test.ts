@@ -76,6 +76,28 @@ describe('buildIntelIndex lookups', () => {
     expect(index.find('app-id', 'com.x')).toBeUndefined();
   });
 
+  it.each([
+    ['app-id', 'com.spy.app', 'com.spy.app'],
+    ['app-id', ' Com.Spy.App ', 'com.spy.app'],
+    ['app-id', 'com.spy.other', undefined],
+    ['cert-sha1', 'ab'.repeat(20), 'ab'.repeat(20)],
+    ['cert-sha1', `${'AB:'.repeat(19)}AB`, 'ab'.repeat(20)],
+    ['cert-sha1', 'ac'.repeat(20), undefined],
+    ['file-sha256', 'CD'.repeat(32), 'cd'.repeat(32)],
+    ['file-sha256', 'cd'.repeat(31), undefined],
+    ['file-sha256', ` ${'cd'.repeat(32)}`, 'cd'.repeat(32)],
+    ['cert-sha1', `${'ab'.repeat(19)}:a`, undefined],
+  ] as const)('find(%s, %j) normalises only when needed → %s', (kind, value, expected) => {
+    const apps = buildIntelIndex([
+      feedOf('apps', [
+        ['app-id', 'com.spy.app'],
+        ['cert-sha1', 'ab'.repeat(20)],
+        ['file-sha256', 'cd'.repeat(32)],
+      ]),
+    ]);
+    expect(apps.find(kind, value)?.value).toBe(expected);
+  });
+
   it('counts per kind and per feed', () => {
     expect(index.stats()).toMatchObject({
       indicators: 6,

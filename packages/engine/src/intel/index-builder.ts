@@ -45,6 +45,27 @@ function sameSource(a: Provenance, b: Provenance): boolean {
 }
 
 /**
+ * True when `normalizeIndicator(kind, value)` can only return `value` itself or `undefined`, so a
+ * miss on the raw value is final. For the kinds looked up for every app: a package id with nothing
+ * to trim and no upper case; a hash of the exact length with no upper case (dropping a separator
+ * would shorten it, so it could not become valid). `toLowerCase` returns its input when nothing
+ * changes, which is far cheaper than a regex or a char loop. Other kinds always normalise.
+ */
+function isNormalForm(kind: IndicatorKind, value: string): boolean {
+  switch (kind) {
+    case 'app-id':
+      return value === value.trim() && value === value.toLowerCase();
+    case 'cert-sha1':
+      return value.length === 40 && value === value.toLowerCase();
+    case 'cert-sha256':
+    case 'file-sha256':
+      return value.length === 64 && value === value.toLowerCase();
+    default:
+      return false;
+  }
+}
+
+/**
  * Builds the index from parsed feeds. A value listed by several feeds keeps the provenance of
  * each; the same feed and family listing a value twice (e.g. `ioc.yaml` and `network.csv`) is
  * kept once. Values were normalised by the parsers; lookups normalise their input the same way.
@@ -85,6 +106,8 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
     // Fast path: the value is already normalised.
     const direct = map.get(value);
     if (direct !== undefined) return direct;
+    // A miss on a value normalisation cannot change is final: skip the regexes (hot per app).
+    if (isNormalForm(kind, value)) return undefined;
     const normalised = normalizeIndicator(kind, value);
     return normalised === undefined || normalised === value ? undefined : map.get(normalised);
   };
