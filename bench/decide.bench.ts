@@ -1,13 +1,13 @@
 /**
  * decide: a forward-auth decision in the engine (resource match + conditional-access policies over a
- * cached device), beside a trivial decision (device lookup and one risk comparison); and, in the
- * interim, the same decision behind a Fastify route against a bare route. The server's own
- * `/v1/access/check` replaces the interim route once it exists.
+ * cached device), beside a trivial decision (device lookup and one risk comparison); and the
+ * server's `/v1/access/check` over HTTP beside a bare Fastify route reading the same headers.
  */
 import { createRng } from '@riskgate/agent';
 import { compileAccessPolicies, compileResourceIndex } from '@riskgate/engine';
-import { startDecideRoutes } from './decide/http-routes.ts';
-import { type DecideRequest, generateDecideInputs } from './decide/inputs.ts';
+import { startBareRoute } from './decide/bare-route.ts';
+import { type DecideInputs, type DecideRequest, generateDecideInputs } from './decide/inputs.ts';
+import { startForwardAuthServer } from './decide/server-http.ts';
 import { type LoadResult, loadFromChild } from './lib/http-load.ts';
 import { median, nowNs, percentile } from './lib/stats.ts';
 import { type BenchContext, type Benchmark, type BenchResult, row } from './lib/types.ts';
@@ -20,6 +20,7 @@ const ROUNDS = 4;
 const HTTP_CONNECTIONS = 8;
 const HTTP_SECONDS = 4;
 const HTTP_ALTERNATIONS = 2;
+const HTTP_DEVICES = 40;
 
 /** Nanoseconds per call of `fn` for each batch of `BATCH` requests. */
 function batchNs(
@@ -52,31 +53,36 @@ interface HttpResults {
   readonly decide: LoadResult;
 }
 
-/** Alternates the two routes under the same load and merges each route's runs. */
-async function measureHttp(
-  deps: Parameters<typeof startDecideRoutes>[0],
-  requests: readonly DecideRequest[],
-): Promise<HttpResults> {
-  const routes = await startDecideRoutes(deps);
-  const headerSets = requests.map((r) => ({
-    'x-forwarded-host': r.host,
-    'x-forwarded-uri': r.path,
-    'x-device-id': r.deviceId,
-  }));
+/**
+ * The server's `/v1/access/check` (SQLite runtime, enrolled devices that reported) and the bare
+ * route, alternating under the same load from a child process; each route's runs merged.
+ */
+async function measureHttp(inputs: DecideInputs, progress: (message: string) => void): Promise<HttpResults> {
+  const server = await startForwardAuthServer({
+    resources: inputs.resources,
+    policies: inputs.policies,
+    devices: HTTP_DEVICES,
+    targets: inputs.requests,
+    progress,
+  });
+  const bare = await startBareRoute();
   const runs: { bare: LoadResult[]; decide: LoadResult[] } = { bare: [], decide: [] };
   try {
     for (let i = 0; i < HTTP_ALTERNATIONS; i++)
-      for (const route of ['bare', 'decide'] as const)
+      for (const route of ['bare', 'decide'] as const) {
+        progress(`HTTP ${route} run ${i + 1}/${HTTP_ALTERNATIONS}`);
         runs[route].push(
           await loadFromChild({
-            url: `${routes.baseUrl}/${route}`,
+            url: route === 'bare' ? bare.url : server.url,
             connections: HTTP_CONNECTIONS,
             durationMs: HTTP_SECONDS * 1000,
-            headerSets,
+            headerSets: server.headerSets,
           }),
         );
+      }
   } finally {
-    await routes.close();
+    await bare.close();
+    await server.close();
   }
   return { bare: mergeLoad(runs.bare), decide: mergeLoad(runs.decide) };
 }
@@ -138,7 +144,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   ctx.progress(
     `HTTP: ${HTTP_ALTERNATIONS}× ${HTTP_SECONDS} s per route, ${HTTP_CONNECTIONS} keep-alive connections from a child process`,
   );
-  const http = await measureHttp({ index, policies: compiled, devices, now }, inputs.requests);
+  const http = await measureHttp(inputs, ctx.progress);
   const rate = (samples: readonly number[]) => 1e9 / median(samples);
   const p99 = percentile(calls.riskgate, 99) / 1000;
   return {
@@ -156,7 +162,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         met: p99 < 1000,
       }),
       row(
-        'HTTP: engine decision route vs bare route, throughput',
+        'HTTP: /v1/access/check vs bare Fastify route, throughput',
         'requests/s',
         http.decide.perSecond,
         http.bare.perSecond,
@@ -175,7 +181,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       `Inputs: ${SIZES.resources} http-app resources (+1 catch-all), ${SIZES.policies} policies (on / report-only / off; by resource, group, platform, agent version), ${SIZES.devices.toLocaleString('en-US')} cached devices, ${SIZES.requests} requests (10% upper-case Host with port, 3% unknown devices); ${allowed} of ${SIZES.requests} allowed.`,
       'Riskgate: `compileResourceIndex().matchHttp({ host, path })` then `compileAccessPolicies().decide({ resourceId, device, now })` with the device from a Map (the decision cache). Baseline: the same Map lookup and one `riskLevel !== "high"` comparison.',
       `Timing: ${batches.riskgate.length} batches of ${BATCH} decisions and ${calls.riskgate.length} individually timed calls per side, in ${BLOCKS} alternating blocks after warm-up.`,
-      `HTTP rows (interim): one Fastify app in this process with \`GET /decide\` (the engine decision above, device named by a header, request from the forwarded host/URI headers) and a bare \`GET /bare\` that only reads the same headers; load from a child process, ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_ALTERNATIONS}× ${HTTP_SECONDS} s per route alternating, cycling through the ${SIZES.requests} requests (bare: ${http.bare.requests} requests, ${http.bare.errors} errors; decide: ${http.decide.requests} requests, ${http.decide.errors} errors, statuses ${JSON.stringify(http.decide.statuses)}). The load generator shares the 2 cores with the server, so latency includes queueing. The server's real \`/v1/access/check\` (decision cache, client-certificate identification, access log) did not exist at the time of this run; measure it here when it does.`,
+      `HTTP rows: the server's \`GET /v1/access/check\` (createRuntime over SQLite via the access test harness: the resources and policies above through the admin API, ${HTTP_DEVICES} devices enrolled through the device API, every 10th reported with stalkerware; Caddy-style headers: proxy secret, forwarded host/URI/method, client-certificate SHA-256) against a bare Fastify route reading the same headers; load from a child process, ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_ALTERNATIONS}× ${HTTP_SECONDS} s per route, alternating, cycling through the ${SIZES.requests} requests (bare: ${http.bare.requests} requests, ${http.bare.errors} errors; check: ${http.decide.requests} requests, ${http.decide.errors} errors, statuses ${JSON.stringify(http.decide.statuses)}). The load generator shares the cores with the server, so latency includes its queueing; nginx \`auth_request\` vs nginx direct is not measured yet.`,
     ],
   };
 }
@@ -183,6 +189,6 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
 export const benchmark: Benchmark = {
   name: 'decide',
   description:
-    'Forward-auth decision in the engine (resource match + conditional-access policies over a cached device) beside a trivial risk check.',
+    'Forward-auth decision in the engine (resource match + conditional-access policies over a cached device) beside a trivial risk check; /v1/access/check over HTTP beside a bare Fastify route.',
   run,
 };
