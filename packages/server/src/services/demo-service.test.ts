@@ -18,7 +18,11 @@ for (const dialect of DIALECTS) {
     it('is created once, prints the same usable tokens on later starts, and replaces revoked ones', async () => {
       const ctx = { db: t.db, box: createSecretBox(randomBytes(32)), now: () => new Date() };
       const first = await ensureDemoTenant(ctx);
-      expect(first).toMatchObject({ tenantId: DEMO_TENANT_ID, notes: ['created the demo tenant'] });
+      expect(first).toMatchObject({
+        tenantId: DEMO_TENANT_ID,
+        created: true,
+        notes: ['created the demo tenant'],
+      });
       expect(await authenticateAdmin(ctx, `Bearer ${first.ownerToken}`)).toMatchObject({
         tenantId: DEMO_TENANT_ID,
         role: 'owner',
@@ -26,7 +30,7 @@ for (const dialect of DIALECTS) {
       expect(first.enrollmentToken).toMatch(/^rget_/);
 
       const second = await ensureDemoTenant(ctx);
-      expect(second).toEqual({ ...first, notes: [] });
+      expect(second).toEqual({ ...first, created: false, notes: [] });
 
       await t.db.db
         .updateTable('api_tokens')

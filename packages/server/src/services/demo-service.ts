@@ -17,8 +17,10 @@ export interface DemoCredentials {
   readonly tenantId: string;
   readonly ownerToken: string;
   readonly enrollmentToken: string;
+  /** Whether this call created the demo tenant (first start). */
+  readonly created: boolean;
   /** What happened: created the tenant, reused tokens, minted new ones… */
-  readonly notes: readonly string[];
+  readonly notes: string[];
 }
 
 interface DemoSecrets {
@@ -38,7 +40,8 @@ export async function ensureDemoTenant(
   const notes: string[] = [];
   let secrets: DemoSecrets | undefined;
   let ownerTokenId: string;
-  if ((await findTenantById(db, DEMO_TENANT_ID)) === undefined) {
+  const created = (await findTenantById(db, DEMO_TENANT_ID)) === undefined;
+  if (created) {
     const created = await createTenant(ctx, { name: 'Demo', id: DEMO_TENANT_ID, actor: 'demo' });
     ownerTokenId = created.ownerTokenId;
     secrets = { ownerToken: created.ownerToken, enrollmentToken: '' };
@@ -112,6 +115,7 @@ export async function ensureDemoTenant(
   await upsertSetting(db, DEMO_TENANT_ID, DEMO_KEY, sealed, now);
   return {
     tenantId: DEMO_TENANT_ID,
+    created,
     ownerToken: current.ownerToken,
     enrollmentToken: current.enrollmentToken,
     notes,

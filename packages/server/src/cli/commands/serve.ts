@@ -6,6 +6,7 @@ import { loadConfig, resolveSecretKey } from '../../config.ts';
 import { deleteExpiredDeviceNonces } from '../../queries/device-nonces.ts';
 import { createRuntime } from '../../runtime.ts';
 import { loadAttestationFromConfig } from '../../services/attestation-config.ts';
+import { seedDemoPolicies } from '../../services/demo-policies.ts';
 import { ensureDemoTenant } from '../../services/demo-service.ts';
 import { defaultDatasetsDir, loadIntelFromPaths } from '../../services/intel-source.ts';
 import type { Command } from '../command.ts';
@@ -76,6 +77,9 @@ export const command: Command = {
     const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${new URL(address).port}/`;
     if (demo) {
       const credentials = await ensureDemoTenant(ctx);
+      if (credentials.created) {
+        credentials.notes.push(...(await seedDemoPolicies(app, credentials.ownerToken)));
+      }
       io.stdout.write(
         [
           '',
