@@ -16,12 +16,7 @@ const REPO_ROOT = resolve(import.meta.dirname, '../../../../..');
 
 /** Runs the server's `riskgate assess` on a snapshot file (a child process: no server imports here). */
 function runAssess(snapshotFile: string, intel: readonly string[]): Promise<number> {
-  const args = [
-    'tsx',
-    join(REPO_ROOT, 'packages/server/src/cli/main.ts'),
-    'assess',
-    snapshotFile,
-  ];
+  const args = ['tsx', join(REPO_ROOT, 'packages/server/src/cli/main.ts'), 'assess', snapshotFile];
   for (const path of intel) args.push('--intel', path);
   return new Promise((done, fail) => {
     const child = spawn('npx', args, { stdio: 'inherit', cwd: REPO_ROOT });
