@@ -15,7 +15,7 @@ interface RouteCase {
   readonly name: string;
   readonly method: Method;
   readonly url: (ids: Ids) => string;
-  readonly payload?: unknown;
+  readonly payload?: Record<string, unknown>;
   readonly allowed: readonly Role[];
   /** The url names a row of the tenant: another tenant gets 404. */
   readonly owned?: boolean;
