@@ -58,6 +58,10 @@ export function httpRequest(
 }
 
 export interface ProbeDevice {
+  /** The device certificate (PEM) issued at enrollment, its private key (PKCS#8 PEM) and the device CA. */
+  readonly certificate: string;
+  readonly keyPem: string;
+  readonly caCertificate: string;
   /** Sends a full report (malicious: the profile's threat; clean: remediated); resolves at the ack. */
   report(malicious: boolean): Promise<void>;
   /** One forward-auth check on `checkUrl`; resolves with the status (200 allow, 403 deny). */
@@ -109,6 +113,9 @@ export async function enrollProbeDevice(options: {
   };
   const checkUrl = `${options.checkUrl}/v1/access/check`;
   return {
+    certificate: reply.certificate,
+    keyPem: String(key.privateKey.export({ format: 'pem', type: 'pkcs8' })),
+    caCertificate: reply.caCertificate,
     async report(malicious) {
       const path = '/v1/device/reports';
       const body = `{"reportId":"${randomUUID()}${malicious ? tails.malicious : tails.clean}`;
