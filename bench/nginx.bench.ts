@@ -24,6 +24,8 @@ const CONNECTIONS = 8;
 const WARMUP_MS = 2_000;
 const DURATION_MS = 5_000;
 const ALTERNATIONS = 2;
+/** Set to a directory to write a CPU profile of the Riskgate server child there. */
+const PROFILE_DIR = process.env.RISKGATE_BENCH_PROFILE_DIR;
 
 function startUpstream(): Promise<{ port: number; close(): void }> {
   const child = spawn(
@@ -55,7 +57,12 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   }
   const before = loadavg();
   const dataDir = mkdtempSync(join(tmpdir(), 'riskgate-bench-nginx-'));
-  const server = await startServerProcess({ repoRoot: ctx.repoRoot, datasetsDir: ctx.datasetsDir, dataDir });
+  const server = await startServerProcess({
+    repoRoot: ctx.repoRoot,
+    datasetsDir: ctx.datasetsDir,
+    dataDir,
+    ...(PROFILE_DIR === undefined ? {} : { cpuProfDir: join(PROFILE_DIR, 'nginx') }),
+  });
   const upstream = await startUpstream();
   const admin = new Agent({ keepAlive: true, maxSockets: 1 });
   const nginxes: RunningNginx[] = [];
