@@ -6,7 +6,7 @@ import {
   type HttpAccessCheck,
   type HttpAccessOutcome,
 } from '../enforcement/contract.ts';
-import type { AccessLog } from './access-log.ts';
+import type { AccessLog, DecisionContext } from './access-log.ts';
 import { derOf } from './client-cert-headers.ts';
 import type { CachedDevice, DecisionCache } from './decision-cache.ts';
 import type { PolicyCache } from './policy-cache.ts';
@@ -99,16 +99,18 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     enforcement: string,
   ): Promise<AccessResult> {
     const device = await identify(identity);
-    const logCtx = {
+    // Plain fields (no spreads): this object is built for every decision.
+    const logCtx: DecisionContext = {
       tenantId: device?.tenantId,
       deviceId: device?.deviceId,
+      resourceId: target.resourceId,
       enforcement,
-      ...(target.host === undefined ? {} : { host: target.host }),
-      ...(target.path === undefined ? {} : { path: target.path }),
-      ...(target.method === undefined ? {} : { method: target.method }),
+      host: target.host,
+      path: target.path,
+      method: target.method,
     };
     if (device === undefined) {
-      deps.log.record({ ...logCtx, resourceId: target.resourceId }, 'unauthenticated', 'device-unknown');
+      deps.log.record(logCtx, 'unauthenticated', 'device-unknown');
       return { status: 401, reason: 'device-unknown', remediationUrl: remediationUrl(undefined, undefined) };
     }
     const config = deps.policies.peek(device.tenantId) ?? (await deps.policies.get(device.tenantId));
@@ -122,7 +124,8 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
             : config.resources.matchHttp({ host: target.host ?? '', path: target.path ?? '/' });
     if (resource === undefined) {
       // Fail closed: a request no resource covers is not let through on Riskgate's word.
-      deps.log.record({ ...logCtx, resourceId: undefined }, 'deny', 'resource-unknown');
+      logCtx.resourceId = undefined;
+      deps.log.record(logCtx, 'deny', 'resource-unknown');
       return {
         status: 403,
         reason: 'resource-unknown',
@@ -133,7 +136,8 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     const decision = config.policies.decide({ resourceId: resource.id, device, now: deps.now() });
     const first = decision.reasons[0];
     const reason = first?.code ?? 'none';
-    deps.log.record({ ...logCtx, resourceId: resource.id }, decision.outcome, reason, decision);
+    logCtx.resourceId = resource.id;
+    deps.log.record(logCtx, decision.outcome, reason, decision);
     if (decision.outcome === 'allow')
       return { status: 200, reason, device, resourceId: resource.id, decision };
     return {

@@ -10,14 +10,14 @@ const logId = () => `acl_${randomBase32(15)}`;
 
 /** What one decision was about, for the log. */
 export interface DecisionContext {
-  readonly tenantId: string | undefined;
-  readonly resourceId: string | undefined;
-  readonly deviceId: string | undefined;
+  tenantId: string | undefined;
+  resourceId: string | undefined;
+  deviceId: string | undefined;
   /** `forward-auth`, `decide`, `gateway`. */
-  readonly enforcement: string;
-  readonly host?: string;
-  readonly path?: string;
-  readonly method?: string;
+  enforcement: string;
+  host?: string | undefined;
+  path?: string | undefined;
+  method?: string | undefined;
 }
 
 /**
@@ -65,6 +65,17 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
     help: 'Access log entries dropped because the write queue was full or a write failed',
     registers: [options.registry],
   });
+  // One child counter per label set: prom-client hashes the labels object on every `inc` otherwise.
+  const children = new Map<string, { inc(): void }>();
+  function count(resource: string, outcome: string, reason: string): void {
+    const key = `${resource}\u0000${outcome}\u0000${reason}`;
+    let child = children.get(key);
+    if (child === undefined) {
+      child = decisions.labels(resource, outcome, reason);
+      children.set(key, child);
+    }
+    child.inc();
+  }
   const queue: AccessLogTable[] = [];
   let writing: Promise<void> = Promise.resolve();
 
@@ -104,17 +115,20 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
   return {
     record(ctx, outcome, reason, decision) {
       const resource = ctx.resourceId ?? 'none';
-      decisions.inc({ resource, outcome, reason });
-      for (const ro of decision?.reportOnly ?? [])
-        decisions.inc({ resource, outcome: 'would-deny', reason: ro.reason.code });
+      count(resource, outcome, reason);
+      const reportOnly = decision?.reportOnly ?? [];
+      for (const ro of reportOnly) count(resource, 'would-deny', ro.reason.code);
       const tenantId = ctx.tenantId;
+      // Allows are only counted: nothing to build or queue on the hot path.
       if (tenantId === undefined || ctx.resourceId === undefined) return;
+      if (outcome !== 'deny' && reportOnly.length === 0) return;
       const at = options.now().toISOString();
+      // JSON.stringify leaves out undefined fields.
       const details = JSON.stringify({
         enforcement: ctx.enforcement,
-        ...(ctx.host === undefined ? {} : { host: ctx.host }),
-        ...(ctx.path === undefined ? {} : { path: ctx.path.slice(0, 512) }),
-        ...(ctx.method === undefined ? {} : { method: ctx.method }),
+        host: ctx.host,
+        path: ctx.path?.slice(0, 512),
+        method: ctx.method,
       });
       const base = {
         tenant_id: tenantId,
