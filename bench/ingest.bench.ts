@@ -23,10 +23,11 @@ const PROFILE_DIR = process.env.RISKGATE_BENCH_PROFILE_DIR;
 type Target = 'bare' | 'sqlite' | 'postgres';
 
 async function measure(ctx: BenchContext, target: Target): Promise<ReportLoadResult> {
-  const load = (url: string, mode: ReportLoadOptions['mode'], enrollmentToken?: string) =>
+  const load = (url: string, pid: number, mode: ReportLoadOptions['mode'], enrollmentToken?: string) =>
     reportLoadFromChild({
       url,
       mode,
+      serverPid: pid,
       ...(enrollmentToken === undefined ? {} : { enrollmentToken }),
       devices: DEVICES,
       connections: CONNECTIONS,
@@ -38,7 +39,7 @@ async function measure(ctx: BenchContext, target: Target): Promise<ReportLoadRes
   if (target === 'bare') {
     const bare = await startBareProcess();
     try {
-      return await load(bare.url, 'bare');
+      return await load(bare.url, bare.pid, 'bare');
     } finally {
       await bare.close();
     }
@@ -57,7 +58,7 @@ async function measure(ctx: BenchContext, target: Target): Promise<ReportLoadRes
       ctx.progress(
         `${target}: server ${server.url} (pid ${server.pid}); enrolling ${DEVICES} devices, then load`,
       );
-      return await load(server.url, 'riskgate', server.enrollmentToken);
+      return await load(server.url, server.pid, 'riskgate', server.enrollmentToken);
     } finally {
       await server.close();
     }
@@ -94,12 +95,24 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       text: '≥ 5,000/s and ≥ 0.5× baseline',
       met: sqlite.perSecond >= 5000 && sqlite.perSecond >= 0.5 * bare.perSecond,
     }),
+    row(
+      'SQLite: server CPU per report',
+      'ms',
+      sqlite.serverCpuMsPerReport ?? Number.NaN,
+      bare.serverCpuMsPerReport,
+    ),
     row('SQLite: p50 latency', 'ms', sqlite.p50Ms, bare.p50Ms),
     row('SQLite: p99 latency', 'ms', sqlite.p99Ms, bare.p99Ms),
     row('PostgreSQL: reports per second vs bare route', 'reports/s', postgres.perSecond, bare.perSecond, {
       text: '≥ 0.5× baseline',
       met: postgres.perSecond >= 0.5 * bare.perSecond,
     }),
+    row(
+      'PostgreSQL: server CPU per report',
+      'ms',
+      postgres.serverCpuMsPerReport ?? Number.NaN,
+      postgres.serverCpuMsPerReport === undefined ? undefined : bare.serverCpuMsPerReport,
+    ),
     row('PostgreSQL: p50 latency', 'ms', postgres.p50Ms, bare.p50Ms),
     row('PostgreSQL: p99 latency', 'ms', postgres.p99Ms, bare.p99Ms),
   ];
@@ -108,6 +121,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     notes: [
       `Reports: ${DEVICES} simulated devices (agent profiles, seed-generated; mostly clean, ~20% with a threat), mean ${sqlite.meanApps.toFixed(0)} apps per snapshot (the generator draws 100–200), mean body ${(sqlite.meanBodyBytes / 1024).toFixed(1)} KiB; each request has a fresh report id and is signed at send time (ES256 + body digest, ${sqlite.meanSignMs.toFixed(2)} ms per request on the client).`,
       `Setup: \`riskgate serve --demo\` in its own process (log level warn; SQLite in a temporary data dir, PostgreSQL on a database created for the run and dropped after), devices enrolled through \`POST /v1/device/enroll\` first (SQLite ${sqlite.enrollSeconds.toFixed(1)} s, PostgreSQL ${postgres.enrollSeconds.toFixed(1)} s), load from a separate Node process: ${CONNECTIONS} keep-alive connections, closed loop, ${WARMUP_MS / 1000} s warm-up then ${DURATION_MS / 1000} s measured; reports/s counts 200 answers only.`,
+      "Server CPU per report: user + system CPU time of the server process (from /proc/<pid>/stat, 10 ms ticks) over the measured phase, divided by the acknowledged reports: unlike reports/s it does not depend on how much of the 2 shared cores the server got; 1000 / that value is the rate one core could sustain. With PostgreSQL the database server's own CPU is not included.",
       'Baseline: a bare Fastify route on the same path in its own process, same body limit, that parses the JSON body and reads the signature header (same client, same bodies, same signatures).',
       `${describe('bare', bare)}; ${describe('SQLite', sqlite)}; ${describe('PostgreSQL', postgres)}.`,
       `os.loadavg() (1/5/15 min): ${load.before.map((v) => v.toFixed(2)).join(' / ')} before, ${after.map((v) => v.toFixed(2)).join(' / ')} after. Server, load generator and the rest of the machine share 2 cores.`,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 export interface BareProcess {
   readonly url: string;
+  readonly pid: number;
   close(): Promise<void>;
 }
 
@@ -20,6 +21,7 @@ export function startBareProcess(): Promise<BareProcess> {
       if (out.includes('\n') && line !== undefined)
         resolve({
           url: line.trim().replace(/\/$/, ''),
+          pid: child.pid ?? 0,
           close: () =>
             new Promise<void>((done) => {
               child.once('exit', () => done());

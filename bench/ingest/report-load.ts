@@ -23,6 +23,7 @@ import {
 } from '@riskgate/agent';
 import { createMemoryReportQueue } from '../../packages/agent/src/sdk/memory-queue.ts';
 import { percentile } from '../lib/stats.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 /** Default fleet mix: mostly clean devices, a realistic share with threats. */
 export const DEFAULT_MIX =
@@ -41,6 +42,8 @@ export interface ReportLoadOptions {
   readonly seed: number;
   readonly datasetsDir: string;
   readonly mix?: string;
+  /** The server's process id: its CPU time over the measured phase is reported (Linux). */
+  readonly serverPid?: number;
 }
 
 export interface ReportLoadResult {
@@ -55,6 +58,8 @@ export interface ReportLoadResult {
   /** Client time to sign one request (body digest + ES256), mean. */
   readonly meanSignMs: number;
   readonly enrollSeconds: number;
+  /** Server process CPU time (user + system) per acknowledged report over the measured phase. */
+  readonly serverCpuMsPerReport: number | undefined;
 }
 
 interface LoadDevice {
@@ -191,7 +196,9 @@ export async function runReportLoad(options: ReportLoadOptions): Promise<ReportL
     return { latencies, statuses, errors, seconds: (performance.now() - start) / 1000 };
   };
   await phase(options.warmupMs, false);
+  const cpuBefore = options.serverPid === undefined ? undefined : processCpuMs(options.serverPid);
   const measured = await phase(options.durationMs, true);
+  const cpuAfter = options.serverPid === undefined ? undefined : processCpuMs(options.serverPid);
   agent.destroy();
   const ok = measured.statuses['200'] ?? 0;
   return {
@@ -205,5 +212,7 @@ export async function runReportLoad(options: ReportLoadOptions): Promise<ReportL
     meanApps: apps.reduce((a, b) => a + b, 0) / Math.max(1, apps.length),
     meanSignMs: signed === 0 ? 0 : signNs / signed / 1e6,
     enrollSeconds,
+    serverCpuMsPerReport:
+      cpuBefore === undefined || cpuAfter === undefined || ok === 0 ? undefined : (cpuAfter - cpuBefore) / ok,
   };
 }
