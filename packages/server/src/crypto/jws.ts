@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, type JsonWebKey, verify } from 'node:crypto';
+import { createHash, verify } from 'node:crypto';
+import { createPublicKeyCache } from './public-key-cache.ts';
 
 /** A P-256 public key as JWK (only the public members are kept). */
 export interface EcPublicJwk {
@@ -88,11 +89,14 @@ export function parseRequestJws(compact: string): ParsedJws | undefined {
   };
 }
 
+/** Imported device keys, reused across requests (keyed by the key material). */
+const publicKeyOf = createPublicKeyCache();
+
 /** Verifies an ES256 (raw r‖s) signature over the JWS signing input with a P-256 JWK. */
 export function verifyJwsSignature(jws: ParsedJws, jwk: EcPublicJwk): boolean {
   if (jws.signature.length !== 64) return false;
   try {
-    const key = createPublicKey({ key: { ...jwk } as JsonWebKey, format: 'jwk' });
+    const key = publicKeyOf(jwk);
     return verify('sha256', Buffer.from(jws.signingInput), { key, dsaEncoding: 'ieee-p1363' }, jws.signature);
   } catch {
     return false;
