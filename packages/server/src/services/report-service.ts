@@ -1,41 +1,20 @@
-import {
-  applyEvents,
-  assess,
-  type Classification,
-  type CompliancePolicy,
-  CompliancePolicySchema,
-  evaluateCompliance,
-  type Report,
-  type Snapshot,
-  type ThreatRisk,
-} from '@riskgate/engine';
-import { Value } from '@sinclair/typebox/value';
+import { applyEvents, assess, evaluateCompliance, type Report, type Snapshot } from '@riskgate/engine';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
 import { type DeviceRow, findDeviceById, updateDevice } from '../queries/devices.ts';
-import {
-  findReportOutcome,
-  findSnapshot,
-  insertReport,
-  listCompliancePolicyDocs,
-  upsertSnapshot,
-} from '../queries/reports.ts';
-import {
-  insertThreat,
-  listDeviceThreats,
-  listThreatTypeOverrides,
-  updateThreat,
-} from '../queries/threats.ts';
+import { findReportOutcome, findSnapshot, insertReport, upsertSnapshot } from '../queries/reports.ts';
+import { listDeviceThreats } from '../queries/threats.ts';
 import type { AttestationService } from './attestation-service.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceStatus } from './device-service.ts';
+import { createIngestConfigReader, type IngestConfigReader } from './ingest-config.ts';
 import type { IntelSource } from './intel-source.ts';
 import { redactSnapshot } from './privacy.ts';
-import { readPrivacySettings } from './settings-service.ts';
 import { diffThreats, labelsFor, riskLevelOfActive } from './threat-diff.ts';
+import { storeThreatDiff } from './threat-store.ts';
 
 /** The reply to a report: the status plus the report id and whether it was a retry. */
 export interface ReportOutcome extends DeviceStatus {
@@ -54,17 +33,6 @@ export interface ReportService {
   ingestReport(device: DeviceRow, report: Report): Promise<ReportOutcome>;
 }
 
-const RISKS: ReadonlySet<string> = new Set(['none', 'low', 'medium', 'high']);
-
-function parsePolicies(docs: readonly string[]): CompliancePolicy[] {
-  const policies: CompliancePolicy[] = [];
-  for (const doc of docs) {
-    const value: unknown = JSON.parse(doc);
-    if (Value.Check(CompliancePolicySchema, value)) policies.push(value);
-  }
-  return policies;
-}
-
 /** Creates the report service. */
 export function createReportService(
   ctx: Pick<ServiceContext, 'db' | 'now' | 'logger'>,
@@ -75,9 +43,12 @@ export function createReportService(
     readonly attestation?: Pick<AttestationService, 'prepareIngest'>;
     /** Called after the transaction commits and before the reply (decision caches, events). */
     readonly onDeviceChanged?: (tenantId: string, deviceId: string) => Promise<void>;
+    /** Reads the tenant's overrides, policies and privacy settings; a fresh reader by default. */
+    readonly readConfig?: IngestConfigReader;
   },
 ): ReportService {
   const { db, dialect } = ctx.db;
+  const readConfig = deps.readConfig ?? createIngestConfigReader();
 
   async function storedOutcome(device: DeviceRow, reportId: string): Promise<ReportOutcome | undefined> {
     const stored = await findReportOutcome(db, device.tenant_id, device.id, reportId);
@@ -106,22 +77,13 @@ export function createReportService(
       const attestation = await deps.attestation?.prepareIngest(device, snapshot, now);
       if (attestation !== undefined) snapshot = attestation.snapshot;
 
-      const overrides = await listThreatTypeOverrides(db, tenantId);
-      // Overrides are keyed by threat type id, or `family:<name>` for a malware family.
-      const byType: Record<string, ThreatRisk> = {};
-      const byFamily: Record<string, ThreatRisk> = {};
-      for (const [key, risk] of Object.entries(overrides)) {
-        if (!RISKS.has(risk)) continue;
-        if (key.startsWith('family:'))
-          byFamily[key.slice('family:'.length).toLowerCase()] = risk as ThreatRisk;
-        else byType[key] = risk as ThreatRisk;
-      }
-      const classification: Classification = { byType, byFamily };
+      // Overrides, compliance policies and privacy settings in one query.
+      const config = await readConfig(db, tenantId);
       const started = performance.now();
       const assessment = assess(
         attestation?.assessed ?? snapshot,
         deps.intel.lookup(tenantId),
-        classification,
+        config.classification,
         {
           now,
           ...(attestation === undefined ? {} : { extraDetectors: attestation.detectors }),
@@ -171,54 +133,17 @@ export function createReportService(
               ? { noncompliantSince: new Date(current.noncompliant_since) }
               : {}),
           },
-          parsePolicies(await listCompliancePolicyDocs(trx, tenantId)),
+          config.policies,
           now,
         );
         deps.metrics.assessmentSeconds.observe((performance.now() - started) / 1000);
 
         const diff = diffThreats(stored, assessment.detections);
-        for (const detection of diff.created) {
-          await insertThreat(trx, {
-            tenant_id: tenantId,
-            id: newId('thr'),
-            device_id: device.id,
-            key: detection.key,
-            type_id: detection.typeId,
-            class: detection.class,
-            risk: detection.risk,
-            state: 'active',
-            title: detection.title,
-            summary: detection.summary,
-            evidence: JSON.stringify(detection.evidence),
-            attack: JSON.stringify(detection.attack),
-            family: detection.family ?? null,
-            remediation: JSON.stringify(detection.remediation),
-            first_seen: at,
-            last_seen: at,
-            resolved_at: null,
-          });
-        }
-        for (const { row, detection } of diff.seenAgain) {
-          await updateThreat(trx, tenantId, row.id, {
-            risk: detection.risk,
-            state: row.state === 'ignored' ? 'ignored' : 'active',
-            title: detection.title,
-            summary: detection.summary,
-            evidence: JSON.stringify(detection.evidence),
-            attack: JSON.stringify(detection.attack),
-            family: detection.family ?? null,
-            remediation: JSON.stringify(detection.remediation),
-            last_seen: at,
-            resolved_at: null,
-          });
-        }
-        for (const row of diff.resolved)
-          await updateThreat(trx, tenantId, row.id, { state: 'resolved', resolved_at: at });
+        await storeThreatDiff(trx, { tenantId, deviceId: device.id, diff, at });
 
-        const privacy = await readPrivacySettings(trx, tenantId);
         // Personal devices: keep only what matched (no app inventory, no network names).
         const kept =
-          current.ownership === 'personal' && privacy.personalDevices === 'matches-only'
+          current.ownership === 'personal' && config.privacy.personalDevices === 'matches-only'
             ? redactSnapshot(snapshot, assessment.detections)
             : snapshot;
         await upsertSnapshot(trx, {

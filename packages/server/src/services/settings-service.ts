@@ -6,7 +6,8 @@ import type { ServiceContext } from './context.ts';
 import { actorOf, type Principal, requirePermission } from './principal.ts';
 import { DEFAULT_PRIVACY, type PrivacySettings } from './privacy.ts';
 
-const PRIVACY_KEY = 'privacy';
+/** The settings key of the privacy settings. */
+export const PRIVACY_KEY = 'privacy';
 
 /** The tenant's privacy settings (defaults when never set). */
 export async function readPrivacySettings(db: Kysely<Database>, tenantId: string): Promise<PrivacySettings> {
