@@ -1,21 +1,33 @@
 /**
- * CPU profile of `riskgate serve` (SQLite) under the ingest load:
- * `node --import tsx bench/ingest/profile.ts [outDir]` writes a `.cpuprofile` of the server child
+ * CPU profile of `riskgate serve` (SQLite, or a fresh PostgreSQL database with `--postgres`) under
+ * the ingest load: `node --import tsx bench/ingest/profile.ts [--postgres] [outDir]` writes a `.cpuprofile` of the server child
  * (V8 `--cpu-prof`) into outDir (default /tmp/riskgate-prof/ingest), then prints the top self-time
  * functions (see `summarize-profile.ts`).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createBenchDatabase } from './pg-database.ts';
 import { reportLoadFromChild } from './report-load-from-child.ts';
 import { startServerProcess } from './server-process.ts';
 import { topSelfTime } from './summarize-profile.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const datasetsDir = process.env.RISKGATE_DATASETS ?? resolve(repoRoot, '..', 'shared', 'datasets');
-const outDir = process.argv[2] ?? '/tmp/riskgate-prof/ingest';
+const args = process.argv.slice(2);
+const postgres = args.includes('--postgres');
+const outDir =
+  args.find((arg) => !arg.startsWith('--')) ??
+  `/tmp/riskgate-prof/ingest-${postgres ? 'postgres' : 'sqlite'}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'riskgate-prof-ingest-'));
-const server = await startServerProcess({ repoRoot, datasetsDir, dataDir, cpuProfDir: outDir });
+const database = postgres ? await createBenchDatabase('profile') : undefined;
+const server = await startServerProcess({
+  repoRoot,
+  datasetsDir,
+  dataDir,
+  cpuProfDir: outDir,
+  ...(database === undefined ? {} : { databaseUrl: database.url }),
+});
 try {
   const result = await reportLoadFromChild({
     url: server.url,
@@ -27,17 +39,20 @@ try {
     durationMs: 15_000,
     seed: 20261125,
     datasetsDir,
+    serverPid: server.pid,
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   await server.close();
+  await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }
-const newest = readdirSync(outDir)
+// The main thread's profile is the largest (the other is tsx's loader worker); the last 15 s are the load.
+const main = readdirSync(outDir)
   .filter((name) => name.endsWith('.cpuprofile'))
-  .sort()
-  .at(-1);
-if (newest !== undefined) {
-  process.stdout.write(`${join(outDir, newest)}\n`);
-  for (const line of topSelfTime(join(outDir, newest), 30)) process.stdout.write(`${line}\n`);
+  .map((name) => ({ name, size: statSync(join(outDir, name)).size }))
+  .sort((a, b) => b.size - a.size)[0];
+if (main !== undefined) {
+  process.stdout.write(`${join(outDir, main.name)}\n`);
+  for (const line of topSelfTime(join(outDir, main.name), 30, 15_000)) process.stdout.write(`${line}\n`);
 }
