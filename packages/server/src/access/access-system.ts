@@ -151,11 +151,27 @@ export async function createAccessSystem(
     now: deps.now,
     deviceChanged,
     async devicesChanged(tenantId, deviceIds) {
+      if (deviceIds.length === 0) return;
+      let events: Awaited<ReturnType<DecisionCache['refreshMany']>> = [];
+      try {
+        events = await devices.refreshMany(tenantId, deviceIds);
+      } catch (error) {
+        // Some chunks may be stored already; evicting all is the safe side (next decision reloads).
+        for (const id of deviceIds) devices.evict(id);
+        deps.logger.warn(
+          { err: error, devices: deviceIds.length },
+          'bulk decision cache refresh failed; devices evicted',
+        );
+      }
+      for (const event of events) bus.publish(event);
+      if (notifier === undefined) return;
+      const versions = new Map(events.map((event) => [event.deviceId, event.version] as const));
       let next = 0;
       const worker = async () => {
         for (let i = next++; i < deviceIds.length; i = next++) {
           const id = deviceIds[i];
-          if (id !== undefined) await deviceChanged(tenantId, id);
+          if (id !== undefined)
+            await tell({ kind: 'device', tenantId, deviceId: id, version: versions.get(id) ?? 0 });
         }
       };
       await Promise.all(Array.from({ length: Math.min(8, deviceIds.length) }, worker));

@@ -43,6 +43,28 @@ function deviceRow(id: string, risk: DevicesTable['risk_level'] = 'secured'): De
   };
 }
 
+function threatRow(deviceId: string, key: string) {
+  return {
+    tenant_id: TENANT,
+    id: `thr_${deviceId}_${key}`,
+    device_id: deviceId,
+    key,
+    type_id: 'app.stalkerware',
+    class: 'app',
+    risk: 'high',
+    state: 'active',
+    title: 'Spy',
+    summary: 'Spy',
+    evidence: '[]',
+    attack: '[]',
+    family: null,
+    remediation: '["Uninstall it"]',
+    first_seen: '2026-11-01T00:00:00.000Z',
+    last_seen: '2026-11-01T00:00:00.000Z',
+    resolved_at: null,
+  };
+}
+
 for (const dialect of DIALECTS) {
   describe.skipIf(await shouldSkipDialect(dialect))(`decision cache (${dialect})`, () => {
     let t: TestDb;
@@ -94,6 +116,47 @@ for (const dialect of DIALECTS) {
       expect(await cache.refresh(TENANT, 'dev_c')).toBeUndefined();
       expect(cache.peek('dev_c')).toBeUndefined();
       expect(await cache.byFingerprint(deviceRow('dev_c').cert_fingerprint)).toBeUndefined();
+    });
+
+    it('refreshMany reloads many devices in bulk with their active threats, and forgets deleted ones', async () => {
+      const cache = createDecisionCache(t.db.db);
+      const ids = Array.from({ length: 1203 }, (_, i) => `dev_bulk_${String(i).padStart(4, '0')}`);
+      for (let i = 0; i < ids.length; i += 200)
+        await t.db.db
+          .insertInto('devices')
+          .values(ids.slice(i, i + 200).map((id) => deviceRow(id)))
+          .execute();
+      const before = await cache.byId(TENANT, 'dev_bulk_0007');
+      const risky = ['dev_bulk_0007', 'dev_bulk_1202'];
+      for (const id of risky) {
+        await setRisk(id, 'high');
+        await t.db.db
+          .insertInto('threats')
+          .values(
+            ['resolved', 'active'].map((state) => ({
+              ...threatRow(id, `app.stalkerware:${state}`),
+              state,
+              title: `Spy ${state}`,
+            })),
+          )
+          .execute();
+      }
+      await t.db.db.deleteFrom('devices').where('id', '=', 'dev_bulk_0500').execute();
+      const events = await cache.refreshMany(TENANT, [...ids, 'dev_bulk_0007']);
+      expect(events).toHaveLength(ids.length - 1);
+      const high = events.filter((e) => e.riskLevel === 'high');
+      expect(high.map((e) => e.deviceId).sort()).toEqual(risky);
+      expect(high[0]?.activeThreats).toEqual([
+        { typeId: 'app.stalkerware', title: 'Spy active', risk: 'high' },
+      ]);
+      expect(cache.peek('dev_bulk_0007')?.version).toBeGreaterThan(
+        before?.version ?? Number.POSITIVE_INFINITY,
+      );
+      expect(cache.peek('dev_bulk_1202')?.riskLevel).toBe('high');
+      expect(cache.peek('dev_bulk_0001')?.threats).toEqual([]);
+      expect(cache.peek('dev_bulk_0500')).toBeUndefined();
+      expect(await cache.refreshMany('ten_other', ['dev_bulk_0001'])).toEqual([]);
+      expect(cache.peek('dev_bulk_0001')).toBeUndefined();
     });
 
     it('loads racing refreshes never leave an older state behind (query results resolve in random order)', async () => {

@@ -102,3 +102,36 @@ export function listAccessDevicesPage(
     .limit(limit)
     .execute();
 }
+
+/** Several devices of the tenant with the columns access needs (missing ids are simply absent). */
+export function listAccessDevicesByIds(
+  db: Kysely<Database>,
+  tenantId: string,
+  deviceIds: readonly string[],
+): Promise<AccessDeviceRow[]> {
+  if (deviceIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('devices')
+    .select(DEVICE_COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('id', 'in', deviceIds)
+    .execute();
+}
+
+/** The active threats of several devices, in `first_seen` order per device. */
+export function listActiveThreatsForAccessByDevices(
+  db: Kysely<Database>,
+  tenantId: string,
+  deviceIds: readonly string[],
+): Promise<(AccessThreatRow & { readonly device_id: string })[]> {
+  if (deviceIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('threats')
+    .select(['device_id', 'type_id', 'title', 'risk', 'remediation'])
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', 'in', deviceIds)
+    .where('state', '=', 'active')
+    .orderBy('device_id')
+    .orderBy('first_seen')
+    .execute();
+}
