@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import { downAccess, upAccess } from './migrations-access.ts';
 import { downAttestation, upAttestation } from './migrations-attestation.ts';
+import { downThreatsByDevice, upThreatsByDevice } from './migrations-ingest.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
 // take `Kysely<unknown>` because a migration must not depend on today's table types.
@@ -289,6 +290,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   },
   '0002_access': { up: upAccess, down: downAccess },
   '0003_attestation': { up: upAttestation, down: downAttestation },
+  '0004_threats_device_state': { up: upThreatsByDevice, down: downThreatsByDevice },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */
