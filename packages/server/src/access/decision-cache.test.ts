@@ -133,7 +133,7 @@ for (const dialect of DIALECTS) {
         await t.db.db
           .insertInto('threats')
           .values(
-            ['resolved', 'active'].map((state) => ({
+            (['resolved', 'active'] as const).map((state) => ({
               ...threatRow(id, `app.stalkerware:${state}`),
               state,
               title: `Spy ${state}`,
