@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IndicatorHit, IndicatorKind, IntelLookup, Provenance } from '../types.ts';
 import {
+  isCanonicalIpv4,
+  isNormalDomain,
   normalizeDomain,
   normalizeIndicator,
   normalizeIp,
@@ -49,7 +51,9 @@ function sameSource(a: Provenance, b: Provenance): boolean {
  * miss on the raw value is final. For the kinds looked up for every app: a package id with nothing
  * to trim and no upper case; a hash of the exact length with no upper case (dropping a separator
  * would shorten it, so it could not become valid). `toLowerCase` returns its input when nothing
- * changes, which is far cheaper than a regex or a char loop. Other kinds always normalise.
+ * changes, which is far cheaper than a regex or a char loop. For the kinds looked up per visited
+ * host or connection: a lower-case ASCII domain, a canonical IPv4 address (one regex each).
+ * Other kinds always normalise.
  */
 function isNormalForm(kind: IndicatorKind, value: string): boolean {
   switch (kind) {
@@ -60,6 +64,10 @@ function isNormalForm(kind: IndicatorKind, value: string): boolean {
     case 'cert-sha256':
     case 'file-sha256':
       return value.length === 64 && value === value.toLowerCase();
+    case 'domain':
+      return isNormalDomain(value);
+    case 'ip':
+      return isCanonicalIpv4(value);
     default:
       return false;
   }
@@ -100,31 +108,40 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
   const version = createHash('sha256').update(summaries.sort().join('\n')).digest('hex').slice(0, 16);
 
   const lookup = (kind: IndicatorKind, value: string): IndicatorHit | undefined => maps.get(kind)?.get(value);
-  const find = (kind: IndicatorKind, value: string): IndicatorHit | undefined => {
-    const map = maps.get(kind);
-    if (map === undefined) return undefined;
-    // Fast path: the value is already normalised.
-    const direct = map.get(value);
-    if (direct !== undefined) return direct;
+  /** Lookup after a miss on the raw value: normalise, unless that cannot change it, and retry. */
+  const findNormalised = (
+    map: ReadonlyMap<string, MutableHit>,
+    kind: IndicatorKind,
+    value: string,
+  ): IndicatorHit | undefined => {
     // A miss on a value normalisation cannot change is final: skip the regexes (hot per app).
     if (isNormalForm(kind, value)) return undefined;
     const normalised = normalizeIndicator(kind, value);
     return normalised === undefined || normalised === value ? undefined : map.get(normalised);
   };
-  const findDomain = (host: string): IndicatorHit | undefined => {
-    let trimmed = host.trim();
-    const literal = normalizeIp(trimmed.replace(/^\[|\]$/g, ''));
-    if (literal !== undefined) return lookup('ip', literal);
-    // Tolerate `host:port` and URLs (rare in callers, so only then pay for the parsing).
-    if (trimmed.includes('/') || trimmed.includes(':')) {
-      const url = normalizeUrl(trimmed);
-      const { host: bare } = splitHostPort(url === undefined ? trimmed : (url.split('/')[0] ?? url));
-      const ip = normalizeIp(bare.replace(/^\[|\]$/g, ''));
-      if (ip !== undefined) return lookup('ip', ip);
-      trimmed = bare;
-    }
-    const domain = normalizeDomain(trimmed);
-    if (domain === undefined) return undefined;
+  // The kinds looked up for every app, resolved once: no per-lookup Map lookup of the kind.
+  const appIds = maps.get('app-id');
+  const certSha1 = maps.get('cert-sha1');
+  const certSha256 = maps.get('cert-sha256');
+  const fileSha256 = maps.get('file-sha256');
+  const find = (kind: IndicatorKind, value: string): IndicatorHit | undefined => {
+    const map =
+      kind === 'app-id'
+        ? appIds
+        : kind === 'cert-sha256'
+          ? certSha256
+          : kind === 'cert-sha1'
+            ? certSha1
+            : kind === 'file-sha256'
+              ? fileSha256
+              : maps.get(kind);
+    if (map === undefined) return undefined;
+    // Fast path: the value is already normalised.
+    const direct = map.get(value);
+    return direct !== undefined ? direct : findNormalised(map, kind, value);
+  };
+  /** The hit for `domain` (already normalised) or its nearest listed parent of two labels or more. */
+  const walkDomain = (domain: string): IndicatorHit | undefined => {
     const map = maps.get('domain');
     if (map === undefined) return undefined;
     let current = domain;
@@ -137,6 +154,23 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
       if (dot === -1 || !parent.includes('.')) return undefined;
       current = parent;
     }
+  };
+  const findDomain = (host: string): IndicatorHit | undefined => {
+    // Fast path: an already-normal name (never an IP literal, URL or host:port) needs no parsing.
+    if (isNormalDomain(host)) return walkDomain(host);
+    let trimmed = host.trim();
+    const literal = normalizeIp(trimmed.replace(/^\[|\]$/g, ''));
+    if (literal !== undefined) return lookup('ip', literal);
+    // Tolerate `host:port` and URLs (rare in callers, so only then pay for the parsing).
+    if (trimmed.includes('/') || trimmed.includes(':')) {
+      const url = normalizeUrl(trimmed);
+      const { host: bare } = splitHostPort(url === undefined ? trimmed : (url.split('/')[0] ?? url));
+      const ip = normalizeIp(bare.replace(/^\[|\]$/g, ''));
+      if (ip !== undefined) return lookup('ip', ip);
+      trimmed = bare;
+    }
+    const domain = normalizeDomain(trimmed);
+    return domain === undefined ? undefined : walkDomain(domain);
   };
   // Counted now so that the index does not keep the parsed feeds alive.
   const files = feeds.length;

@@ -22,6 +22,22 @@ const RAW_HOST = /^[\p{L}\p{N}\p{M}._-]+$/u;
 const DIGITS_AND_DOTS = /^[\d.]+$/;
 
 /**
+ * True when `normalizeDomain(value)` would return `value` itself: a lower-case ASCII name of at
+ * least two labels, no trailing dot, not all digits. One regex test, no allocation: the lookup
+ * fast path (an observed host is nearly always already in this form).
+ */
+export function isNormalDomain(value: string): boolean {
+  return value.length <= 253 && ASCII_DOMAIN.test(value) && !DIGITS_AND_DOTS.test(value);
+}
+
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** True when `normalizeIp(value)` would return `value` itself: dotted IPv4 without leading zeros. */
+export function isCanonicalIpv4(value: string): boolean {
+  return CANONICAL_IPV4.test(value);
+}
+
+/**
  * A host name: trimmed, refanged, lower-case, no trailing dot, IDN as punycode, a leading `*.`
  * dropped. Needs at least two labels (a bare TLD is never an indicator); IP literals are not domains.
  */
