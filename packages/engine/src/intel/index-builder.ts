@@ -73,20 +73,6 @@ function isNormalForm(kind: IndicatorKind, value: string): boolean {
   }
 }
 
-/** The last two labels of a domain (`b.example.com` → `example.com`); the name itself if it has two. */
-function lastTwoLabels(domain: string): string {
-  const last = domain.lastIndexOf('.');
-  const previous = last <= 0 ? -1 : domain.lastIndexOf('.', last - 1);
-  return previous === -1 ? domain : domain.slice(previous + 1);
-}
-
-/** The distinct last-two-label suffixes of the indexed domains (a pre-filter of the parent walk). */
-function lastTwoLabelsOf(map: ReadonlyMap<string, unknown> | undefined): ReadonlySet<string> {
-  const suffixes = new Set<string>();
-  if (map !== undefined) for (const domain of map.keys()) suffixes.add(lastTwoLabels(domain));
-  return suffixes;
-}
-
 /**
  * Builds the index from parsed feeds. A value listed by several feeds keeps the provenance of
  * each; the same feed and family listing a value twice (e.g. `ioc.yaml` and `network.csv`) is
@@ -155,13 +141,9 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
     return direct !== undefined ? direct : findNormalised(map, kind, value);
   };
   /** The hit for `domain` (already normalised) or its nearest listed parent of two labels or more. */
-  const domainMap = maps.get('domain');
-  const domainSuffixes = lastTwoLabelsOf(domainMap);
   const walkDomain = (domain: string): IndicatorHit | undefined => {
-    const map = domainMap;
+    const map = maps.get('domain');
     if (map === undefined) return undefined;
-    // A listed name or parent ends with the host's last two labels: none listed, no walk.
-    if (!domainSuffixes.has(lastTwoLabels(domain))) return undefined;
     let current = domain;
     for (;;) {
       const hit = map.get(current);
