@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import { downAccess, upAccess } from './migrations-access.ts';
 import { downAttestation, upAttestation } from './migrations-attestation.ts';
+import { downDevicesByUser, upDevicesByUser } from './migrations-devices.ts';
 import { downThreatsByDevice, upThreatsByDevice } from './migrations-ingest.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
@@ -291,6 +292,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002_access': { up: upAccess, down: downAccess },
   '0003_attestation': { up: upAttestation, down: downAttestation },
   '0004_threats_device_state': { up: upThreatsByDevice, down: downThreatsByDevice },
+  '0005_devices_user': { up: upDevicesByUser, down: downDevicesByUser },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */
