@@ -33,6 +33,10 @@ export function openDatabase(target: DbTarget): Db {
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
+  // SQLite plans without statistics unless ANALYZE ran; then it picks the (tenant_id, risk_level)
+  // index for per-device reads and scans a whole tenant per page (see BENCHMARKS.md, rerate).
+  // 0x10002 is SQLite's advice for opening a connection: analyse what needs it, with a bounded cost.
+  database.pragma('optimize = 0x10002');
   const db = new Kysely<Database>({
     dialect: new FifoSqliteDialect({ database: withStatementCache(database) }),
   });
