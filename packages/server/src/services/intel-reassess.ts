@@ -3,6 +3,7 @@ import {
   buildIntelIndex,
   type Classification,
   type Detection,
+  type IndicatorKind,
   type IntelLookup,
   type ParsedFeed,
   type Snapshot,
@@ -64,6 +65,7 @@ export async function reassessForNewIntel(
   const now = deps.now();
   const at = now.toISOString();
   const newIndex = buildIntelIndex(params.newFeeds);
+  const needles = textNeedlesOf(params.newFeeds);
   const classification = await classificationOf(db, tenantId);
   let examined = 0;
   let withNew = 0;
@@ -92,6 +94,7 @@ export async function reassessForNewIntel(
     const additions: { deviceId: string; detections: Detection[] }[] = [];
     for (const row of page) {
       if (row.snapshot === null) continue;
+      if (needles !== undefined && !mayHoldAny(row.snapshot, needles)) continue;
       const snapshot = JSON.parse(row.snapshot) as Snapshot;
       const quick = assess(snapshot, newIndex, classification, { now });
       if (!quick.detections.some((d) => !keys.has(`${row.id} ${d.key}`))) continue;
@@ -155,4 +158,55 @@ export async function reassessForNewIntel(
     threatsCreated: created,
     devicesChanged: changed,
   };
+}
+
+/** Indicator kinds whose normalised value appears verbatim (ignoring case) in a snapshot that holds it. */
+const VERBATIM_KINDS: ReadonlySet<IndicatorKind> = new Set([
+  'app-id',
+  'cert-sha1',
+  'cert-sha256',
+  'file-sha256',
+  'domain',
+  'url',
+  'process',
+  'profile-id',
+]);
+
+/** Above this many values a text search per snapshot costs more than parsing it. */
+const MAX_NEEDLES = 64;
+
+/**
+ * The lower-cased indicator values a stored snapshot must contain as text to possibly match the
+ * new feeds, or `undefined` when no such cheap pre-filter is sound: feeds that carry vulnerability
+ * or end-of-life data, indicators whose text form may differ on the device (IP addresses), or too
+ * many values. A host under a listed domain contains the domain, so parent matches pass the filter.
+ */
+export function textNeedlesOf(feeds: readonly ParsedFeed[]): readonly string[] | undefined {
+  const needles: string[] = [];
+  for (const feed of feeds) {
+    const osData =
+      feed.kev.length +
+      feed.androidVulnerabilities.length +
+      feed.iosReleases.length +
+      feed.eolCycles.length +
+      feed.osPointReleases.length +
+      feed.deviceModels.length;
+    if (osData > 0) return undefined;
+    for (const indicator of feed.indicators) {
+      if (!VERBATIM_KINDS.has(indicator.kind)) return undefined;
+      needles.push(indicator.value.toLowerCase());
+    }
+  }
+  return needles.length <= MAX_NEEDLES ? needles : undefined;
+}
+
+/**
+ * Whether a stored snapshot's JSON text may hold one of the needles. Text with non-ASCII
+ * characters (an IDN host stored in Unicode) always passes: its punycode form is not in the text.
+ */
+export function mayHoldAny(snapshotText: string, needles: readonly string[]): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is "anything not ASCII"
+  if (/[^\u0000-\u007f]/.test(snapshotText)) return true;
+  const text = snapshotText.toLowerCase();
+  return needles.some((needle) => text.includes(needle));
 }
