@@ -226,7 +226,8 @@ describe.skipIf(!hasChromium && !inCi)('admin console in Chromium (sqlite)', () 
     page.once('dialog', (dialog) => void dialog.accept());
     await row.getByRole('button', { name: 'Delete console-ioc.yaml' }).click();
     await page.getByText('Deleted console-ioc.yaml.').waitFor();
-    expect(await page.locator('table.data tbody tr', { hasText: 'console-ioc.yaml' }).count()).toBe(0);
+    // The message shows before the list is reloaded: wait for the row to go.
+    await page.locator('table.data tbody tr', { hasText: 'console-ioc.yaml' }).waitFor({ state: 'detached' });
   });
 
   it('opens every page in the navigation without an error', async () => {
