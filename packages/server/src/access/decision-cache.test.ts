@@ -153,6 +153,16 @@ for (const dialect of DIALECTS) {
         before?.version ?? Number.POSITIVE_INFINITY,
       );
       expect(cache.peek('dev_bulk_1202')?.riskLevel).toBe('high');
+      // Equal threats are one shared, frozen object (memory per device: docs of the scale benchmark).
+      const [first] = cache.peek('dev_bulk_0007')?.threats ?? [];
+      expect(first).toEqual({
+        typeId: 'app.stalkerware',
+        title: 'Spy active',
+        risk: 'high',
+        remediation: ['Uninstall it'],
+      });
+      expect(first).toBe(cache.peek('dev_bulk_1202')?.threats[0]);
+      expect(Object.isFrozen(first)).toBe(true);
       expect(cache.peek('dev_bulk_0001')?.threats).toEqual([]);
       expect(cache.peek('dev_bulk_0500')).toBeUndefined();
       expect(await cache.refreshMany('ten_other', ['dev_bulk_0001'])).toEqual([]);

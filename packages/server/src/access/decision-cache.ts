@@ -66,12 +66,31 @@ const THREAT_RISKS: ReadonlySet<string> = new Set(['none', 'low', 'medium', 'hig
 class Interner {
   private readonly strings = new Map<string, string>();
   private readonly lists = new Map<string, readonly string[]>();
+  private readonly threats = new Map<string, AccessThreat>();
 
   string(value: string): string {
     const found = this.strings.get(value);
     if (found !== undefined) return found;
     if (this.strings.size < 50_000) this.strings.set(value, value);
     return value;
+  }
+
+  /**
+   * A frozen threat shared by every device holding the same type, risk, title and remediation
+   * (titles and steps repeat across a fleet: one copy instead of one per device).
+   */
+  threat(row: Pick<AccessThreatRow, 'type_id' | 'risk' | 'title' | 'remediation'>): AccessThreat {
+    const key = `${row.type_id}\u0000${row.risk}\u0000${row.title}\u0000${row.remediation}`;
+    const found = this.threats.get(key);
+    if (found !== undefined) return found;
+    const threat: AccessThreat = Object.freeze({
+      typeId: this.string(row.type_id),
+      title: this.string(row.title),
+      risk: (THREAT_RISKS.has(row.risk) ? row.risk : 'high') as ThreatRisk,
+      remediation: Object.freeze(parseSteps(row.remediation).map((step) => this.string(step))),
+    });
+    if (this.threats.size < 50_000) this.threats.set(key, threat);
+    return threat;
   }
 
   /** A frozen list from its JSON text, shared with every device holding the same list. */
@@ -198,12 +217,7 @@ export function createDecisionCache(db: Kysely<Database>): DecisionCache {
     let threats: readonly AccessThreat[] = EMPTY;
     if (riskLevel !== 'secured') {
       const rows = preloaded ?? (await listActiveThreatsForAccess(db, row.tenant_id, row.id));
-      threats = rows.map((t) => ({
-        typeId: intern.string(t.type_id),
-        title: t.title,
-        risk: (THREAT_RISKS.has(t.risk) ? t.risk : 'high') as ThreatRisk,
-        remediation: parseSteps(t.remediation),
-      }));
+      threats = rows.map((t) => intern.threat(t));
     }
     const complianceState = (
       COMPLIANCE.has(row.compliance_state) ? row.compliance_state : 'unknown'
