@@ -2,7 +2,12 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import { downAccess, upAccess } from './migrations-access.ts';
 import { downAttestation, upAttestation } from './migrations-attestation.ts';
-import { downDevicesByUser, upDevicesByUser } from './migrations-devices.ts';
+import {
+  downDevicesByRiskAndId,
+  downDevicesByUser,
+  upDevicesByRiskAndId,
+  upDevicesByUser,
+} from './migrations-devices.ts';
 import { downThreatsByDevice, upThreatsByDevice } from './migrations-ingest.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
@@ -293,6 +298,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003_attestation': { up: upAttestation, down: downAttestation },
   '0004_threats_device_state': { up: upThreatsByDevice, down: downThreatsByDevice },
   '0005_devices_user': { up: upDevicesByUser, down: downDevicesByUser },
+  '0006_devices_risk_id': { up: upDevicesByRiskAndId, down: downDevicesByRiskAndId },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */
