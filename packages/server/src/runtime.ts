@@ -56,6 +56,7 @@ export async function createRuntime(params: {
     metrics,
     attestation,
     onDeviceChanged: access.deviceChanged,
+    reserveDeviceChange: access.reserveDeviceChange,
   });
   const app = await buildApp({ ctx, config: params.config, metrics, reports, access, intel, attestation });
   return { ctx, metrics, reports, app, access, intel, attestation };

@@ -6,7 +6,12 @@ import { createEventBus, type EventBus } from '../events/device-events.ts';
 import { type ClusterMessage, type ClusterNotifier, createPgNotifier } from '../events/pg-notify.ts';
 import { type AccessDecider, createAccessDecider } from './access-decider.ts';
 import { type AccessLog, createAccessLog } from './access-log.ts';
-import { createDecisionCache, type DecisionCache } from './decision-cache.ts';
+import {
+  createDecisionCache,
+  type DecisionCache,
+  type DeviceChangeSlot,
+  type WrittenDeviceState,
+} from './decision-cache.ts';
 import type { ProxyTrust } from './forward-auth-request.ts';
 import { createPolicyCache, type PolicyCache } from './policy-cache.ts';
 import { createTokenSigner, type TokenSigner } from './signed-token.ts';
@@ -48,11 +53,25 @@ export interface AccessSystem {
    * on failure the device is evicted, so the next decision reads it from the database.
    */
   deviceChanged(tenantId: string, deviceId: string): Promise<void>;
+  /**
+   * {@link deviceChanged} without reading the device back, for a transaction that knows the state
+   * it writes (report ingestion): called inside the transaction, before commit, while the
+   * transaction holds what orders commits of the device (see {@link DeviceChangeSlot}). After the
+   * commit, `committed` stores the written state, publishes and tells the other nodes (which read
+   * it from the database); `failed` re-reads the device. Neither rejects.
+   */
+  reserveDeviceChange(tenantId: string, deviceId: string): DeviceChangeReservation;
   /** {@link deviceChanged} for several devices (bulk re-rating), a few at a time. */
   devicesChanged(tenantId: string, deviceIds: readonly string[]): Promise<void>;
   /** Drops the tenant's compiled resources and policies here and on the other nodes. */
   configChanged(tenantId: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** See {@link AccessSystem.reserveDeviceChange}. */
+export interface DeviceChangeReservation {
+  committed(state: WrittenDeviceState): Promise<void>;
+  failed(): Promise<void>;
 }
 
 export interface AccessSystemDeps {
@@ -134,6 +153,32 @@ export async function createAccessSystem(
     await tell({ kind: 'device', tenantId, deviceId, version: version ?? 0 });
   }
 
+  function reserveDeviceChange(tenantId: string, deviceId: string): DeviceChangeReservation {
+    const slot: DeviceChangeSlot = devices.reserve(tenantId, deviceId);
+    return {
+      async committed(state) {
+        let version: number | undefined;
+        try {
+          const event = await slot.apply(state);
+          if (event !== undefined) bus.publish(event);
+          version = event?.version;
+        } catch (error) {
+          devices.evict(deviceId);
+          deps.logger.warn({ err: error, deviceId }, 'decision cache update failed; device evicted');
+        }
+        await tell({ kind: 'device', tenantId, deviceId, version: version ?? 0 });
+      },
+      async failed() {
+        try {
+          await slot.abandon();
+        } catch (error) {
+          devices.evict(deviceId);
+          deps.logger.warn({ err: error, deviceId }, 'decision cache refresh failed; device evicted');
+        }
+      },
+    };
+  }
+
   return {
     decider,
     devices,
@@ -150,6 +195,7 @@ export async function createAccessSystem(
     nodeId,
     now: deps.now,
     deviceChanged,
+    reserveDeviceChange,
     async devicesChanged(tenantId, deviceIds) {
       if (deviceIds.length === 0) return;
       let events: Awaited<ReturnType<DecisionCache['refreshMany']>> = [];

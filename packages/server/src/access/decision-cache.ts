@@ -28,6 +28,27 @@ export interface CachedDevice extends AccessDevice {
   readonly version: number;
 }
 
+/** The state a transaction wrote for a device, as {@link DeviceChangeSlot.apply} takes it. */
+export interface WrittenDeviceState {
+  /** The device row as committed. */
+  readonly row: AccessDeviceRow;
+  /** Its active threats as committed, oldest first (ignored for a secured device). */
+  readonly activeThreats: readonly AccessThreatRow[];
+}
+
+/**
+ * A place in a device's queue taken while a transaction that changes the device still holds what
+ * orders its commit (the SQLite connection; on PostgreSQL the device row lock). Exactly one of
+ * `apply` (after the commit) or `abandon` (no commit, or not known) must be called: until then
+ * later loads and refreshes of the device wait.
+ */
+export interface DeviceChangeSlot {
+  /** Stores the committed state without reading it back and returns the event describing it. */
+  apply(state: WrittenDeviceState): Promise<DeviceStateChanged | undefined>;
+  /** Re-reads the device from the database instead (as {@link DecisionCache.refresh}). */
+  abandon(): Promise<DeviceStateChanged | undefined>;
+}
+
 /**
  * Each node's in-memory copy of device access state. Reads are synchronous on a hit; a miss loads
  * from the database once. Every load and every refresh of one device runs in a per-device queue,
@@ -43,6 +64,11 @@ export interface DecisionCache {
   byId(tenantId: string, deviceId: string): Promise<CachedDevice | undefined>;
   /** Re-reads a device after its state changed and returns the event describing the new state. */
   refresh(tenantId: string, deviceId: string): Promise<DeviceStateChanged | undefined>;
+  /**
+   * Takes the device's next place in its queue for a change being committed now; the change is
+   * applied there, so changes reach the cache in the order they took their places.
+   */
+  reserve(tenantId: string, deviceId: string): DeviceChangeSlot;
   /**
    * {@link refresh} for many devices of a tenant (bulk re-rating): a few set-based reads per chunk
    * of ids instead of two queries per device. One event per device still present.
@@ -373,6 +399,30 @@ export function createDecisionCache(db: Kysely<Database>): DecisionCache {
     async refresh(tenantId, deviceId) {
       const loaded = await serialized(deviceId, () => reload(tenantId, deviceId));
       return loaded === undefined ? undefined : eventOf(loaded.device, loaded.labels);
+    },
+    reserve(tenantId, deviceId) {
+      type Loaded = Awaited<ReturnType<typeof reload>>;
+      let open: ((task: () => Promise<Loaded>) => void) | undefined;
+      const gate = new Promise<() => Promise<Loaded>>((resolve) => {
+        open = resolve;
+      });
+      const run = serialized(deviceId, async () => (await gate)());
+      const settle = async (task: () => Promise<Loaded>) => {
+        if (open === undefined) throw new Error('a device change slot is settled once');
+        open(task);
+        open = undefined;
+        const loaded = await run;
+        return loaded === undefined ? undefined : eventOf(loaded.device, loaded.labels);
+      };
+      return {
+        apply: (state) =>
+          settle(async () => {
+            const device = await build(state.row, state.activeThreats);
+            store(device);
+            return { device, labels: state.row.labels };
+          }),
+        abandon: () => settle(() => reload(tenantId, deviceId)),
+      };
     },
     async refreshMany(tenantId, deviceIds) {
       const events: DeviceStateChanged[] = [];

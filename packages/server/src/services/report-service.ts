@@ -1,11 +1,27 @@
-import { applyEvents, assess, evaluateCompliance, type Report, type Snapshot } from '@riskgate/engine';
+import {
+  applyEvents,
+  assess,
+  type Detection,
+  evaluateCompliance,
+  type Report,
+  type Snapshot,
+} from '@riskgate/engine';
+import type { DeviceChangeReservation } from '../access/access-system.ts';
+import type { WrittenDeviceState } from '../access/decision-cache.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
+import type { AccessThreatRow } from '../queries/access-devices.ts';
 import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
-import { type DeviceRow, findDeviceById, updateDevice } from '../queries/devices.ts';
-import { findReportOutcome, findSnapshot, insertReport, upsertSnapshot } from '../queries/reports.ts';
-import { listDeviceThreats } from '../queries/threats.ts';
+import type { DeviceRow } from '../queries/devices.ts';
+import {
+  findDeviceForIngest,
+  findReportOutcomeFast,
+  insertReportOnce,
+  listStoredThreats,
+  storeReportState,
+} from '../queries/report-ingest.ts';
+import { findSnapshot } from '../queries/reports.ts';
 import type { AttestationService } from './attestation-service.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
@@ -13,7 +29,7 @@ import type { DeviceStatus } from './device-service.ts';
 import { createIngestConfigReader, type IngestConfigReader } from './ingest-config.ts';
 import type { IntelSource } from './intel-source.ts';
 import { redactSnapshot } from './privacy.ts';
-import { diffThreats, labelsFor, riskLevelOfActive } from './threat-diff.ts';
+import { diffThreats, labelsFor, riskLevelOfActive, type ThreatDiff } from './threat-diff.ts';
 import { storeThreatDiff } from './threat-store.ts';
 
 /** The reply to a report: the status plus the report id and whether it was a retry. */
@@ -43,6 +59,11 @@ export function createReportService(
     readonly attestation?: Pick<AttestationService, 'prepareIngest'>;
     /** Called after the transaction commits and before the reply (decision caches, events). */
     readonly onDeviceChanged?: (tenantId: string, deviceId: string) => Promise<void>;
+    /**
+     * Preferred over `onDeviceChanged` when given: called inside the transaction once everything is
+     * written; the reservation gets the committed state (so the cache need not read it back).
+     */
+    readonly reserveDeviceChange?: (tenantId: string, deviceId: string) => DeviceChangeReservation;
     /** Reads the tenant's overrides, policies and privacy settings; a fresh reader by default. */
     readonly readConfig?: IngestConfigReader;
   },
@@ -51,7 +72,7 @@ export function createReportService(
   const readConfig = deps.readConfig ?? createIngestConfigReader();
 
   async function storedOutcome(device: DeviceRow, reportId: string): Promise<ReportOutcome | undefined> {
-    const stored = await findReportOutcome(db, device.tenant_id, device.id, reportId);
+    const stored = await findReportOutcomeFast(db, dialect, device.tenant_id, device.id, reportId);
     return stored === undefined ? undefined : { ...(JSON.parse(stored) as ReportOutcome), duplicate: true };
   }
 
@@ -90,154 +111,194 @@ export function createReportService(
         },
       );
 
-      const outcome = await db.transaction().execute(async (trx) => {
-        const current = await findDeviceById(trx, tenantId, device.id);
-        if (current === undefined || current.retired_at !== null)
-          throw new AppError('bad_signature', 'device is retired');
-        if (
-          !(await insertReport(trx, {
+      let reservation: DeviceChangeReservation | undefined;
+      let written: WrittenDeviceState | undefined;
+      let outcome: ReportOutcome | undefined;
+      try {
+        outcome = await db.transaction().execute(async (trx) => {
+          const current = await findDeviceForIngest(trx, dialect, tenantId, device.id);
+          if (current === undefined || current.retired_at !== null)
+            throw new AppError('bad_signature', 'device is retired');
+          const fresh = await insertReportOnce(trx, dialect, {
             tenant_id: tenantId,
             device_id: device.id,
             report_id: report.reportId,
             received_at: at,
-            outcome: '{}',
-          }))
-        ) {
-          return undefined; // a concurrent retry of the same report committed first
-        }
-        await attestation?.commit(trx);
-        const stored = await listDeviceThreats(trx, tenantId, device.id, ['active', 'resolved', 'ignored']);
-        const ignored = new Set(stored.filter((row) => row.state === 'ignored').map((row) => row.key));
-        const riskLevel = riskLevelOfActive(assessment.detections, ignored);
-        const groups = JSON.parse(current.groups) as string[];
-        const compliance = evaluateCompliance(
-          {
-            platform: current.platform,
-            ownership: current.ownership,
-            user: current.user ?? '',
-            groups,
-            riskLevel,
-            osVersion: snapshot.device.osVersion,
-            ...(snapshot.device.securityPatch !== undefined
-              ? { patchLevel: snapshot.device.securityPatch }
-              : {}),
-            ...(snapshot.integrity.screenLock !== undefined
-              ? { screenLock: snapshot.integrity.screenLock }
-              : {}),
-            ...(snapshot.integrity.encrypted !== undefined
-              ? { encrypted: snapshot.integrity.encrypted }
-              : {}),
-            ...(attestation?.compliance !== undefined ? { attestation: attestation.compliance } : {}),
-            lastSeenAt: now,
-            ...(current.noncompliant_since !== null
-              ? { noncompliantSince: new Date(current.noncompliant_since) }
-              : {}),
-          },
-          config.policies,
-          now,
-        );
-        deps.metrics.assessmentSeconds.observe((performance.now() - started) / 1000);
-
-        const diff = diffThreats(stored, assessment.detections);
-        await storeThreatDiff(trx, { tenantId, deviceId: device.id, diff, at });
-
-        // Personal devices: keep only what matched (no app inventory, no network names).
-        const kept =
-          current.ownership === 'personal' && config.privacy.personalDevices === 'matches-only'
-            ? redactSnapshot(snapshot, assessment.detections)
-            : snapshot;
-        await upsertSnapshot(trx, {
-          tenant_id: tenantId,
-          device_id: device.id,
-          snapshot: JSON.stringify(kept),
-          updated_at: at,
-        });
-        const labels = labelsFor(JSON.parse(current.labels) as string[], riskLevel);
-        const changed = riskLevel !== current.risk_level || compliance.state !== current.compliance_state;
-        await updateDevice(trx, tenantId, device.id, {
-          risk_level: riskLevel,
-          compliance_state: compliance.state,
-          labels: JSON.stringify(labels),
-          last_seen_at: at,
-          os_version: snapshot.device.osVersion,
-          model: snapshot.device.model,
-          manufacturer: snapshot.device.manufacturer,
-          agent_version: snapshot.device.agentVersion,
-          noncompliant_since: compliance.noncompliantSince?.toISOString() ?? null,
-        });
-        const change = {
-          from: { riskLevel: current.risk_level, complianceState: current.compliance_state },
-          to: { riskLevel, complianceState: compliance.state },
-          labels,
-          newThreats: diff.created.map((detection) => detection.key),
-          resolvedThreats: diff.resolved.map((row) => row.key),
-          reportId: report.reportId,
-        };
-        if (changed || diff.created.length > 0 || diff.resolved.length > 0) {
-          await insertDeviceHistory(trx, {
-            tenant_id: tenantId,
-            id: newId('his'),
-            device_id: device.id,
-            at,
-            kind: 'state-changed',
-            details: JSON.stringify(change),
           });
-          await insertOutboxEvent(trx, {
-            tenant_id: tenantId,
-            id: newId('out'),
-            topic: 'device.state-changed',
-            payload: JSON.stringify({ deviceId: device.id, at, ...change }),
-            next_attempt_at: at,
-            created_at: at,
-          });
-        }
-        if (changed) {
-          await appendAudit(trx, dialect, {
+          if (!fresh) return undefined; // a concurrent retry of the same report committed first
+          await attestation?.commit(trx);
+          const stored = await listStoredThreats(trx, dialect, tenantId, device.id);
+          const ignored = new Set(stored.filter((row) => row.state === 'ignored').map((row) => row.key));
+          const riskLevel = riskLevelOfActive(assessment.detections, ignored);
+          const groups = JSON.parse(current.groups) as string[];
+          const compliance = evaluateCompliance(
+            {
+              platform: current.platform,
+              ownership: current.ownership,
+              user: current.user ?? '',
+              groups,
+              riskLevel,
+              osVersion: snapshot.device.osVersion,
+              ...(snapshot.device.securityPatch !== undefined
+                ? { patchLevel: snapshot.device.securityPatch }
+                : {}),
+              ...(snapshot.integrity.screenLock !== undefined
+                ? { screenLock: snapshot.integrity.screenLock }
+                : {}),
+              ...(snapshot.integrity.encrypted !== undefined
+                ? { encrypted: snapshot.integrity.encrypted }
+                : {}),
+              ...(attestation?.compliance !== undefined ? { attestation: attestation.compliance } : {}),
+              lastSeenAt: now,
+              ...(current.noncompliant_since !== null
+                ? { noncompliantSince: new Date(current.noncompliant_since) }
+                : {}),
+            },
+            config.policies,
+            now,
+          );
+          deps.metrics.assessmentSeconds.observe((performance.now() - started) / 1000);
+
+          const diff = diffThreats(stored, assessment.detections);
+          const touchedThreatIds = await storeThreatDiff(trx, {
             tenantId,
-            actor: `device:${device.id}`,
-            action: 'device.state-change',
-            target: device.id,
-            details: change,
+            deviceId: device.id,
+            diff,
             at,
+            touch: 'caller',
           });
-        }
 
-        const active = assessment.detections.filter((detection) => !ignored.has(detection.key));
-        const result: ReportOutcome = {
-          reportId: report.reportId,
-          duplicate: false,
-          deviceId: device.id,
-          riskLevel,
-          compliance: {
-            state: compliance.state,
-            failingRules: compliance.failingRules.map((rule) => ({ rule: rule.rule, reason: rule.reason })),
-          },
-          labels,
-          threats: active.map((detection) => ({
-            key: detection.key,
-            typeId: detection.typeId,
-            title: detection.title,
-            risk: detection.risk,
-            summary: detection.summary,
-            remediation: [...detection.remediation],
-          })),
-        };
-        await trx
-          .updateTable('reports')
-          .set({ outcome: JSON.stringify(result) })
-          .where('tenant_id', '=', tenantId)
-          .where('device_id', '=', device.id)
-          .where('report_id', '=', report.reportId)
-          .execute();
-        return result;
-      });
+          // Personal devices: keep only what matched (no app inventory, no network names).
+          const kept =
+            current.ownership === 'personal' && config.privacy.personalDevices === 'matches-only'
+              ? redactSnapshot(snapshot, assessment.detections)
+              : snapshot;
+          const labels = labelsFor(JSON.parse(current.labels) as string[], riskLevel);
+          const changed = riskLevel !== current.risk_level || compliance.state !== current.compliance_state;
+          const change = {
+            from: { riskLevel: current.risk_level, complianceState: current.compliance_state },
+            to: { riskLevel, complianceState: compliance.state },
+            labels,
+            newThreats: diff.created.map((detection) => detection.key),
+            resolvedThreats: diff.resolved.map((row) => row.key),
+            reportId: report.reportId,
+          };
+          if (changed || diff.created.length > 0 || diff.resolved.length > 0) {
+            await insertDeviceHistory(trx, {
+              tenant_id: tenantId,
+              id: newId('his'),
+              device_id: device.id,
+              at,
+              kind: 'state-changed',
+              details: JSON.stringify(change),
+            });
+            await insertOutboxEvent(trx, {
+              tenant_id: tenantId,
+              id: newId('out'),
+              topic: 'device.state-changed',
+              payload: JSON.stringify({ deviceId: device.id, at, ...change }),
+              next_attempt_at: at,
+              created_at: at,
+            });
+          }
+          if (changed) {
+            await appendAudit(trx, dialect, {
+              tenantId,
+              actor: `device:${device.id}`,
+              action: 'device.state-change',
+              target: device.id,
+              details: change,
+              at,
+            });
+          }
+
+          const active = assessment.detections.filter((detection) => !ignored.has(detection.key));
+          const result: ReportOutcome = {
+            reportId: report.reportId,
+            duplicate: false,
+            deviceId: device.id,
+            riskLevel,
+            compliance: {
+              state: compliance.state,
+              failingRules: compliance.failingRules.map((rule) => ({ rule: rule.rule, reason: rule.reason })),
+            },
+            labels,
+            threats: active.map((detection) => ({
+              key: detection.key,
+              typeId: detection.typeId,
+              title: detection.title,
+              risk: detection.risk,
+              summary: detection.summary,
+              remediation: [...detection.remediation],
+            })),
+          };
+          const deviceState = {
+            risk_level: riskLevel,
+            compliance_state: compliance.state,
+            labels: JSON.stringify(labels),
+            os_version: snapshot.device.osVersion,
+            model: snapshot.device.model,
+            manufacturer: snapshot.device.manufacturer,
+            agent_version: snapshot.device.agentVersion,
+            noncompliant_since: compliance.noncompliantSince?.toISOString() ?? null,
+          };
+          await storeReportState(trx, dialect, {
+            tenantId,
+            deviceId: device.id,
+            reportId: report.reportId,
+            at,
+            touchedThreatIds,
+            snapshot: JSON.stringify(kept),
+            device: deviceState,
+            outcome: JSON.stringify(result),
+          });
+          if (deps.reserveDeviceChange !== undefined) {
+            written = {
+              row: { ...current, ...deviceState },
+              activeThreats: activeThreatsAfter(diff),
+            };
+            // Last, while this transaction still orders the device's commits (see the slot's docs).
+            reservation = deps.reserveDeviceChange(tenantId, device.id);
+          }
+          return result;
+        });
+      } catch (error) {
+        await reservation?.failed();
+        throw error;
+      }
       if (outcome !== undefined) {
-        await deps.onDeviceChanged?.(tenantId, device.id);
+        if (reservation !== undefined && written !== undefined) await reservation.committed(written);
+        else await deps.onDeviceChanged?.(tenantId, device.id);
         return outcome;
       }
       const raced = await storedOutcome(device, report.reportId);
       if (raced === undefined) throw new Error('report vanished after a concurrent insert');
       return raced;
     },
+  };
+}
+
+/**
+ * The device's active threats after a diff was stored, oldest first, as the decision cache reads
+ * them: threats seen again that are not ignored (with the detection's columns), then new ones.
+ */
+function activeThreatsAfter(diff: ThreatDiff): AccessThreatRow[] {
+  const rows: { first_seen: string; threat: AccessThreatRow }[] = [];
+  for (const { row, detection } of diff.seenAgain) {
+    if (row.state === 'ignored') continue;
+    rows.push({ first_seen: row.first_seen, threat: accessThreatOf(detection) });
+  }
+  rows.sort((a, b) => (a.first_seen < b.first_seen ? -1 : a.first_seen > b.first_seen ? 1 : 0));
+  const out = rows.map((entry) => entry.threat);
+  for (const detection of diff.created) out.push(accessThreatOf(detection));
+  return out;
+}
+
+function accessThreatOf(detection: Detection): AccessThreatRow {
+  return {
+    type_id: detection.typeId,
+    title: detection.title,
+    risk: detection.risk,
+    remediation: JSON.stringify(detection.remediation),
   };
 }

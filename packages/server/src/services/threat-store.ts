@@ -38,8 +38,9 @@ function sameColumns(row: ThreatRow, columns: DetectionColumns): boolean {
  * (multi-row INSERT); threats seen again get the detection's columns, `last_seen` and no
  * `resolved_at` (ignored ones stay ignored, resolved ones become active again); active threats no
  * longer detected are resolved. Threats seen again whose stored columns already equal the
- * detection's (the common case: the same threat reported again) are touched with one UPDATE of
- * `last_seen` for all of them instead of one full UPDATE each; the stored result is the same.
+ * detection's (the common case: the same threat reported again) only need `last_seen` moved: with
+ * `touch: 'caller'` their ids are returned for the caller to update with its other writes (one
+ * round trip on PostgreSQL), otherwise one UPDATE of `last_seen` for all of them is run here.
  */
 export async function storeThreatDiff(
   trx: Kysely<Database>,
@@ -48,8 +49,9 @@ export async function storeThreatDiff(
     readonly deviceId: string;
     readonly diff: ThreatDiff;
     readonly at: string;
+    readonly touch?: 'here' | 'caller';
   },
-): Promise<void> {
+): Promise<string[]> {
   const { tenantId, deviceId, diff, at } = params;
   if (diff.created.length > 0) {
     await insertThreats(
@@ -79,7 +81,8 @@ export async function storeThreatDiff(
     }
     await updateThreat(trx, tenantId, row.id, { ...columns, state, last_seen: at, resolved_at: null });
   }
-  if (touched.length > 0) await updateThreatsByIds(trx, tenantId, touched, { last_seen: at });
+  if (touched.length > 0 && params.touch !== 'caller')
+    await updateThreatsByIds(trx, tenantId, touched, { last_seen: at });
   if (diff.resolved.length > 0) {
     await updateThreatsByIds(
       trx,
@@ -88,4 +91,5 @@ export async function storeThreatDiff(
       { state: 'resolved', resolved_at: at },
     );
   }
+  return params.touch === 'caller' ? touched : [];
 }
