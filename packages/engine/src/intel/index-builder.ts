@@ -11,6 +11,18 @@ import {
 } from './normalize.ts';
 import type { OsIntel } from './os-intel.ts';
 import { buildOsIntel } from './os-intel-builder.ts';
+import {
+  addKey,
+  appIdKey,
+  type BitFilter,
+  createBitFilter,
+  domainKey,
+  filterDomainSuffixes,
+  hasKey,
+  hexKey,
+  NO_KEY,
+  NOT_NORMAL,
+} from './prefilter.ts';
 import type { ParsedFeed } from './types.ts';
 
 /** Counts of what an index holds. */
@@ -73,6 +85,56 @@ function isNormalForm(kind: IndicatorKind, value: string): boolean {
   }
 }
 
+/** A Map's miss filter over `key` of every indexed value (values without a key are never filtered). */
+function filterOf(map: ReadonlyMap<string, unknown>, key: (value: string) => number): BitFilter {
+  const filter = createBitFilter(map.size);
+  for (const value of map.keys()) {
+    const k = key(value);
+    if (k !== NO_KEY) addKey(filter, k);
+  }
+  return filter;
+}
+
+type Normaliser = (
+  map: ReadonlyMap<string, MutableHit>,
+  kind: IndicatorKind,
+  value: string,
+) => IndicatorHit | undefined;
+
+/**
+ * The lookup of one per-app kind: a clear filter bit is a final miss (see prefilter.ts); otherwise
+ * the exact value, then its normal form.
+ */
+function filteredFinder(
+  map: ReadonlyMap<string, MutableHit> | undefined,
+  kind: IndicatorKind,
+  key: (value: string) => number,
+  findNormalised: Normaliser,
+): (value: string) => IndicatorHit | undefined {
+  if (map === undefined) return () => undefined;
+  const filter = filterOf(map, key);
+  return (value) => {
+    const k = key(value);
+    if (k !== NO_KEY && !hasKey(filter, k)) return undefined;
+    const direct = map.get(value);
+    return direct !== undefined ? direct : findNormalised(map, kind, value);
+  };
+}
+
+/** The hit for `domain` or its nearest listed parent of two labels or more, without the filter. */
+function walkDomainSlowly(map: ReadonlyMap<string, MutableHit>, domain: string): IndicatorHit | undefined {
+  let current = domain;
+  for (;;) {
+    const hit = map.get(current);
+    if (hit !== undefined) return hit;
+    const dot = current.indexOf('.');
+    const parent = current.slice(dot + 1);
+    // Stop before a bare TLD: the parent must still have two labels.
+    if (dot === -1 || !parent.includes('.')) return undefined;
+    current = parent;
+  }
+}
+
 /**
  * Builds the index from parsed feeds. A value listed by several feeds keeps the provenance of
  * each; the same feed and family listing a value twice (e.g. `ioc.yaml` and `network.csv`) is
@@ -119,45 +181,43 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
     const normalised = normalizeIndicator(kind, value);
     return normalised === undefined || normalised === value ? undefined : map.get(normalised);
   };
-  // The kinds looked up for every app, resolved once: no per-lookup Map lookup of the kind.
-  const appIds = maps.get('app-id');
-  const certSha1 = maps.get('cert-sha1');
-  const certSha256 = maps.get('cert-sha256');
-  const fileSha256 = maps.get('file-sha256');
+  const appIds = filteredFinder(maps.get('app-id'), 'app-id', appIdKey, findNormalised);
+  const certSha1 = filteredFinder(maps.get('cert-sha1'), 'cert-sha1', hexKey, findNormalised);
+  const certSha256 = filteredFinder(maps.get('cert-sha256'), 'cert-sha256', hexKey, findNormalised);
+  const fileSha256 = filteredFinder(maps.get('file-sha256'), 'file-sha256', hexKey, findNormalised);
   const find = (kind: IndicatorKind, value: string): IndicatorHit | undefined => {
-    const map =
-      kind === 'app-id'
-        ? appIds
-        : kind === 'cert-sha256'
-          ? certSha256
-          : kind === 'cert-sha1'
-            ? certSha1
-            : kind === 'file-sha256'
-              ? fileSha256
-              : maps.get(kind);
+    // The kinds looked up for every app go through their miss filter (no Map lookup of the kind).
+    if (kind === 'app-id') return appIds(value);
+    if (kind === 'cert-sha256') return certSha256(value);
+    if (kind === 'cert-sha1') return certSha1(value);
+    if (kind === 'file-sha256') return fileSha256(value);
+    const map = maps.get(kind);
     if (map === undefined) return undefined;
     // Fast path: the value is already normalised.
     const direct = map.get(value);
     return direct !== undefined ? direct : findNormalised(map, kind, value);
   };
-  /** The hit for `domain` (already normalised) or its nearest listed parent of two labels or more. */
-  const walkDomain = (domain: string): IndicatorHit | undefined => {
-    const map = maps.get('domain');
-    if (map === undefined) return undefined;
-    let current = domain;
-    for (;;) {
-      const hit = map.get(current);
+  const domains = maps.get('domain');
+  const domainFilter = domains === undefined ? undefined : filterOf(domains, domainKey);
+  /**
+   * The hit for `host` or its nearest listed parent of two labels or more when `host` is in normal
+   * form (one pass, see `filterDomainSuffixes`); `NOT_NORMAL` when it is not.
+   */
+  const walkDomain = (host: string): IndicatorHit | undefined | typeof NOT_NORMAL => {
+    if (domains === undefined || domainFilter === undefined)
+      return isNormalDomain(host) ? undefined : NOT_NORMAL;
+    const starts = filterDomainSuffixes(host, domainFilter);
+    if (starts === NOT_NORMAL || starts === undefined) return starts;
+    for (const start of starts) {
+      const hit = domains.get(start === 0 ? host : host.slice(start));
       if (hit !== undefined) return hit;
-      const dot = current.indexOf('.');
-      const parent = current.slice(dot + 1);
-      // Stop before a bare TLD: the parent must still have two labels.
-      if (dot === -1 || !parent.includes('.')) return undefined;
-      current = parent;
     }
+    return undefined;
   };
   const findDomain = (host: string): IndicatorHit | undefined => {
     // Fast path: an already-normal name (never an IP literal, URL or host:port) needs no parsing.
-    if (isNormalDomain(host)) return walkDomain(host);
+    const fast = walkDomain(host);
+    if (fast !== NOT_NORMAL) return fast;
     let trimmed = host.trim();
     const literal = normalizeIp(trimmed.replace(/^\[|\]$/g, ''));
     if (literal !== undefined) return lookup('ip', literal);
@@ -170,7 +230,10 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
       trimmed = bare;
     }
     const domain = normalizeDomain(trimmed);
-    return domain === undefined ? undefined : walkDomain(domain);
+    if (domain === undefined || domains === undefined) return undefined;
+    // A normalised name is in normal form unless punycode made it longer than 253 chars.
+    const hit = walkDomain(domain);
+    return hit === NOT_NORMAL ? walkDomainSlowly(domains, domain) : hit;
   };
   // Counted now so that the index does not keep the parsed feeds alive.
   const files = feeds.length;
