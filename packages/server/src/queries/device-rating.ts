@@ -145,3 +145,57 @@ export async function listDevicesWithSnapshots(
   if (page.after !== undefined) query = query.where('d.id', '>', page.after);
   return query.orderBy('d.id').limit(page.limit).execute();
 }
+
+/** How many live (not retired) devices the tenant has. */
+export async function countLiveDevices(db: Kysely<Database>, tenantId: string): Promise<number> {
+  const row = await db
+    .selectFrom('devices')
+    .select((eb) => eb.fn.countAll<string | number>().as('count'))
+    .where('tenant_id', '=', tenantId)
+    .where('retired_at', 'is', null)
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
+/** `text` as a LIKE pattern matching itself literally, with `\` as the escape character. */
+function literalLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+/**
+ * Ids (in id order) of the tenant's live devices whose stored snapshot text contains one of
+ * `needles` ignoring ASCII case, or holds any non-ASCII character: one pass over the snapshots in
+ * SQL, so that only those snapshots need to be read, parsed and assessed. `needles` must be
+ * lower-case. SQLite: `LIKE` (ASCII case-insensitive; measured faster than `instr(lower(…))`).
+ * PostgreSQL: `LIKE ANY` on `lower(… COLLATE "C")`, which folds ASCII letters only whatever the
+ * database locale (a Turkish locale would fold `I` to a non-ASCII `ı`). Non-ASCII text is kept
+ * because ASCII-only case folding cannot promise a match there (see `mayHoldAny`).
+ */
+export async function listDeviceIdsWithSnapshotText(
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+  tenantId: string,
+  needles: readonly string[],
+): Promise<string[]> {
+  const patterns = needles.map((needle) => `%${literalLike(needle)}%`);
+  const holds =
+    patterns.length === 0
+      ? sql`1 = 0`
+      : dialect === 'sqlite'
+        ? sql.join(
+            patterns.map((pattern) => sql`s.snapshot like ${pattern} escape '\\'`),
+            sql` or `,
+          )
+        : sql`lower(s.snapshot collate "C") like any (array[${sql.join(patterns.map((p) => sql`${p}`))}]::text[])`;
+  const nonAscii =
+    dialect === 'sqlite'
+      ? sql`length(cast(s.snapshot as blob)) <> length(s.snapshot)`
+      : sql`octet_length(s.snapshot) <> char_length(s.snapshot)`;
+  const result = await sql<{ id: string }>`
+    select d.id from snapshots s join devices d on d.id = s.device_id
+    where s.tenant_id = ${tenantId} and d.tenant_id = ${tenantId} and d.retired_at is null
+      and (${holds} or ${nonAscii})
+    order by d.id
+  `.execute(db);
+  return result.rows.map((row) => row.id);
+}

@@ -11,7 +11,11 @@ import {
 } from '@riskgate/engine';
 import type { Db } from '../db/database.ts';
 import { newId } from '../ids.ts';
-import { listDevicesWithSnapshots } from '../queries/device-rating.ts';
+import {
+  countLiveDevices,
+  listDeviceIdsWithSnapshotText,
+  listDevicesWithSnapshots,
+} from '../queries/device-rating.ts';
 import { insertThreat, listThreatTypeOverrides } from '../queries/threats.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
@@ -35,51 +39,104 @@ export async function classificationOf(db: Db['db'], tenantId: string): Promise<
 
 /** What a re-assessment did. */
 export interface ReassessResult {
+  /**
+   * The tenant's live devices the re-assessment covered: each was either ruled out by the text
+   * search over stored snapshots in SQL (its snapshot cannot hold a new indicator), or read and
+   * assessed. Devices without a stored snapshot are counted but have nothing to assess.
+   */
   readonly devicesExamined: number;
+  /** Stored snapshots read, parsed and assessed against the new feeds (not part of the API reply). */
+  readonly snapshotsAssessed: number;
   readonly devicesWithNewThreats: number;
   readonly threatsCreated: number;
   readonly devicesChanged: number;
 }
 
+type ReassessDeps = Pick<ServiceContext, 'db' | 'now' | 'logger' | 'devicesChanged'>;
+
+interface ReassessParams {
+  readonly tenantId: string;
+  readonly newFeeds: readonly ParsedFeed[];
+  readonly lookup: IntelLookup;
+  readonly actor: string;
+}
+
+/** Running totals of one re-assessment. */
+interface Totals {
+  examined: number;
+  assessed: number;
+  withNew: number;
+  created: number;
+  changed: number;
+}
+
 /**
  * After feeds were added, re-assesses the tenant's devices from their stored snapshots so that a
- * device holding a newly listed app becomes risky without reporting again. Cheap first pass: each
- * snapshot is assessed against an index of the NEW feeds only, and only devices where that finds a
- * threat key the device does not have yet are assessed again with the full intel; their new
- * threats are inserted and the devices re-rated (level, labels, compliance, history, outbox),
- * one transaction and one audit entry per page of 500 devices. Threats are only added, never
- * resolved here: the next report decides that. Personal devices' snapshots are stored redacted,
- * so an app they had that was not listed then cannot be found now (by design).
+ * device holding a newly listed app becomes risky without reporting again. When the new feeds
+ * allow a text pre-filter ({@link textNeedlesOf}), one SQL pass over the stored snapshot texts
+ * selects the candidates (text holding a new value, or non-ASCII text) and only those are read;
+ * otherwise every stored snapshot is read in pages. Cheap first pass: each snapshot is assessed
+ * against an index of the NEW feeds only, and only devices where that finds a threat key the
+ * device does not have yet are assessed again with the full intel; their new threats are inserted
+ * and the devices re-rated (level, labels, compliance, history, outbox), one transaction and one
+ * audit entry per page of 500 devices. Threats are only added, never resolved here: the next
+ * report decides that. Personal devices' snapshots are stored redacted, so an app they had that
+ * was not listed then cannot be found now (by design).
  */
 export async function reassessForNewIntel(
-  deps: Pick<ServiceContext, 'db' | 'now' | 'logger' | 'devicesChanged'>,
-  params: {
-    readonly tenantId: string;
-    readonly newFeeds: readonly ParsedFeed[];
-    readonly lookup: IntelLookup;
-    readonly actor: string;
-  },
+  deps: ReassessDeps,
+  params: ReassessParams,
 ): Promise<ReassessResult> {
+  const { db, dialect } = deps.db;
+  const { tenantId } = params;
+  const needles = textNeedlesOf(params.newFeeds);
+  const page = pageReassessor(deps, params, await classificationOf(db, tenantId));
+  const totals: Totals = { examined: 0, assessed: 0, withNew: 0, created: 0, changed: 0 };
+  if (needles !== undefined) {
+    // Count first: a device enrolled during the search is then not counted without being searched.
+    totals.examined = await countLiveDevices(db, tenantId);
+    const ids = await listDeviceIdsWithSnapshotText(db, dialect, tenantId, needles);
+    for (let start = 0; start < ids.length; start += PAGE) {
+      const chunk = ids.slice(start, start + PAGE);
+      const rows = await listDevicesWithSnapshots(db, tenantId, { ids: chunk, limit: chunk.length });
+      await page(rows, needles, totals);
+    }
+  } else {
+    let after: string | undefined;
+    for (;;) {
+      const rows = await listDevicesWithSnapshots(db, tenantId, {
+        limit: PAGE,
+        ...(after !== undefined ? { after } : {}),
+      });
+      if (rows.length === 0) break;
+      after = rows.at(-1)?.id;
+      totals.examined += rows.length;
+      await page(rows, undefined, totals);
+    }
+  }
+  deps.logger.info({ tenantId, ...totals }, 'intel re-assessment done');
+  return {
+    devicesExamined: totals.examined,
+    snapshotsAssessed: totals.assessed,
+    devicesWithNewThreats: totals.withNew,
+    threatsCreated: totals.created,
+    devicesChanged: totals.changed,
+  };
+}
+
+/** Assesses one page of devices (with their stored snapshots) and stores what is new, in one transaction. */
+function pageReassessor(deps: ReassessDeps, params: ReassessParams, classification: Classification) {
   const { db, dialect } = deps.db;
   const { tenantId } = params;
   const now = deps.now();
   const at = now.toISOString();
   const newIndex = buildIntelIndex(params.newFeeds);
-  const needles = textNeedlesOf(params.newFeeds);
-  const classification = await classificationOf(db, tenantId);
-  let examined = 0;
-  let withNew = 0;
-  let created = 0;
-  let changed = 0;
-  let after: string | undefined;
-  for (;;) {
-    const page = await listDevicesWithSnapshots(db, tenantId, {
-      limit: PAGE,
-      ...(after !== undefined ? { after } : {}),
-    });
-    if (page.length === 0) break;
-    after = page.at(-1)?.id;
-    examined += page.length;
+  return async (
+    page: readonly { readonly id: string; readonly snapshot: string | null }[],
+    needles: readonly string[] | undefined,
+    totals: Totals,
+  ): Promise<void> => {
+    if (page.length === 0) return;
     const stored = await db
       .selectFrom('threats')
       .select(['device_id', 'key'])
@@ -95,6 +152,7 @@ export async function reassessForNewIntel(
     for (const row of page) {
       if (row.snapshot === null) continue;
       if (needles !== undefined && !mayHoldAny(row.snapshot, needles)) continue;
+      totals.assessed++;
       const snapshot = JSON.parse(row.snapshot) as Snapshot;
       const quick = assess(snapshot, newIndex, classification, { now });
       if (!quick.detections.some((d) => !keys.has(`${row.id} ${d.key}`))) continue;
@@ -146,17 +204,14 @@ export async function reassessForNewIntel(
         return { threats, changed: rerated.changed.map((c) => c.deviceId) };
       });
       await deps.devicesChanged?.(tenantId, result.changed); // after commit
-      withNew += additions.length;
-      created += result.threats;
-      changed += result.changed.length;
+      totals.withNew += additions.length;
+      totals.created += result.threats;
+      totals.changed += result.changed.length;
     }
-    deps.logger.info({ tenantId, examined, devicesWithNewThreats: withNew }, 'intel re-assessment progress');
-  }
-  return {
-    devicesExamined: examined,
-    devicesWithNewThreats: withNew,
-    threatsCreated: created,
-    devicesChanged: changed,
+    deps.logger.info(
+      { tenantId, examined: totals.examined, devicesWithNewThreats: totals.withNew },
+      'intel re-assessment progress',
+    );
   };
 }
 
@@ -176,13 +231,22 @@ const VERBATIM_KINDS: ReadonlySet<IndicatorKind> = new Set([
 const MAX_NEEDLES = 64;
 
 /**
- * The lower-cased indicator values a stored snapshot must contain as text to possibly match the
- * new feeds, or `undefined` when no such cheap pre-filter is sound: feeds that carry vulnerability
- * or end-of-life data, indicators whose text form may differ on the device (IP addresses), or too
- * many values. A host under a listed domain contains the domain, so parent matches pass the filter.
+ * Defanging marks the domain lookup undoes in an observed host (`evil[.]example` matches
+ * `evil.example`): a snapshot holding one may match a listed domain without holding its text.
+ */
+const REFANG_MARKS: readonly string[] = ['[.]', '(.)', '{.}', '[dot]', '(dot)'];
+
+/**
+ * The lower-cased texts a stored snapshot's JSON must contain to possibly match the new feeds, or
+ * `undefined` when no such cheap pre-filter is sound: feeds that carry vulnerability or
+ * end-of-life data, indicators whose text form may differ on the device (IP addresses), or too
+ * many values. Each value is given as it appears inside a JSON string (`"` and `\` escaped), since
+ * snapshots are stored as `JSON.stringify` text. A host under a listed domain contains the
+ * domain, so parent matches pass the filter; with domains, defanging marks are needles too.
  */
 export function textNeedlesOf(feeds: readonly ParsedFeed[]): readonly string[] | undefined {
-  const needles: string[] = [];
+  const needles = new Set<string>();
+  let domains = false;
   for (const feed of feeds) {
     const osData =
       feed.kev.length +
@@ -194,10 +258,13 @@ export function textNeedlesOf(feeds: readonly ParsedFeed[]): readonly string[] |
     if (osData > 0) return undefined;
     for (const indicator of feed.indicators) {
       if (!VERBATIM_KINDS.has(indicator.kind)) return undefined;
-      needles.push(indicator.value.toLowerCase());
+      if (indicator.kind === 'domain') domains = true;
+      needles.add(JSON.stringify(indicator.value.toLowerCase()).slice(1, -1));
     }
   }
-  return needles.length <= MAX_NEEDLES ? needles : undefined;
+  if (needles.size > MAX_NEEDLES) return undefined;
+  if (domains) for (const mark of REFANG_MARKS) needles.add(mark);
+  return [...needles];
 }
 
 /**
