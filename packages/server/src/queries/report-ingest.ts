@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { DialectName } from '../db/database.ts';
 import type { Database } from '../db/types.ts';
 import type { DeviceRow } from './devices.ts';
+import type { IngestConfigRow } from './ingest-config.ts';
 import type { ThreatRow } from './threats.ts';
 
 /**
@@ -26,10 +27,25 @@ class Statement {
 const FIND_REPORT_OUTCOME = new Statement(
   'select "outcome" from "reports" where "tenant_id" = ? and "device_id" = ? and "report_id" = ?',
 );
-/** PostgreSQL locks the device row for the transaction, so changes to the device commit one after another. */
-const FIND_DEVICE_FOR_INGEST = new Statement(
-  'select * from "devices" where "tenant_id" = ? and "id" = ?',
-  'select * from "devices" where "tenant_id" = ? and "id" = ? for update',
+const FIND_DEVICE_FOR_INGEST = new Statement('select * from "devices" where "tenant_id" = ? and "id" = ?');
+/**
+ * PostgreSQL: the device row locked for the transaction (so changes of one device commit one after
+ * another) and the report id recorded unless the device is retired, in one round trip.
+ */
+const LOCK_DEVICE_AND_INSERT_REPORT_PG = new Statement(
+  `with "device" as (select * from "devices" where "tenant_id" = ? and "id" = ? for update),
+"report" as (insert into "reports" ("tenant_id", "device_id", "report_id", "received_at", "outcome")
+  select "tenant_id", "id", ?, ?, '{}' from "device" where "retired_at" is null
+  on conflict ("device_id", "report_id") do nothing returning 1)
+select "device".*, (select count(*) from "report")::int as "report_inserted" from "device"`,
+);
+/** `listIngestConfigRows` plus the stored outcome of the report id (kind `r`), in one statement. */
+const READ_INGEST_START = new Statement(
+  `select 'o' as "kind", "type_id" as "key", "risk" as "value", '' as "sort" from "threat_type_overrides" where "tenant_id" = ?
+union all select 'p', "id", "doc", "created_at" from "compliance_policies" where "tenant_id" = ?
+union all select 's', "key", "value", '' from "settings" where "tenant_id" = ? and "key" = ?
+union all select 'r', "report_id", "outcome", '' from "reports" where "tenant_id" = ? and "device_id" = ? and "report_id" = ?
+order by "kind", "sort", "key"`,
 );
 const FIND_DEVICE_FOR_SIGNATURE = new Statement('select * from "devices" where "id" = ?');
 const INSERT_DEVICE_NONCE = new Statement(
@@ -45,8 +61,9 @@ const TOUCH_THREATS = new Statement(
   'update "threats" set "last_seen" = ? where "tenant_id" = ? and "id" in (select "value" from json_each(?))',
   'update "threats" set "last_seen" = ? where "tenant_id" = ? and "id" = any(?::text[])',
 );
+/** `updated_at` is when the stored document last changed: an equal snapshot is not rewritten. */
 const UPSERT_SNAPSHOT = new Statement(
-  'insert into "snapshots" ("tenant_id", "device_id", "snapshot", "updated_at") values (?, ?, ?, ?) on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "updated_at" = excluded."updated_at"',
+  'insert into "snapshots" ("tenant_id", "device_id", "snapshot", "updated_at") values (?, ?, ?, ?) on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "updated_at" = excluded."updated_at" where "snapshots"."snapshot" <> excluded."snapshot"',
 );
 const UPDATE_DEVICE_STATE = new Statement(
   'update "devices" set "risk_level" = ?, "compliance_state" = ?, "labels" = ?, "last_seen_at" = ?, "os_version" = ?, "model" = ?, "manufacturer" = ?, "agent_version" = ?, "noncompliant_since" = ? where "tenant_id" = ? and "id" = ?',
@@ -57,7 +74,7 @@ const SET_REPORT_OUTCOME = new Statement(
 /** PostgreSQL: {@link TOUCH_THREATS}, {@link UPSERT_SNAPSHOT}, {@link UPDATE_DEVICE_STATE} and {@link SET_REPORT_OUTCOME} in one round trip. */
 const STORE_REPORT_STATE_PG = new Statement(
   `with "touched" as (update "threats" set "last_seen" = ? where "tenant_id" = ? and "id" = any(?::text[])),
-"snapshot" as (insert into "snapshots" ("tenant_id", "device_id", "snapshot", "updated_at") values (?, ?, ?, ?) on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "updated_at" = excluded."updated_at"),
+"snapshot" as (insert into "snapshots" ("tenant_id", "device_id", "snapshot", "updated_at") values (?, ?, ?, ?) on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "updated_at" = excluded."updated_at" where "snapshots"."snapshot" <> excluded."snapshot"),
 "device" as (update "devices" set "risk_level" = ?, "compliance_state" = ?, "labels" = ?, "last_seen_at" = ?, "os_version" = ?, "model" = ?, "manufacturer" = ?, "agent_version" = ?, "noncompliant_since" = ? where "tenant_id" = ? and "id" = ?),
 "report" as (update "reports" set "outcome" = ? where "tenant_id" = ? and "device_id" = ? and "report_id" = ?)
 select 1 as "done"`,
@@ -79,6 +96,37 @@ export async function findReportOutcomeFast(
     FIND_REPORT_OUTCOME.query(dialect, [tenantId, deviceId, reportId]),
   );
   return result.rows[0]?.outcome;
+}
+
+/**
+ * What a report needs before its transaction, in one statement: the tenant's ingest configuration
+ * rows (as `listIngestConfigRows` with `settingKey`) and the stored outcome if the device already
+ * sent this report id.
+ */
+export async function readIngestStart(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  params: { tenantId: string; deviceId: string; reportId: string; settingKey: string },
+): Promise<{ config: IngestConfigRow[]; outcome: string | undefined }> {
+  const { tenantId } = params;
+  const result = await db.executeQuery<IngestConfigRow>(
+    READ_INGEST_START.query(dialect, [
+      tenantId,
+      tenantId,
+      tenantId,
+      params.settingKey,
+      tenantId,
+      params.deviceId,
+      params.reportId,
+    ]),
+  );
+  const config: IngestConfigRow[] = [];
+  let outcome: string | undefined;
+  for (const row of result.rows) {
+    if (row.kind === ('r' as string)) outcome = row.value;
+    else config.push({ kind: row.kind, key: row.key, value: row.value });
+  }
+  return { config, outcome };
 }
 
 /** The device a signed request names, in any tenant (see `findDeviceForSignature`). */
@@ -103,29 +151,39 @@ export async function insertDeviceNonceFast(
   return affected(result) > 0;
 }
 
-/** The device inside the ingest transaction (locked for the transaction on PostgreSQL). */
-export async function findDeviceForIngest(
-  trx: Kysely<Database>,
-  dialect: DialectName,
-  tenantId: string,
-  deviceId: string,
-): Promise<DeviceRow | undefined> {
-  const result = await trx.executeQuery<DeviceRow>(
-    FIND_DEVICE_FOR_INGEST.query(dialect, [tenantId, deviceId]),
-  );
-  return result.rows[0];
-}
-
-/** Records a report id once with an empty outcome; `false` when the device already sent this id. */
-export async function insertReportOnce(
+/**
+ * Inside the ingest transaction: the device (locked for the transaction on PostgreSQL), and the
+ * report id recorded with an empty outcome unless the device is missing or retired. `fresh` is
+ * `false` when the device already sent this report id (or nothing was inserted).
+ */
+export async function lockDeviceAndInsertReport(
   trx: Kysely<Database>,
   dialect: DialectName,
   row: { tenant_id: string; device_id: string; report_id: string; received_at: string },
-): Promise<boolean> {
+): Promise<{ device: DeviceRow | undefined; fresh: boolean }> {
+  if (dialect === 'postgres') {
+    const result = await trx.executeQuery<DeviceRow & { report_inserted: number }>(
+      LOCK_DEVICE_AND_INSERT_REPORT_PG.query(dialect, [
+        row.tenant_id,
+        row.device_id,
+        row.report_id,
+        row.received_at,
+      ]),
+    );
+    const found = result.rows[0];
+    if (found === undefined) return { device: undefined, fresh: false };
+    const { report_inserted, ...device } = found;
+    return { device, fresh: Number(report_inserted) > 0 };
+  }
+  const found = await trx.executeQuery<DeviceRow>(
+    FIND_DEVICE_FOR_INGEST.query(dialect, [row.tenant_id, row.device_id]),
+  );
+  const device = found.rows[0];
+  if (device === undefined || device.retired_at !== null) return { device, fresh: false };
   const result = await trx.executeQuery(
     INSERT_REPORT.query(dialect, [row.tenant_id, row.device_id, row.report_id, row.received_at, '{}']),
   );
-  return affected(result) > 0;
+  return { device, fresh: affected(result) > 0 };
 }
 
 /** The device's active, resolved and ignored threats, oldest first (as `listDeviceThreats`). */

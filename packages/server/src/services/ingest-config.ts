@@ -58,6 +58,15 @@ function memo<T>(build: (text: string) => T): (text: string) => T {
  * remembered, keyed by that exact text. Returned values are shared: callers must not mutate them.
  */
 export function createIngestConfigReader(): IngestConfigReader {
+  const build = createIngestConfigBuilder();
+  return async (db, tenantId) => build(await listIngestConfigRows(db, tenantId, PRIVACY_KEY));
+}
+
+/**
+ * Turns a tenant's ingest configuration rows (as `listIngestConfigRows` reads them, with the
+ * privacy setting) into values, remembering the parsing by text as {@link createIngestConfigReader}.
+ */
+export function createIngestConfigBuilder(): (rows: readonly IngestConfigRow[]) => IngestConfig {
   const policyOf = memo((doc): CompliancePolicy | null => {
     const value: unknown = JSON.parse(doc);
     return Value.Check(CompliancePolicySchema, value) ? value : null;
@@ -66,8 +75,7 @@ export function createIngestConfigReader(): IngestConfigReader {
   const privacyOf = memo(
     (text): PrivacySettings => ({ ...DEFAULT_PRIVACY, ...(JSON.parse(text) as Partial<PrivacySettings>) }),
   );
-  return async (db, tenantId) => {
-    const rows = await listIngestConfigRows(db, tenantId, PRIVACY_KEY);
+  return (rows) => {
     const overrides = rows.filter((row) => row.kind === 'o');
     const policies: CompliancePolicy[] = [];
     let privacy = DEFAULT_PRIVACY;

@@ -15,10 +15,10 @@ import type { AccessThreatRow } from '../queries/access-devices.ts';
 import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import {
-  findDeviceForIngest,
   findReportOutcomeFast,
-  insertReportOnce,
   listStoredThreats,
+  lockDeviceAndInsertReport,
+  readIngestStart,
   storeReportState,
 } from '../queries/report-ingest.ts';
 import { findSnapshot } from '../queries/reports.ts';
@@ -26,9 +26,10 @@ import type { AttestationService } from './attestation-service.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
 import type { DeviceStatus } from './device-service.ts';
-import { createIngestConfigReader, type IngestConfigReader } from './ingest-config.ts';
+import { createIngestConfigBuilder, type IngestConfig, type IngestConfigReader } from './ingest-config.ts';
 import type { IntelSource } from './intel-source.ts';
 import { redactSnapshot } from './privacy.ts';
+import { PRIVACY_KEY } from './settings-service.ts';
 import { diffThreats, labelsFor, riskLevelOfActive, type ThreatDiff } from './threat-diff.ts';
 import { storeThreatDiff } from './threat-store.ts';
 
@@ -69,16 +70,39 @@ export function createReportService(
   },
 ): ReportService {
   const { db, dialect } = ctx.db;
-  const readConfig = deps.readConfig ?? createIngestConfigReader();
+  const readConfig = deps.readConfig;
+  const buildConfig = createIngestConfigBuilder();
+
+  /** The stored outcome of a retried report id, and the tenant's ingest configuration. */
+  async function start(
+    device: DeviceRow,
+    reportId: string,
+  ): Promise<{ earlier: ReportOutcome | undefined; config: IngestConfig }> {
+    if (readConfig !== undefined) {
+      const earlier = await storedOutcome(device, reportId);
+      return { earlier, config: await readConfig(db, device.tenant_id) };
+    }
+    // Both in one statement (one round trip on PostgreSQL).
+    const read = await readIngestStart(db, dialect, {
+      tenantId: device.tenant_id,
+      deviceId: device.id,
+      reportId,
+      settingKey: PRIVACY_KEY,
+    });
+    return {
+      earlier: read.outcome === undefined ? undefined : duplicateOf(read.outcome),
+      config: buildConfig(read.config),
+    };
+  }
 
   async function storedOutcome(device: DeviceRow, reportId: string): Promise<ReportOutcome | undefined> {
     const stored = await findReportOutcomeFast(db, dialect, device.tenant_id, device.id, reportId);
-    return stored === undefined ? undefined : { ...(JSON.parse(stored) as ReportOutcome), duplicate: true };
+    return stored === undefined ? undefined : duplicateOf(stored);
   }
 
   return {
     async ingestReport(device, report) {
-      const earlier = await storedOutcome(device, report.reportId);
+      const { earlier, config } = await start(device, report.reportId);
       if (earlier !== undefined) return earlier;
       const now = ctx.now();
       const at = now.toISOString();
@@ -98,8 +122,6 @@ export function createReportService(
       const attestation = await deps.attestation?.prepareIngest(device, snapshot, now);
       if (attestation !== undefined) snapshot = attestation.snapshot;
 
-      // Overrides, compliance policies and privacy settings in one query.
-      const config = await readConfig(db, tenantId);
       const started = performance.now();
       const assessment = assess(
         attestation?.assessed ?? snapshot,
@@ -116,15 +138,14 @@ export function createReportService(
       let outcome: ReportOutcome | undefined;
       try {
         outcome = await db.transaction().execute(async (trx) => {
-          const current = await findDeviceForIngest(trx, dialect, tenantId, device.id);
-          if (current === undefined || current.retired_at !== null)
-            throw new AppError('bad_signature', 'device is retired');
-          const fresh = await insertReportOnce(trx, dialect, {
+          const { device: current, fresh } = await lockDeviceAndInsertReport(trx, dialect, {
             tenant_id: tenantId,
             device_id: device.id,
             report_id: report.reportId,
             received_at: at,
           });
+          if (current === undefined || current.retired_at !== null)
+            throw new AppError('bad_signature', 'device is retired');
           if (!fresh) return undefined; // a concurrent retry of the same report committed first
           await attestation?.commit(trx);
           const stored = await listStoredThreats(trx, dialect, tenantId, device.id);
@@ -276,6 +297,10 @@ export function createReportService(
       return raced;
     },
   };
+}
+
+function duplicateOf(stored: string): ReportOutcome {
+  return { ...(JSON.parse(stored) as ReportOutcome), duplicate: true };
 }
 
 /**
