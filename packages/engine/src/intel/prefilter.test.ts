@@ -220,17 +220,21 @@ describe('prefilter keys', () => {
     expect(appIdKey('com.example.app')).not.toBe(NO_KEY);
     for (const value of [' com.x', 'com.x ', 'com.\u212a', 'com.à', 'com x', 'com/x'])
       expect(appIdKey(value), value).toBe(NO_KEY);
+    // Only the length, the first and the last twelve characters count; the exact lookup sees the rest.
+    expect(appIdKey('com.Example.Middle.part.app')).toBe(appIdKey('com.example.middle.part.app'));
+    expect(appIdKey('com.example.\u212aiddle.part.app')).toBe(appIdKey('com.example.kiddle.part.app'));
+    expect(appIdKey('com.example.middle.part.app')).not.toBe(appIdKey('com.example.middle.part.apps'));
   });
 
-  it('keys a fingerprint by its first eight hex digits, whatever the separators and case', () => {
+  it('keys a fingerprint by its first six hex digits, whatever the separators and case', () => {
     const key = hexKey('0123abcd'.repeat(5));
-    expect(key).toBe(0x0123abcd);
+    expect(key).toBe(0x0123ab);
     expect(hexKey('01:23:AB:CD:ef')).toBe(key);
     expect(hexKey(' 0123 abcd')).toBe(key);
     expect(hexKey('\t01\n23\rABcd')).toBe(key);
-    for (const value of ['0123abc', '\u00a00123abcd', '0123-abcd', 'x0123abcd', ''])
+    for (const value of ['0123a', '\u00a00123abcd', '0123-abcd', 'x0123abcd', ''])
       expect(hexKey(value), value).toBe(NO_KEY);
-    // Past the eighth digit, only `normalizeHex` decides.
+    // Past the sixth digit, only `normalizeHex` decides.
     expect(hexKey('0123abcd-not-hex')).toBe(key);
   });
 

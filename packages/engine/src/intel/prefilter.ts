@@ -46,55 +46,78 @@ function finish(hash: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** `[a-z0-9._-]`. */
-function isIdChar(code: number): boolean {
-  return (
-    (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 46 || code === 95 || code === 45
-  );
-}
+/** Per ASCII code: the folded package-id character (`[a-z0-9._-]`, upper case folded), or 0. */
+const ID_CHAR = new Uint8Array(128);
+for (const [from, to] of [
+  [97, 122],
+  [48, 57],
+  [46, 46],
+  [95, 95],
+  [45, 45],
+] as const)
+  for (let code = from; code <= to; code++) ID_CHAR[code] = code;
+for (let code = 65; code <= 90; code++) ID_CHAR[code] = code + 32;
+
+/** Package-id characters hashed from the end (the distinctive part of `com.vendor.product`). */
+const ID_TAIL = 12;
 
 /**
- * Key of a package id: FNV-1a of the id with ASCII upper case folded to lower case. Only for ids
- * made of `[A-Za-z0-9._-]` (for those, `normalizeAppId` is the folded id or `undefined`);
- * anything else (whitespace to trim, non-ASCII that `toLowerCase` may map) is `NO_KEY`.
+ * Key of a package id: FNV-1a of its length, its first character and its last twelve, ASCII upper
+ * case folded. `NO_KEY` unless each of those is in `[A-Za-z0-9._-]`. Why that is enough: with no
+ * whitespace at either end `trim` changes nothing, and `toLowerCase` keeps the length of any id
+ * `normalizeAppId` accepts (the one mapping that changes length, U+0130, yields a non-ASCII
+ * character), so the normal form has the same length and the same folded characters at those
+ * positions. Characters in between are left to the exact lookup.
  */
 export function appIdKey(value: string): number {
-  let hash = FNV_OFFSET;
-  for (let i = 0; i < value.length; i++) {
-    let code = value.charCodeAt(i);
-    if (code >= 65 && code <= 90) code += 32;
-    else if (!isIdChar(code)) return NO_KEY;
-    hash = Math.imul(hash ^ code, FNV_PRIME);
+  const length = value.length;
+  if (length === 0) return NO_KEY;
+  let hash = Math.imul(FNV_OFFSET ^ length, FNV_PRIME);
+  const first = value.charCodeAt(0);
+  const folded = first < 128 ? (ID_CHAR[first] ?? 0) : 0;
+  if (folded === 0) return NO_KEY;
+  hash = Math.imul(hash ^ folded, FNV_PRIME);
+  for (let i = length > ID_TAIL ? length - ID_TAIL : 1; i < length; i++) {
+    const code = value.charCodeAt(i);
+    const char = code < 128 ? (ID_CHAR[code] ?? 0) : 0;
+    if (char === 0) return NO_KEY;
+    hash = Math.imul(hash ^ char, FNV_PRIME);
   }
   return finish(hash);
 }
 
-const HEX_DIGITS = 8;
+const HEX_DIGITS = 6;
+const SEPARATOR = 16;
+const INVALID = 17;
+/** Per ASCII code: the hex digit's value, `SEPARATOR` for what `normalizeHex` drops, else `INVALID`. */
+const HEX_VALUE = new Uint8Array(128).fill(INVALID);
+for (let code = 48; code <= 57; code++) HEX_VALUE[code] = code - 48;
+for (let code = 97; code <= 102; code++) HEX_VALUE[code] = code - 87;
+for (let code = 65; code <= 70; code++) HEX_VALUE[code] = code - 55;
+for (const code of [58 /* : */, 32, 9, 10, 11, 12, 13]) HEX_VALUE[code] = SEPARATOR;
 
 /**
- * Key of a hex fingerprint: its first eight hex digits as a number, upper case folded, skipping
- * the separators `normalizeHex` drops (`:` and ASCII whitespace), so the key of `AB:CD:…` is the
- * key of `abcd…`. Hash values are uniform, so their leading digits need no further hashing. Any
- * other character before the eighth digit, or fewer than eight digits, is `NO_KEY`.
+ * Key of a hex fingerprint: its first six hex digits as a number (24 bits, more than the largest
+ * filter uses), upper case folded, skipping the separators `normalizeHex` drops (`:` and ASCII
+ * whitespace), so the key of `AB:CD:…` is the key of `abcd…`. Hash values are uniform, so their
+ * leading digits need no further hashing. Any other character before the sixth digit, or fewer
+ * than six digits, is `NO_KEY`.
  */
 export function hexKey(value: string): number {
   let key = 0;
   let digits = 0;
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    let digit: number;
-    if (code >= 48 && code <= 57) digit = code - 48;
-    else if (code >= 97 && code <= 102) digit = code - 87;
-    else if (code >= 65 && code <= 70) digit = code - 55;
-    else if (code === 58 /* : */ || code === 32 || (code >= 9 && code <= 13)) continue;
-    else return NO_KEY;
-    key = (key << 4) | digit;
-    if (++digits === HEX_DIGITS) return key >>> 0;
+    const digit = code < 128 ? (HEX_VALUE[code] ?? INVALID) : INVALID;
+    if (digit < SEPARATOR) {
+      key = (key << 4) | digit;
+      if (++digits === HEX_DIGITS) return key;
+    } else if (digit === INVALID) return NO_KEY;
   }
   return NO_KEY;
 }
 
-/** Key of an indexed domain (as `domainSuffixKeys` computes it for each suffix of a host). */
+/** Key of an indexed domain (as `filterDomainSuffixes` computes it for each suffix of a host). */
 export function domainKey(domain: string): number {
   let hash = FNV_OFFSET;
   for (let i = domain.length - 1; i >= 0; i--) hash = Math.imul(hash ^ domain.charCodeAt(i), FNV_PRIME);
