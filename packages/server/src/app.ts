@@ -107,16 +107,26 @@ export async function buildApp(deps: AppDeps) {
     reply.status(404).send({ code: 'not_found', message: 'no such route', requestId: String(request.id) }),
   );
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Both hooks run for every request, so they are callback-style (no promise, no extra microtask
+  // before the response is written) and the counter keeps one child per label set (prom-client
+  // otherwise hashes a labels object on every `inc`).
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', String(request.id));
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    deps.metrics.httpRequests.inc({
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    });
+  const requestCounters = new Map<string, { inc(): void }>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const method = request.method;
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const key = `${method} ${status} ${route}`;
+    let counter = requestCounters.get(key);
+    if (counter === undefined) {
+      counter = deps.metrics.httpRequests.labels({ method, route, status: String(status) });
+      requestCounters.set(key, counter);
+    }
+    counter.inc();
+    done();
   });
 
   await app.register(swagger, {

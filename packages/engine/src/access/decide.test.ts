@@ -317,3 +317,29 @@ describe('compileAccessPolicies', () => {
     expect(other.matchedPolicies.map((m) => `${m.policyId}:${m.result}`)).toEqual(['global:deny']);
   });
 });
+
+describe('agent versions across decisions of one compiled policy set', () => {
+  it('each device is judged by its own version, however the versions interleave', () => {
+    const compiled = compileAccessPolicies([
+      policy({ grant: { kind: 'block' }, conditions: { agentVersionBelow: '1.10' } }),
+    ]);
+    const cases: [string | undefined, 'allow' | 'deny'][] = [
+      ['1.9', 'deny'],
+      ['1.10', 'allow'],
+      ['1.9.9', 'deny'],
+      ['2', 'allow'],
+      ['unknown', 'deny'],
+      [undefined, 'deny'],
+      ['1.10.0-beta', 'allow'],
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const [agentVersion, outcome] of cases) {
+        const decision = compiled.decide({
+          resourceId: 'exchange',
+          device: device({ agentVersion }),
+          now: NOW,
+        });
+        expect(decision.outcome, `${agentVersion} round ${round}`).toBe(outcome);
+      }
+  });
+});

@@ -73,8 +73,24 @@ function anyIn(set: ReadonlySet<string> | undefined, values: readonly string[]):
   return false;
 }
 
+/** Parses agent versions, remembering them: a fleet runs a handful of agent versions. */
+type VersionParser = (version: string) => readonly number[] | undefined;
+
+function createVersionParser(): VersionParser {
+  const parsed = new Map<string, readonly number[] | undefined>();
+  return (version) => {
+    const known = parsed.get(version);
+    if (known !== undefined || parsed.has(version)) return known;
+    const result = parseDottedVersion(version);
+    // Bounded: forget everything if a fleet ever shows this many distinct versions.
+    if (parsed.size >= 1024) parsed.clear();
+    parsed.set(version, result);
+    return result;
+  };
+}
+
 /** Assignment (resource already filtered) and conditions: does the policy apply to this device? */
-function applies(policy: CompiledPolicy, device: AccessDevice): boolean {
+function applies(policy: CompiledPolicy, device: AccessDevice, parseVersion: VersionParser): boolean {
   if (policy.platforms !== undefined && !policy.platforms.has(device.platform)) return false;
   if (policy.ownership !== undefined && !policy.ownership.has(device.ownership)) return false;
   if (policy.excludeUsers?.has(device.user) === true || anyIn(policy.excludeGroups, device.groups))
@@ -82,7 +98,7 @@ function applies(policy: CompiledPolicy, device: AccessDevice): boolean {
   if (!isPrincipalIncluded(policy.users, policy.groups, device.user, device.groups)) return false;
   if (policy.riskLevels !== undefined && !policy.riskLevels.has(device.riskLevel)) return false;
   if (policy.agentVersionBelow !== undefined) {
-    const agent = device.agentVersion === undefined ? undefined : parseDottedVersion(device.agentVersion);
+    const agent = device.agentVersion === undefined ? undefined : parseVersion(device.agentVersion);
     // An agent that does not say its version is treated as outdated.
     if (agent !== undefined && compareParsedDottedVersions(agent, policy.agentVersionBelow) >= 0)
       return false;
@@ -176,6 +192,7 @@ export function compileAccessPolicies(policies: readonly AccessPolicy[]): Compil
     );
   }
 
+  const parseVersion = createVersionParser();
   return {
     decide(request) {
       const device = request.device;
@@ -200,7 +217,7 @@ export function compileAccessPolicies(policies: readonly AccessPolicy[]): Compil
       let reasons: AccessReason[] | undefined;
       let reportOnly: ReportOnlyOutcome[] | undefined;
       for (const policy of byResource.get(request.resourceId) ?? forAnyResource) {
-        if (!applies(policy, device)) continue;
+        if (!applies(policy, device, parseVersion)) continue;
         const reason = refusal(policy, device);
         let result: MatchedPolicy['result'] = 'allow';
         if (reason !== undefined && policy.state === 'on') {

@@ -63,17 +63,26 @@ export interface AccessDeciderDeps {
 /** The access core shared by forward-auth, the JSON decision API and the built-in gateway. */
 export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
   const ttl = deps.remediationTtlSeconds ?? 24 * 3600;
+  // A denied device usually retries the same resource many times: its link (an HMAC each) is
+  // reused while it has at least `ttl - reuse` seconds left, so a link handed out is always valid
+  // for nearly the full lifetime and never for longer.
+  const reuseSeconds = Math.min(60, Math.floor(ttl / 10));
+  const links = new Map<string, { readonly url: string; readonly exp: number }>();
+  const unknownDeviceUrl = `${deps.publicUrl}/remediation`;
 
-  async function identify(identity: DeviceIdentity): Promise<CachedDevice | undefined> {
+  /** Not `async`: the cache's promise is handed on as it is, without another wrapper. */
+  function identify(identity: DeviceIdentity): Promise<CachedDevice | undefined> {
     if (identity.fingerprint !== undefined) return deps.devices.byFingerprint(identity.fingerprint);
     if (identity.deviceToken !== undefined) {
       const claims = deps.tokens.verify(identity.deviceToken, 'dev', deps.now());
-      return claims === undefined ? undefined : deps.devices.byId(claims.tenantId, claims.deviceId);
+      return claims === undefined
+        ? Promise.resolve(undefined)
+        : deps.devices.byId(claims.tenantId, claims.deviceId);
     }
     if (identity.deviceId !== undefined && identity.tenantId !== undefined) {
       return deps.devices.byId(identity.tenantId, identity.deviceId);
     }
-    return undefined;
+    return Promise.resolve(undefined);
   }
 
   function remediationUrl(
@@ -81,16 +90,26 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     resourceId: string | undefined,
     policyId?: string,
   ): string {
-    if (device === undefined) return `${deps.publicUrl}/remediation`;
+    if (device === undefined) return unknownDeviceUrl;
+    const now = Math.floor(deps.now().getTime() / 1000);
+    const key = `${device.tenantId}\u0000${device.deviceId}\u0000${resourceId ?? ''}\u0000${policyId ?? ''}`;
+    const known = links.get(key);
+    if (known !== undefined && known.exp - now > ttl - reuseSeconds && known.exp - now <= ttl)
+      return known.url;
+    const exp = now + ttl;
     const token = deps.tokens.sign({
       kind: 'rem',
       tenantId: device.tenantId,
       deviceId: device.deviceId,
       ...(resourceId === undefined ? {} : { resourceId }),
       ...(policyId === undefined ? {} : { policyId }),
-      exp: Math.floor(deps.now().getTime() / 1000) + ttl,
+      exp,
     });
-    return `${deps.publicUrl}/remediation?t=${token}`;
+    const url = `${deps.publicUrl}/remediation?t=${token}`;
+    // Bounded: at most one link per denied (device, resource, policy) seen within `reuseSeconds`.
+    if (links.size >= 10_000) links.clear();
+    links.set(key, { url, exp });
+    return url;
   }
 
   async function decide(

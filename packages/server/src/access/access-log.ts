@@ -3,10 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Database } from '../db/types.ts';
-import { randomBase32 } from '../ids.ts';
+import { createSequentialIds } from '../ids.ts';
 import { type AccessLogTable, insertAccessLogRows } from '../queries/access-log.ts';
-
-const logId = () => `acl_${randomBase32(15)}`;
 
 /** What one decision was about, for the log. */
 export interface DecisionContext {
@@ -76,6 +74,7 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
     }
     child.inc();
   }
+  const logId = createSequentialIds('acl');
   const queue: AccessLogTable[] = [];
   let writing: Promise<void> = Promise.resolve();
 
@@ -130,29 +129,29 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
         path: ctx.path?.slice(0, 512),
         method: ctx.method,
       });
-      const base = {
+      const deviceId = ctx.deviceId ?? null;
+      const resourceId = ctx.resourceId;
+      const row = (
+        entry: AccessLogTable['outcome'],
+        code: string,
+        policyId: string | null,
+      ): AccessLogTable => ({
         tenant_id: tenantId,
+        id: logId(),
         at,
-        device_id: ctx.deviceId ?? null,
-        resource_id: ctx.resourceId,
+        device_id: deviceId,
+        resource_id: resourceId,
+        outcome: entry,
+        reason: code,
+        policy_id: policyId,
         details,
-      };
+      });
       if (outcome === 'deny') {
         const reasons = decision?.reasons ?? [];
-        if (reasons.length === 0) enqueue({ ...base, id: logId(), outcome: 'deny', reason, policy_id: null });
-        for (const r of reasons) {
-          enqueue({ ...base, id: logId(), outcome: 'deny', reason: r.code, policy_id: r.policyId ?? null });
-        }
+        if (reasons.length === 0) enqueue(row('deny', reason, null));
+        for (const r of reasons) enqueue(row('deny', r.code, r.policyId ?? null));
       }
-      for (const ro of decision?.reportOnly ?? []) {
-        enqueue({
-          ...base,
-          id: logId(),
-          outcome: 'would-deny',
-          reason: ro.reason.code,
-          policy_id: ro.policyId,
-        });
-      }
+      for (const ro of reportOnly) enqueue(row('would-deny', ro.reason.code, ro.policyId));
     },
     flush,
     async close() {

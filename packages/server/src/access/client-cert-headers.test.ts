@@ -78,6 +78,25 @@ describe('device certificate headers (docs/proxies.md §1)', () => {
     expect(fingerprintFromHeaders(value)).toBeUndefined();
   });
 
+  it('gives the same answers when the same header values come again (remembered parses)', () => {
+    const other = encodeURIComponent('not a certificate');
+    for (let round = 0; round < 3; round++) {
+      expect(fingerprintFromHeaders({ 'x-client-cert': encodeURIComponent(cert.certPem) })).toBe(sha);
+      expect(fingerprintFromHeaders({ 'x-client-cert': other })).toBeUndefined();
+      expect(
+        fingerprintFromHeaders({ 'x-forwarded-tls-client-cert': encodeURIComponent(der.toString('base64')) }),
+      ).toBe(sha);
+      expect(fingerprintFromHeaders({ 'x-forwarded-client-cert': `Hash=${sha}` })).toBe(sha);
+      // Verification failure is judged per request, before any remembered value.
+      expect(
+        fingerprintFromHeaders({
+          'x-client-cert': encodeURIComponent(cert.certPem),
+          'x-client-verify': 'FAILED:revoked',
+        }),
+      ).toBeUndefined();
+    }
+  });
+
   it('uses the first header in documented order', () => {
     expect(
       fingerprintFromHeaders({

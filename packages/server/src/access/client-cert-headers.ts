@@ -14,6 +14,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 /** A SHA-256 fingerprint as hex, with or without colons, any case → lower-case hex, or `undefined`. */
 export function normalizeFingerprint(value: string): string | undefined {
+  // The usual case (already lower-case hex) without building new strings.
+  if (value.length === 64 && HEX64.test(value)) return value;
   const hex = value.replace(/:/g, '').toLowerCase();
   return HEX64.test(hex) ? hex : undefined;
 }
@@ -107,10 +109,38 @@ export function fingerprintFromHeaders(headers: HeaderBag): string | undefined {
   const sha = headerOf(headers, 'x-client-cert-sha256');
   if (sha !== undefined) return normalizeFingerprint(sha);
   const xfcc = headerOf(headers, 'x-forwarded-client-cert');
-  if (xfcc !== undefined) return fingerprintOfXfcc(xfcc);
+  if (xfcc !== undefined) return memoised(xfccFingerprints, xfcc, fingerprintOfXfcc);
   const cert = headerOf(headers, 'x-client-cert');
-  if (cert !== undefined) return fingerprintOfCertHeader(cert);
+  if (cert !== undefined) return memoised(certFingerprints, cert, fingerprintOfCertHeader);
   const traefik = headerOf(headers, 'x-forwarded-tls-client-cert');
-  if (traefik !== undefined) return fingerprintOfTraefikHeader(traefik);
+  if (traefik !== undefined) return memoised(traefikFingerprints, traefik, fingerprintOfTraefikHeader);
   return undefined;
+}
+
+/** Header values remembered per kind of header; all are forgotten when one map is full. */
+const MEMO_LIMIT = 1024;
+/** Longer values (no device certificate is this large) are parsed every time, not remembered. */
+const MEMO_MAX_LENGTH = 4096;
+const xfccFingerprints = new Map<string, string | undefined>();
+const certFingerprints = new Map<string, string | undefined>();
+const traefikFingerprints = new Map<string, string | undefined>();
+
+/**
+ * `parse(value)` remembered by value: a proxy sends the same certificate header (about 1 kB of
+ * escaped PEM for nginx) on every request of a device, and URL-decoding, base64-decoding and hashing
+ * it again each time cost more than the rest of the check. Pure functions of the value, so the
+ * memo cannot change an answer.
+ */
+function memoised(
+  memo: Map<string, string | undefined>,
+  value: string,
+  parse: (value: string) => string | undefined,
+): string | undefined {
+  if (value.length > MEMO_MAX_LENGTH) return parse(value);
+  const known = memo.get(value);
+  if (known !== undefined || memo.has(value)) return known;
+  const fingerprint = parse(value);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(value, fingerprint);
+  return fingerprint;
 }

@@ -67,12 +67,13 @@ export function readForwardAuthRequest(
   const forwardedFor = headerOf(headers, 'x-forwarded-for')?.split(',')[0]?.trim();
   const fingerprint = fingerprintFromHeaders(headers);
   const token = headerOf(headers, 'x-riskgate-device-token');
+  // One object shape for every request (absent values are undefined fields, not missing ones).
   return {
     host,
     path,
     method,
     remoteAddress: forwardedFor ?? request.remoteAddress ?? '',
-    ...(fingerprint === undefined ? {} : { clientCertFingerprint: fingerprint }),
-    ...(token === undefined ? {} : { deviceToken: token }),
+    clientCertFingerprint: fingerprint,
+    deviceToken: token,
   };
 }

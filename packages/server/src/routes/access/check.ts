@@ -40,16 +40,20 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
         url: request.url,
         remoteAddress: remote,
       });
+      // Plain objects (no spreads): built for every check.
       const result = await access.decider.decide(
-        {
-          ...(parsed.clientCertFingerprint === undefined
-            ? {}
-            : { fingerprint: parsed.clientCertFingerprint }),
-          ...(parsed.deviceToken === undefined ? {} : { deviceToken: parsed.deviceToken }),
-        },
+        { fingerprint: parsed.clientCertFingerprint, deviceToken: parsed.deviceToken },
         { host: parsed.host, path: parsed.path, method: parsed.method },
         'forward-auth',
       );
+      if (result.status === 200 && result.device !== undefined) {
+        reply
+          .status(200)
+          .header(ACCESS_HEADERS.deviceId, result.device.deviceId)
+          .header(ACCESS_HEADERS.user, result.device.user)
+          .header('cache-control', 'no-store');
+        return reply.send();
+      }
       const outcome = toHttpOutcome(result);
       return send(reply, request, outcome.status, outcome.headers);
     }
@@ -60,7 +64,7 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
       status: 200 | 401 | 403,
       headers: Readonly<Record<string, string>>,
     ) {
-      reply.status(status).headers({ ...headers, 'cache-control': 'no-store' });
+      reply.status(status).headers(headers).header('cache-control', 'no-store');
       if (status === 200) return reply.send();
       const reason = headers[ACCESS_HEADERS.reason] ?? '';
       return reply.type('application/json').send({
