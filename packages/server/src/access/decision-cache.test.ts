@@ -169,6 +169,51 @@ for (const dialect of DIALECTS) {
       expect(cache.peek('dev_bulk_0001')).toBeUndefined();
     });
 
+    it('reserve: the committed state is applied without reading it back, in the order the slots were taken', async () => {
+      const reads: string[] = [];
+      const counting: KyselyPlugin = {
+        transformQuery: (args) => {
+          reads.push(args.node.kind);
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      };
+      const cache = createDecisionCache(t.db.db.withPlugin(counting));
+      await t.db.db.insertInto('devices').values(deviceRow('dev_slot')).execute();
+      const before = await cache.byId(TENANT, 'dev_slot');
+      reads.length = 0;
+      const first = cache.reserve(TENANT, 'dev_slot');
+      // A refresh asked for after the slot was taken waits for it (it reads what committed later).
+      await setRisk('dev_slot', 'medium');
+      const refreshed = cache.refresh(TENANT, 'dev_slot');
+      const row = { ...deviceRow('dev_slot', 'high'), labels: '["MTD - High Risk"]', agent_version: '2.0.0' };
+      const event = await first.apply({
+        row,
+        activeThreats: [
+          { type_id: 'app.stalkerware', title: 'Spy', risk: 'high', remediation: '["Uninstall it"]' },
+        ],
+      });
+      expect(event).toMatchObject({
+        deviceId: 'dev_slot',
+        riskLevel: 'high',
+        labels: ['MTD - High Risk'],
+        activeThreats: [{ typeId: 'app.stalkerware', title: 'Spy', risk: 'high' }],
+      });
+      expect(event?.version).toBeGreaterThan(before?.version ?? Number.POSITIVE_INFINITY);
+      expect(cache.peek('dev_slot')).toMatchObject({ riskLevel: 'high', agentVersion: '2.0.0' });
+      expect((await refreshed)?.riskLevel).toBe('medium'); // applied after the slot, from the database
+      expect(cache.peek('dev_slot')?.riskLevel).toBe('medium');
+      // The refresh's device and threat reads only: applying the slot read nothing.
+      expect(reads).toEqual(['SelectQueryNode', 'SelectQueryNode']);
+
+      // A slot whose transaction did not commit re-reads the device instead.
+      const failed = cache.reserve(TENANT, 'dev_slot');
+      await setRisk('dev_slot', 'low');
+      expect((await failed.abandon())?.riskLevel).toBe('low');
+      await expect(failed.apply({ row, activeThreats: [] })).rejects.toThrow(/settled once/);
+      expect(cache.peek('dev_slot')?.riskLevel).toBe('low');
+    });
+
     it('loads racing refreshes never leave an older state behind (query results resolve in random order)', async () => {
       const risks = ['secured', 'high'] as const;
       for (let round = 0; round < 30; round++) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDecisionCache } from '../../access/decision-cache.ts';
 import { defaultDatasetsDir, loadIntelFromPaths } from '../../services/intel-source.ts';
 import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
 import { cleanAndroidSnapshot, storeApp } from '../../testing/snapshots.ts';
@@ -109,6 +110,71 @@ for (const dialect of DIALECTS) {
 
       const status = await h.app.inject(device.request('GET', '/v1/device/status', undefined, h.clock.now));
       expect(status.json()).toMatchObject({ riskLevel: 'secured', labels: [] });
+    });
+
+    it('gives the decision cache the committed state (equal to a fresh read); an unchanged snapshot is not rewritten', async () => {
+      const device = await enrolled();
+      const id = device.deviceId ?? '';
+      const snapshot = cleanAndroidSnapshot(h.clock.now, [storeApp(STALKERWARE)]);
+      const cached = () => h.runtime.access.devices.peek(id);
+      const fresh = () => createDecisionCache(h.testDb.db.db).byId(h.tenant.tenantId, id);
+      const view = (d: Awaited<ReturnType<typeof fresh>>) =>
+        d && {
+          riskLevel: d.riskLevel,
+          complianceState: d.complianceState,
+          threats: d.threats,
+          agentVersion: d.agentVersion,
+          groups: d.groups,
+          user: d.user,
+          retired: d.retired,
+          fingerprint: d.fingerprint,
+        };
+      const storedSnapshot = () =>
+        h.testDb.db.db
+          .selectFrom('snapshots')
+          .select(['snapshot', 'updated_at'])
+          .where('device_id', '=', id)
+          .executeTakeFirstOrThrow();
+
+      const events: unknown[] = [];
+      const stop = h.runtime.access.bus.subscribe((event) => {
+        if (event.type === 'device-state-changed' && event.deviceId === id) events.push(event);
+      });
+      try {
+        expect((await send(device, { reportId: randomUUID(), kind: 'full', snapshot })).statusCode).toBe(200);
+        expect(cached()?.riskLevel).toBe('high');
+        expect(view(cached())).toEqual(view(await fresh()));
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({
+          riskLevel: 'high',
+          labels: ['MTD - High Risk'],
+          activeThreats: [expect.objectContaining({ typeId: 'app.stalkerware' })],
+          version: cached()?.version,
+        });
+        const first = await storedSnapshot();
+
+        h.clock.now = new Date(h.clock.now.getTime() + 60_000);
+        try {
+          const again = await send(device, { reportId: randomUUID(), kind: 'full', snapshot });
+          expect(again.json()).toMatchObject({ duplicate: false, riskLevel: 'high' });
+          expect(await storedSnapshot()).toEqual(first); // same document: not rewritten
+          expect(view(cached())).toEqual(view(await fresh()));
+          expect(events).toHaveLength(2);
+
+          const changed = cleanAndroidSnapshot(h.clock.now);
+          await send(device, { reportId: randomUUID(), kind: 'full', snapshot: changed });
+          const stored = await storedSnapshot();
+          expect(stored.snapshot).not.toBe(first.snapshot);
+          expect(JSON.parse(stored.snapshot).apps).toEqual(changed.apps);
+          expect(stored.updated_at).toBe(h.clock.now.toISOString());
+          expect(cached()).toMatchObject({ riskLevel: 'secured', threats: [] });
+          expect(view(cached())).toEqual(view(await fresh()));
+        } finally {
+          h.clock.now = new Date();
+        }
+      } finally {
+        stop();
+      }
     });
 
     it('ignoring a threat re-rates the device at once; roles and tenants are enforced', async () => {
