@@ -52,6 +52,18 @@ describe('detectDomainsAndConnections', () => {
     ],
     ['C2 IP connection', undefined, [{ ip: '69.64.74.239', port: 443 }], ['network.c2-contact:69.64.74.239']],
     ['parent TLD alone never matches', visits('example'), undefined, []],
+    [
+      'one host in several spellings, among misses, reported once',
+      visits('paypal-login.example', 'www.example.com', 'PAYPAL-LOGIN.example.', 'www.example.com'),
+      undefined,
+      ['web.phishing:paypal-login.example'],
+    ],
+    [
+      'an IP visited as a host and connected to, reported once',
+      visits('69.64.74.239'),
+      [{ ip: '69.64.74.239', port: 443 }],
+      ['network.c2-contact:69.64.74.239'],
+    ],
   ])('%s', (_name, visitedDomains, connections, expected) => {
     const snapshot = cleanAndroidSnapshot({
       ...(visitedDomains ? { visitedDomains } : {}),

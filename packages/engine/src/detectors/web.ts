@@ -53,20 +53,23 @@ export function detectDomainsAndConnections({ snapshot, intel }: DetectorContext
   ) {
     return findings;
   }
-  const seen = new Set<string>();
+  // Only hits are remembered: a host that missed misses again, so repeats need no set lookup.
+  let reported: Set<string> | undefined;
+  const firstReport = (subject: string): boolean => {
+    reported ??= new Set();
+    if (reported.has(subject)) return false;
+    reported.add(subject);
+    return true;
+  };
   for (const { domain } of visited ?? []) {
     const host = normalizeHost(domain);
-    if (seen.has(host)) continue;
-    seen.add(host);
     const hit = intel.findDomain(host);
-    if (hit !== undefined) addHitFindings(findings, hit, host, 'domain');
+    if (hit !== undefined && firstReport(host)) addHitFindings(findings, hit, host, 'domain');
   }
   for (const { ip } of connections ?? []) {
     const address = ip.toLowerCase();
-    if (seen.has(address)) continue;
-    seen.add(address);
     const hit = intel.find('ip', address);
-    if (hit !== undefined) addHitFindings(findings, hit, address, 'connection');
+    if (hit !== undefined && firstReport(address)) addHitFindings(findings, hit, address, 'connection');
   }
   return findings;
 }

@@ -102,20 +102,35 @@ type Normaliser = (
 ) => IndicatorHit | undefined;
 
 /**
- * The lookup of one per-app kind: a clear filter bit is a final miss (see prefilter.ts); otherwise
- * the exact value, then its normal form.
+ * The lookup of package ids: a clear filter bit is a final miss (see prefilter.ts); otherwise the
+ * exact value, then its normal form. (Not shared with `hashFinder`, so that each key function is
+ * called from a call site of its own and inlined.)
  */
-function filteredFinder(
+function appIdFinder(
   map: ReadonlyMap<string, MutableHit> | undefined,
-  kind: IndicatorKind,
-  key: (value: string) => number,
   findNormalised: Normaliser,
 ): (value: string) => IndicatorHit | undefined {
   if (map === undefined) return () => undefined;
-  const filter = filterOf(map, key);
+  const filter = filterOf(map, appIdKey);
   return (value) => {
-    const k = key(value);
-    if (k !== NO_KEY && !hasKey(filter, k)) return undefined;
+    const key = appIdKey(value);
+    if (key !== NO_KEY && !hasKey(filter, key)) return undefined;
+    const direct = map.get(value);
+    return direct !== undefined ? direct : findNormalised(map, 'app-id', value);
+  };
+}
+
+/** The lookup of one hash kind (signer SHA-1 / SHA-256, APK SHA-256), as `appIdFinder`. */
+function hashFinder(
+  map: ReadonlyMap<string, MutableHit> | undefined,
+  kind: IndicatorKind,
+  findNormalised: Normaliser,
+): (value: string) => IndicatorHit | undefined {
+  if (map === undefined) return () => undefined;
+  const filter = filterOf(map, hexKey);
+  return (value) => {
+    const key = hexKey(value);
+    if (key !== NO_KEY && !hasKey(filter, key)) return undefined;
     const direct = map.get(value);
     return direct !== undefined ? direct : findNormalised(map, kind, value);
   };
@@ -181,10 +196,10 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
     const normalised = normalizeIndicator(kind, value);
     return normalised === undefined || normalised === value ? undefined : map.get(normalised);
   };
-  const appIds = filteredFinder(maps.get('app-id'), 'app-id', appIdKey, findNormalised);
-  const certSha1 = filteredFinder(maps.get('cert-sha1'), 'cert-sha1', hexKey, findNormalised);
-  const certSha256 = filteredFinder(maps.get('cert-sha256'), 'cert-sha256', hexKey, findNormalised);
-  const fileSha256 = filteredFinder(maps.get('file-sha256'), 'file-sha256', hexKey, findNormalised);
+  const appIds = appIdFinder(maps.get('app-id'), findNormalised);
+  const certSha1 = hashFinder(maps.get('cert-sha1'), 'cert-sha1', findNormalised);
+  const certSha256 = hashFinder(maps.get('cert-sha256'), 'cert-sha256', findNormalised);
+  const fileSha256 = hashFinder(maps.get('file-sha256'), 'file-sha256', findNormalised);
   const find = (kind: IndicatorKind, value: string): IndicatorHit | undefined => {
     // The kinds looked up for every app go through their miss filter (no Map lookup of the kind).
     if (kind === 'app-id') return appIds(value);
