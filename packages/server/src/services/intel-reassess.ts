@@ -16,7 +16,8 @@ import {
   listDeviceIdsWithSnapshotText,
   listDevicesWithSnapshots,
 } from '../queries/device-rating.ts';
-import { insertThreat, listThreatTypeOverrides } from '../queries/threats.ts';
+import { insertThreats } from '../queries/threat-batches.ts';
+import { listThreatTypeOverrides } from '../queries/threats.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
 import { rerateDevices } from './device-rating.ts';
@@ -162,9 +163,10 @@ function pageReassessor(deps: ReassessDeps, params: ReassessParams, classificati
     }
     if (additions.length > 0) {
       const result = await db.transaction().execute(async (trx) => {
-        for (const { deviceId, detections } of additions)
-          for (const detection of detections)
-            await insertThreat(trx, {
+        await insertThreats(
+          trx,
+          additions.flatMap(({ deviceId, detections }) =>
+            detections.map((detection) => ({
               tenant_id: tenantId,
               id: newId('thr'),
               device_id: deviceId,
@@ -182,7 +184,9 @@ function pageReassessor(deps: ReassessDeps, params: ReassessParams, classificati
               first_seen: at,
               last_seen: at,
               resolved_at: null,
-            });
+            })),
+          ),
+        );
         const rerated = await rerateDevices(trx, {
           tenantId,
           scope: { kind: 'ids', ids: additions.map((a) => a.deviceId) },
