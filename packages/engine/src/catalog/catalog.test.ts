@@ -119,8 +119,25 @@ describe('renderRemediation', () => {
     ['falls back', ['Uninstall {app}'], {}, ['Uninstall the app']],
     ['keeps text without placeholders', ['Plain'], { app: 'X' }, ['Plain']],
     ['unknown placeholder → its name', ['See {thing}'], {}, ['See thing']],
+    ['several, at both ends', ['{app} on {host}'], { app: 'A', host: 'h' }, ['A on h']],
+    ['not placeholders', ['{} {1x} {App} $& {app'], { app: 'A', App: 'B' }, ['{} {1x} {App} $& {app']],
+    ['a value with replacement patterns', ['Open {host}'], { host: "$&$'$1" }, ["Open $&$'$1"]],
   ])('%s', (_name, templates, params, expected) => {
     expect(renderRemediation(templates, params)).toEqual(expected);
+  });
+
+  it('renders every catalog template as the plain regex replacement does', () => {
+    // Every name with a fallback is given, so the reference needs no fallbacks.
+    const params = { app: 'A$&', host: 'h', ssid: 's', proxy: 'p', ca: 'c', profile: 'pr', family: 'f' };
+    for (const type of THREAT_TYPES)
+      expect(renderRemediation(type.remediation, params), type.id).toEqual(
+        type.remediation.map((t) =>
+          t.replace(
+            /\{([a-z][a-zA-Z]*)\}/g,
+            (_m, name: string) => (params as Record<string, string>)[name] ?? name,
+          ),
+        ),
+      );
   });
 
   it('leaves no placeholder in any catalog template when params are given', () => {

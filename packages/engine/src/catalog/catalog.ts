@@ -48,14 +48,39 @@ const FALLBACKS: Readonly<Record<string, string>> = {
 
 const PLACEHOLDER = /\{([a-z][a-zA-Z]*)\}/g;
 
+/** A template split at its placeholders: text at even indexes, placeholder names at odd ones. */
+type ParsedTemplate = readonly string[];
+
+function parseTemplate(template: string): ParsedTemplate {
+  const parts: string[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    parts.push(template.slice(last, match.index), match[1] ?? '');
+    last = match.index + match[0].length;
+  }
+  parts.push(template.slice(last));
+  return parts;
+}
+
+/** The catalog's templates, parsed once (other templates are parsed per call). */
+const PARSED: ReadonlyMap<string, ParsedTemplate> = new Map(
+  THREAT_TYPES.flatMap((type) =>
+    type.remediation.map((template) => [template, parseTemplate(template)] as const),
+  ),
+);
+
 /** Fills `{param}` placeholders of remediation templates; unknown placeholders get a plain fallback. */
 export function renderRemediation(
   templates: readonly string[],
   params: Readonly<Record<string, string>> = {},
 ): string[] {
-  return templates.map((template) =>
-    template.includes('{')
-      ? template.replace(PLACEHOLDER, (_match, name: string) => params[name] ?? FALLBACKS[name] ?? name)
-      : template,
-  );
+  return templates.map((template) => {
+    const parts = PARSED.get(template) ?? parseTemplate(template);
+    let text = parts[0] ?? '';
+    for (let i = 1; i < parts.length; i += 2) {
+      const name = parts[i] ?? '';
+      text += (params[name] ?? FALLBACKS[name] ?? name) + (parts[i + 1] ?? '');
+    }
+    return text;
+  });
 }

@@ -8,8 +8,17 @@ import type { Detector, DetectorContext, Finding } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
+/** The last `today()` answer (a pure function of the time; assessments share one `now` per call). */
+let memoTime = Number.NaN;
+let memoDay = '';
+
 function today(now: Date): string {
-  return now.toISOString().slice(0, 10);
+  const time = now.getTime();
+  if (time !== memoTime) {
+    memoDay = now.toISOString().slice(0, 10);
+    memoTime = time;
+  }
+  return memoDay;
 }
 
 /** Android major version as endoflife.date / bulletins name it (`12L`, `13`). */

@@ -220,7 +220,7 @@ describe('prefilter keys', () => {
     expect(appIdKey('com.example.app')).not.toBe(NO_KEY);
     for (const value of [' com.x', 'com.x ', 'com.\u212a', 'com.à', 'com x', 'com/x'])
       expect(appIdKey(value), value).toBe(NO_KEY);
-    // Only the length, the first and the last twelve characters count; the exact lookup sees the rest.
+    // Only the length, the first and the last eight characters count; the exact lookup sees the rest.
     expect(appIdKey('com.Example.Middle.part.app')).toBe(appIdKey('com.example.middle.part.app'));
     expect(appIdKey('com.example.\u212aiddle.part.app')).toBe(appIdKey('com.example.kiddle.part.app'));
     expect(appIdKey('com.example.middle.part.app')).not.toBe(appIdKey('com.example.middle.part.apps'));

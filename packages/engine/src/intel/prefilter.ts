@@ -59,10 +59,10 @@ for (const [from, to] of [
 for (let code = 65; code <= 90; code++) ID_CHAR[code] = code + 32;
 
 /** Package-id characters hashed from the end (the distinctive part of `com.vendor.product`). */
-const ID_TAIL = 12;
+const ID_TAIL = 8;
 
 /**
- * Key of a package id: FNV-1a of its length, its first character and its last twelve, ASCII upper
+ * Key of a package id: FNV-1a of its length, its first character and its last eight, ASCII upper
  * case folded. `NO_KEY` unless each of those is in `[A-Za-z0-9._-]`. Why that is enough: with no
  * whitespace at either end `trim` changes nothing, and `toLowerCase` keeps the length of any id
  * `normalizeAppId` accepts (the one mapping that changes length, U+0130, yields a non-ASCII
