@@ -2,7 +2,8 @@
  * CPU profile of `riskgate serve` (SQLite, or a fresh PostgreSQL database with `--postgres`) under
  * the ingest load: `node --import tsx bench/ingest/profile.ts [--postgres] [outDir]` writes a `.cpuprofile` of the server child
  * (V8 `--cpu-prof`) into outDir (default /tmp/riskgate-prof/ingest), then prints the top self-time
- * functions (see `summarize-profile.ts`).
+ * functions (see `summarize-profile.ts`). `--devices=N` and `--connections=N` change the load (default
+ * 100 devices over 16 connections; the ingest benchmark uses 200 over 32).
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +17,14 @@ const repoRoot = resolve(import.meta.dirname, '../..');
 const datasetsDir = process.env.RISKGATE_DATASETS ?? resolve(repoRoot, '..', 'shared', 'datasets');
 const args = process.argv.slice(2);
 const postgres = args.includes('--postgres');
+const option = (name: string, fallback: number): number => {
+  const value = args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+  return value === undefined ? fallback : Number.parseInt(value, 10);
+};
 const outDir =
   args.find((arg) => !arg.startsWith('--')) ??
   `/tmp/riskgate-prof/ingest-${postgres ? 'postgres' : 'sqlite'}`;
+const startedAt = Date.now();
 const dataDir = mkdtempSync(join(tmpdir(), 'riskgate-prof-ingest-'));
 const database = postgres ? await createBenchDatabase('profile') : undefined;
 const server = await startServerProcess({
@@ -33,8 +39,8 @@ try {
     url: server.url,
     mode: 'riskgate',
     enrollmentToken: server.enrollmentToken,
-    devices: 100,
-    connections: 16,
+    devices: option('devices', 100),
+    connections: option('connections', 16),
     warmupMs: 2000,
     durationMs: 15_000,
     seed: 20261125,
@@ -47,10 +53,12 @@ try {
   await database?.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }
-// The main thread's profile is the largest (the other is tsx's loader worker); the last 15 s are the load.
+// The main thread's profile is the largest of this run's (the other is tsx's loader worker); the
+// last 15 s are the load. Profiles of earlier runs in the same folder are not this run's.
 const main = readdirSync(outDir)
   .filter((name) => name.endsWith('.cpuprofile'))
-  .map((name) => ({ name, size: statSync(join(outDir, name)).size }))
+  .map((name) => ({ name, ...statSync(join(outDir, name)) }))
+  .filter((file) => file.mtimeMs >= startedAt)
   .sort((a, b) => b.size - a.size)[0];
 if (main !== undefined) {
   process.stdout.write(`${join(outDir, main.name)}\n`);

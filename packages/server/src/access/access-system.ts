@@ -70,7 +70,14 @@ export interface AccessSystem {
 
 /** See {@link AccessSystem.reserveDeviceChange}. */
 export interface DeviceChangeReservation {
-  committed(state: WrittenDeviceState): Promise<void>;
+  /**
+   * With PostgreSQL LISTEN/NOTIFY between nodes: the notification telling the other nodes, for the
+   * transaction to send with `pg_notify` (delivered on commit). Its version is 0 (this node's
+   * version is assigned on apply; receivers reload the device and do not use it).
+   */
+  readonly notification?: { readonly channel: string; readonly payload: string };
+  /** After commit; `notified`: the transaction sent {@link notification}, so it is not sent again. */
+  committed(state: WrittenDeviceState, notified?: boolean): Promise<void>;
   failed(): Promise<void>;
 }
 
@@ -155,8 +162,10 @@ export async function createAccessSystem(
 
   function reserveDeviceChange(tenantId: string, deviceId: string): DeviceChangeReservation {
     const slot: DeviceChangeSlot = devices.reserve(tenantId, deviceId);
+    const notification = notifier?.notificationOf({ kind: 'device', tenantId, deviceId, version: 0 });
     return {
-      async committed(state) {
+      ...(notification === undefined ? {} : { notification }),
+      async committed(state, notified = false) {
         let version: number | undefined;
         try {
           const event = await slot.apply(state);
@@ -166,7 +175,7 @@ export async function createAccessSystem(
           devices.evict(deviceId);
           deps.logger.warn({ err: error, deviceId }, 'decision cache update failed; device evicted');
         }
-        await tell({ kind: 'device', tenantId, deviceId, version: version ?? 0 });
+        if (!notified) await tell({ kind: 'device', tenantId, deviceId, version: version ?? 0 });
       },
       async failed() {
         try {

@@ -13,6 +13,11 @@ export type ClusterMessage =
 /** Sends and receives {@link ClusterMessage}s between the nodes sharing one database. */
 export interface ClusterNotifier {
   notify(message: ClusterMessage): Promise<void>;
+  /**
+   * The channel and payload {@link notify} would send, for a caller that sends it with
+   * `pg_notify` inside its own transaction (delivered on commit, no extra round trip).
+   */
+  notificationOf(message: ClusterMessage): { readonly channel: string; readonly payload: string };
   close(): Promise<void>;
 }
 
@@ -108,15 +113,18 @@ export async function createPgNotifier(options: PgNotifierOptions): Promise<Clus
 
   await connect();
 
+  const payloadOf = (message: ClusterMessage): string =>
+    JSON.stringify(
+      message.kind === 'device'
+        ? { k: 'd', t: message.tenantId, d: message.deviceId, v: message.version, n: options.nodeId }
+        : { k: 'c', t: message.tenantId, n: options.nodeId },
+    );
+
   return {
     async notify(message) {
-      const payload = JSON.stringify(
-        message.kind === 'device'
-          ? { k: 'd', t: message.tenantId, d: message.deviceId, v: message.version, n: options.nodeId }
-          : { k: 'c', t: message.tenantId, n: options.nodeId },
-      );
-      await sender.query('select pg_notify($1, $2)', [channel, payload]);
+      await sender.query('select pg_notify($1, $2)', [channel, payloadOf(message)]);
     },
+    notificationOf: (message) => ({ channel, payload: payloadOf(message) }),
     async close() {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);

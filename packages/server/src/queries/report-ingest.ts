@@ -71,14 +71,20 @@ const UPDATE_DEVICE_STATE = new Statement(
 const SET_REPORT_OUTCOME = new Statement(
   'update "reports" set "outcome" = ? where "tenant_id" = ? and "device_id" = ? and "report_id" = ?',
 );
-/** PostgreSQL: {@link TOUCH_THREATS}, {@link UPSERT_SNAPSHOT}, {@link UPDATE_DEVICE_STATE} and {@link SET_REPORT_OUTCOME} in one round trip. */
-const STORE_REPORT_STATE_PG = new Statement(
-  `with "touched" as (update "threats" set "last_seen" = ? where "tenant_id" = ? and "id" = any(?::text[])),
+/**
+ * PostgreSQL: {@link TOUCH_THREATS}, {@link UPSERT_SNAPSHOT}, {@link UPDATE_DEVICE_STATE} and
+ * {@link SET_REPORT_OUTCOME} in one round trip; with `pg_notify` (sent on commit) when asked.
+ */
+const storeReportStatePg = (notify: boolean) =>
+  new Statement(
+    `with "touched" as (update "threats" set "last_seen" = ? where "tenant_id" = ? and "id" = any(?::text[])),
 "snapshot" as (insert into "snapshots" ("tenant_id", "device_id", "snapshot", "updated_at") values (?, ?, ?, ?) on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "updated_at" = excluded."updated_at" where "snapshots"."snapshot" <> excluded."snapshot"),
 "device" as (update "devices" set "risk_level" = ?, "compliance_state" = ?, "labels" = ?, "last_seen_at" = ?, "os_version" = ?, "model" = ?, "manufacturer" = ?, "agent_version" = ?, "noncompliant_since" = ? where "tenant_id" = ? and "id" = ?),
 "report" as (update "reports" set "outcome" = ? where "tenant_id" = ? and "device_id" = ? and "report_id" = ?)
-select 1 as "done"`,
-);
+${notify ? 'select pg_notify(?, ?) as "done"' : 'select 1 as "done"'}`,
+  );
+const STORE_REPORT_STATE_PG = storeReportStatePg(false);
+const STORE_REPORT_STATE_NOTIFY_PG = storeReportStatePg(true);
 
 function affected(result: { numAffectedRows?: bigint }): number {
   return Number(result.numAffectedRows ?? 0n);
@@ -217,17 +223,20 @@ export interface ReportStateWrite {
     readonly noncompliant_since: string | null;
   };
   readonly outcome: string;
+  /** PostgreSQL only: a notification to send with the writes (delivered on commit). */
+  readonly notification?: { readonly channel: string; readonly payload: string };
 }
 
 /**
  * Writes the report's snapshot, the device's new state, the report's outcome and `last_seen` of
- * the threats seen again: four statements on SQLite, one on PostgreSQL (one round trip).
+ * the threats seen again: four statements on SQLite, one on PostgreSQL (one round trip). Returns
+ * whether `write.notification` was sent (PostgreSQL only).
  */
 export async function storeReportState(
   trx: Kysely<Database>,
   dialect: DialectName,
   write: ReportStateWrite,
-): Promise<void> {
+): Promise<boolean> {
   const { tenantId, deviceId, at, device } = write;
   const deviceParams = [
     device.risk_level,
@@ -243,8 +252,10 @@ export async function storeReportState(
     deviceId,
   ];
   if (dialect === 'postgres') {
+    const { notification } = write;
+    const statement = notification === undefined ? STORE_REPORT_STATE_PG : STORE_REPORT_STATE_NOTIFY_PG;
     await trx.executeQuery(
-      STORE_REPORT_STATE_PG.query(dialect, [
+      statement.query(dialect, [
         at,
         tenantId,
         write.touchedThreatIds,
@@ -257,9 +268,10 @@ export async function storeReportState(
         tenantId,
         deviceId,
         write.reportId,
+        ...(notification === undefined ? [] : [notification.channel, notification.payload]),
       ]),
     );
-    return;
+    return true;
   }
   if (write.touchedThreatIds.length > 0) {
     await trx.executeQuery(
@@ -271,4 +283,5 @@ export async function storeReportState(
   await trx.executeQuery(
     SET_REPORT_OUTCOME.query(dialect, [write.outcome, tenantId, deviceId, write.reportId]),
   );
+  return false;
 }

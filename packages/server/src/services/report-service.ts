@@ -136,6 +136,7 @@ export function createReportService(
       let reservation: DeviceChangeReservation | undefined;
       let written: WrittenDeviceState | undefined;
       let outcome: ReportOutcome | undefined;
+      let notified = false;
       try {
         outcome = await db.transaction().execute(async (trx) => {
           const { device: current, fresh } = await lockDeviceAndInsertReport(trx, dialect, {
@@ -263,7 +264,15 @@ export function createReportService(
             agent_version: snapshot.device.agentVersion,
             noncompliant_since: compliance.noncompliantSince?.toISOString() ?? null,
           };
-          await storeReportState(trx, dialect, {
+          if (deps.reserveDeviceChange !== undefined) {
+            written = {
+              row: { ...current, ...deviceState },
+              activeThreats: activeThreatsAfter(diff),
+            };
+            // While this transaction still orders the device's commits (see the slot's docs).
+            reservation = deps.reserveDeviceChange(tenantId, device.id);
+          }
+          notified = await storeReportState(trx, dialect, {
             tenantId,
             deviceId: device.id,
             reportId: report.reportId,
@@ -272,15 +281,8 @@ export function createReportService(
             snapshot: JSON.stringify(kept),
             device: deviceState,
             outcome: JSON.stringify(result),
+            ...(reservation?.notification === undefined ? {} : { notification: reservation.notification }),
           });
-          if (deps.reserveDeviceChange !== undefined) {
-            written = {
-              row: { ...current, ...deviceState },
-              activeThreats: activeThreatsAfter(diff),
-            };
-            // Last, while this transaction still orders the device's commits (see the slot's docs).
-            reservation = deps.reserveDeviceChange(tenantId, device.id);
-          }
           return result;
         });
       } catch (error) {
@@ -288,7 +290,8 @@ export function createReportService(
         throw error;
       }
       if (outcome !== undefined) {
-        if (reservation !== undefined && written !== undefined) await reservation.committed(written);
+        if (reservation !== undefined && written !== undefined)
+          await reservation.committed(written, notified);
         else await deps.onDeviceChanged?.(tenantId, device.id);
         return outcome;
       }
