@@ -54,6 +54,18 @@ describe('detectMaliciousApps', () => {
     ],
     ['by APK SHA-256', [cleanApp({ id: 'free.game', fileSha256: APK })], ['app.adware:free.game']],
     [
+      'apps sharing a signer, consecutive or not, each flagged',
+      [
+        cleanApp({ id: 'a.one', certSha1: SHA1 }),
+        cleanApp({ id: 'a.two', certSha1: SHA1 }),
+        cleanApp({ id: 'a.three' }),
+        cleanApp({ id: 'a.four', certSha1: SHA1.toUpperCase() }),
+        cleanApp({ id: 'a.five', certSha1: SHA1 }),
+        cleanApp({ id: 'a.six' }),
+      ],
+      ['app.stalkerware:a.one', 'app.stalkerware:a.two', 'app.stalkerware:a.four', 'app.stalkerware:a.five'],
+    ],
+    [
       'two categories on one app give two findings',
       [cleanApp({ id: 'com.apspy.app', certSha256: SHA256 })],
       ['app.stalkerware:com.apspy.app', 'app.banking-trojan:com.apspy.app'],

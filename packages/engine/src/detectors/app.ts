@@ -1,6 +1,6 @@
 import { APP_THREAT_BY_CATEGORY, findThreatType } from '../catalog/catalog.ts';
 import type { App } from '../schema/app.ts';
-import type { Evidence, IndicatorHit, IndicatorKind, IntelLookup } from '../types.ts';
+import type { Evidence, IndicatorHit, IntelLookup } from '../types.ts';
 import { familyOf } from './evidence.ts';
 import type { DetectorContext, Finding } from './types.ts';
 
@@ -10,20 +10,29 @@ interface AppHit {
   readonly observed: string;
 }
 
-/** Looks one optional app field up; appends to `hits` (allocated on the first hit only). */
-function lookup(
-  intel: IntelLookup,
-  kind: IndicatorKind,
-  value: string | undefined,
-  subject: string,
+/** Appends one hit to `hits` (allocated on the first hit only). */
+function collect(
   hits: AppHit[] | undefined,
+  hit: IndicatorHit | undefined,
+  subject: string,
+  observed: string,
 ): AppHit[] | undefined {
-  if (value === undefined) return hits;
-  const hit = intel.find(kind, value);
   if (hit === undefined) return hits;
   const list = hits ?? [];
-  list.push({ hit, subject, observed: value });
+  list.push({ hit, subject, observed });
   return list;
+}
+
+/**
+ * The last signer certificate looked up per hash kind and its hit, for one snapshot: the system
+ * apps of a device (dozens) share the platform certificate, and a vendor's apps share theirs, so
+ * consecutive apps often repeat the value. Lookups are pure, so reusing the hit changes nothing.
+ */
+class SignerMemo {
+  sha256: string | undefined = undefined;
+  sha256Hit: IndicatorHit | undefined = undefined;
+  sha1: string | undefined = undefined;
+  sha1Hit: IndicatorHit | undefined = undefined;
 }
 
 /**
@@ -31,11 +40,26 @@ function lookup(
  * or `undefined` when nothing matched: the common case, which allocates nothing. Fields are read
  * one by one (not through a key table) to keep property access monomorphic on the hot path.
  */
-function lookupApp(app: App, intel: IntelLookup): AppHit[] | undefined {
-  let hits = lookup(intel, 'app-id', app.id, 'app', undefined);
-  hits = lookup(intel, 'cert-sha256', app.certSha256, 'certificate', hits);
-  hits = lookup(intel, 'cert-sha1', app.certSha1, 'certificate', hits);
-  return lookup(intel, 'file-sha256', app.fileSha256, 'apk', hits);
+function lookupApp(app: App, intel: IntelLookup, signers: SignerMemo): AppHit[] | undefined {
+  let hits = collect(undefined, intel.find('app-id', app.id), 'app', app.id);
+  const { certSha256, certSha1, fileSha256 } = app;
+  if (certSha256 !== undefined) {
+    if (certSha256 !== signers.sha256) {
+      signers.sha256 = certSha256;
+      signers.sha256Hit = intel.find('cert-sha256', certSha256);
+    }
+    hits = collect(hits, signers.sha256Hit, 'certificate', certSha256);
+  }
+  if (certSha1 !== undefined) {
+    if (certSha1 !== signers.sha1) {
+      signers.sha1 = certSha1;
+      signers.sha1Hit = intel.find('cert-sha1', certSha1);
+    }
+    hits = collect(hits, signers.sha1Hit, 'certificate', certSha1);
+  }
+  if (fileSha256 !== undefined)
+    hits = collect(hits, intel.find('file-sha256', fileSha256), 'apk', fileSha256);
+  return hits;
 }
 
 /** Human name of an app for summaries and remediation. */
@@ -77,8 +101,9 @@ function findingsForHits(app: App, hits: readonly AppHit[]): Finding[] {
 /** Malicious apps: an app's package id, signing certificate (SHA-1 / SHA-256) or APK hash is in intel. */
 export function detectMaliciousApps({ snapshot, intel }: DetectorContext): Finding[] {
   let findings: Finding[] | undefined;
+  const signers = new SignerMemo();
   for (const app of snapshot.apps) {
-    const hits = lookupApp(app, intel);
+    const hits = lookupApp(app, intel, signers);
     if (hits === undefined) continue;
     findings ??= [];
     findings.push(...findingsForHits(app, hits));
