@@ -44,23 +44,31 @@ export async function checkLevels(
 
 class Rollback extends Error {}
 
+/** Wall time and this process's CPU time (user + system) of one measured step, in ms. */
+export interface Timing {
+  readonly ms: number;
+  readonly cpuMs: number;
+}
+
 /** Runs `work` in a transaction, times it, and rolls it back: the database is left as it was. */
 export async function timeRolledBack(
   db: Kysely<Database>,
   work: (trx: Kysely<Database>) => Promise<void>,
-): Promise<number> {
-  let ms = Number.NaN;
+): Promise<Timing> {
+  let timing: Timing = { ms: Number.NaN, cpuMs: Number.NaN };
   try {
     await db.transaction().execute(async (trx) => {
+      const cpu = process.cpuUsage();
       const start = nowNs();
       await work(trx);
-      ms = (nowNs() - start) / 1e6;
+      const used = process.cpuUsage(cpu);
+      timing = { ms: (nowNs() - start) / 1e6, cpuMs: (used.user + used.system) / 1000 };
       throw new Rollback();
     });
   } catch (error) {
     if (!(error instanceof Rollback)) throw error;
   }
-  return ms;
+  return timing;
 }
 
 /** Floor of a reclassification: one UPDATE of the type's open threats and one of their devices' level. */
