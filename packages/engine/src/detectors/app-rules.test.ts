@@ -14,6 +14,21 @@ describe('detectAppProvenance', () => {
     ['system app without installer', [cleanApp({ id: 'a.b', installer: null, system: true })], {}, []],
     ['no installer (adb)', [cleanApp({ id: 'a.b', installer: null })], {}, ['app.sideloaded:a.b']],
     [
+      'mixed installers in a row, each judged on its own',
+      [
+        cleanApp({ id: 'a.one', installer: 'com.android.vending' }),
+        cleanApp({ id: 'a.two', installer: 'com.android.vending' }),
+        cleanApp({ id: 'a.three', installer: 'com.google.android.documentsui' }),
+        cleanApp({ id: 'a.four', installer: 'com.google.android.documentsui' }),
+        cleanApp({ id: 'a.five', installer: null }),
+        cleanApp({ id: 'a.six', installer: 'com.android.vending' }),
+        cleanApp({ id: 'a.seven', installer: 'com.google.android.documentsui', system: true }),
+        cleanApp({ id: 'a.eight', installer: 'com.google.android.documentsui' }),
+      ],
+      {},
+      ['app.sideloaded:a.three', 'app.sideloaded:a.four', 'app.sideloaded:a.five', 'app.sideloaded:a.eight'],
+    ],
+    [
       'file manager install',
       [cleanApp({ id: 'a.b', installer: 'com.google.android.documentsui' })],
       {},

@@ -20,10 +20,26 @@ function setsFor(settings: AssessSettings): AppRuleSets {
   return sets;
 }
 
-/** True when the installer is known and is not an app store. `undefined` installer = unknown = not flagged. */
-function isSideloaded(app: App, stores: ReadonlySet<string>): boolean {
-  if (app.system === true || app.installer === undefined) return false;
-  return app.installer === null || !stores.has(app.installer);
+/**
+ * True when the installer is known and is not an app store. `undefined` installer = unknown = not
+ * flagged. Remembers the last installer checked: nearly every app of a device comes from the same
+ * store, and comparing with the last string is cheaper than hashing it for the set.
+ */
+class SideloadCheck {
+  private lastInstaller: string | undefined = undefined;
+  private lastIsStore = false;
+  constructor(private readonly stores: ReadonlySet<string>) {}
+
+  isSideloaded(app: App): boolean {
+    const { installer } = app;
+    if (app.system === true || installer === undefined) return false;
+    if (installer === null) return true;
+    if (installer !== this.lastInstaller) {
+      this.lastInstaller = installer;
+      this.lastIsStore = this.stores.has(installer);
+    }
+    return !this.lastIsStore;
+  }
 }
 
 /** Subjects of the public Android debug keystore and of the AOSP test keys (`android@android.com`). */
@@ -39,10 +55,11 @@ function isTestKeySubject(subject: string): boolean {
  */
 export function detectAppProvenance({ snapshot, settings }: DetectorContext): Finding[] {
   const { stores, trustedSigners } = setsFor(settings);
+  const sideload = new SideloadCheck(stores);
   const findings: Finding[] = [];
   for (const app of snapshot.apps) {
     if (app.system === true) continue;
-    const sideloaded = isSideloaded(app, stores);
+    const sideloaded = sideload.isSideloaded(app);
     // Fast path: a store app without a certificate subject cannot raise either threat.
     if (!sideloaded && app.certSubject === undefined) continue;
     const name = appLabel(app);
