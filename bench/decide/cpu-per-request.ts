@@ -1,6 +1,7 @@
 /**
- * `npx tsx bench/decide/cpu-per-request.ts [rounds] [seconds]`: server-side CPU time per request of
- * `/v1/access/check` and of the bare Fastify route, both served by this process, under the same load
+ * `npx tsx bench/decide/cpu-per-request.ts [rounds] [seconds] [healthz]`: server-side CPU time per
+ * request of `/v1/access/check` and of the bare Fastify route (and, with `healthz`, of the same app's
+ * `/healthz`: the app's per-request overhead without the check), all served by this process, under the same load
  * from a child process (alternating rounds). CPU time of this process (`process.cpuUsage`, user +
  * system) over a run divided by the requests answered: much less sensitive to a loaded machine than
  * throughput, since the load generator's own CPU is not counted.
@@ -43,20 +44,29 @@ async function measure(url: string): Promise<{ load: LoadResult; cpuUs: number }
 // Warm-up of both routes (JIT, caches).
 await measure(server.url);
 await measure(bare.url);
-const totals = { check: { cpu: 0, n: 0, rps: 0 }, bare: { cpu: 0, n: 0, rps: 0 } };
+const healthz = server.url.replace('/v1/access/check', '/healthz');
+const routes: [keyof typeof totals, string][] = [
+  ['bare', bare.url],
+  ['check', server.url],
+];
+if (process.argv[4] === 'healthz') routes.push(['healthz', healthz]);
+const totals = {
+  check: { cpu: 0, n: 0, rps: 0 },
+  bare: { cpu: 0, n: 0, rps: 0 },
+  healthz: { cpu: 0, n: 0, rps: 0 },
+};
 for (let i = 0; i < rounds; i++)
-  for (const [name, url] of [
-    ['bare', bare.url],
-    ['check', server.url],
-  ] as const) {
+  for (const [name, url] of routes) {
     const { load, cpuUs } = await measure(url);
     totals[name].cpu += cpuUs;
     totals[name].n += load.requests;
     totals[name].rps += load.perSecond / rounds;
     process.stdout.write(
-      `${name.padEnd(5)} ${load.requests} req, ${load.perSecond.toFixed(0)} req/s, server CPU ${(cpuUs / load.requests).toFixed(1)} µs/req, statuses ${JSON.stringify(load.statuses)}\n`,
+      `${name.padEnd(7)} ${load.requests} req, ${load.perSecond.toFixed(0)} req/s, server CPU ${(cpuUs / load.requests).toFixed(1)} µs/req, statuses ${JSON.stringify(load.statuses)}\n`,
     );
   }
+if (totals.healthz.n > 0)
+  process.stdout.write(`healthz: ${(totals.healthz.cpu / totals.healthz.n).toFixed(1)} µs/request\n`);
 const perCheck = totals.check.cpu / totals.check.n;
 const perBare = totals.bare.cpu / totals.bare.n;
 process.stdout.write(

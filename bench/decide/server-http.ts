@@ -8,6 +8,10 @@ import { createAccessHarness, PROXY_SECRET } from '../../packages/server/src/acc
 
 export interface ForwardAuthServer {
   readonly url: string;
+  /** The app itself (for in-process `inject` measurements). */
+  readonly app: Awaited<ReturnType<typeof createAccessHarness>>['app'];
+  /** The runtime's access system (for measurements of the decision step alone). */
+  readonly access: Awaited<ReturnType<typeof createAccessHarness>>['access'];
   /** One header set per request to send (cycling devices, hosts and URIs). */
   readonly headerSets: readonly Record<string, string>[];
   close(): Promise<void>;
@@ -39,5 +43,5 @@ export async function startForwardAuthServer(options: {
     'x-forwarded-method': 'GET',
     'x-client-cert-sha256': fingerprints[i % fingerprints.length] ?? '',
   }));
-  return { url: `${address}/v1/access/check`, headerSets, close: () => h.close() };
+  return { url: `${address}/v1/access/check`, app: h.app, access: h.access, headerSets, close: () => h.close() };
 }

@@ -48,6 +48,31 @@ export interface AccessLogOptions {
   readonly flushIntervalMs?: number;
 }
 
+/** One row, fields in table order (a module function: no closure per decision). */
+function entry(
+  tenantId: string,
+  id: string,
+  at: string,
+  deviceId: string | null,
+  resourceId: string,
+  outcome: AccessLogTable['outcome'],
+  reason: string,
+  policyId: string | null,
+  details: string,
+): AccessLogTable {
+  return {
+    tenant_id: tenantId,
+    id,
+    at,
+    device_id: deviceId,
+    resource_id: resourceId,
+    outcome,
+    reason,
+    policy_id: policyId,
+    details,
+  };
+}
+
 /** Creates the access log and starts its flush timer (unref'd). */
 export function createAccessLog(options: AccessLogOptions): AccessLog {
   const maxQueue = options.maxQueue ?? 10_000;
@@ -131,27 +156,29 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
       });
       const deviceId = ctx.deviceId ?? null;
       const resourceId = ctx.resourceId;
-      const row = (
-        entry: AccessLogTable['outcome'],
-        code: string,
-        policyId: string | null,
-      ): AccessLogTable => ({
-        tenant_id: tenantId,
-        id: logId(),
-        at,
-        device_id: deviceId,
-        resource_id: resourceId,
-        outcome: entry,
-        reason: code,
-        policy_id: policyId,
-        details,
-      });
       if (outcome === 'deny') {
         const reasons = decision?.reasons ?? [];
-        if (reasons.length === 0) enqueue(row('deny', reason, null));
-        for (const r of reasons) enqueue(row('deny', r.code, r.policyId ?? null));
+        if (reasons.length === 0)
+          enqueue(entry(tenantId, logId(), at, deviceId, resourceId, 'deny', reason, null, details));
+        for (const r of reasons)
+          enqueue(
+            entry(tenantId, logId(), at, deviceId, resourceId, 'deny', r.code, r.policyId ?? null, details),
+          );
       }
-      for (const ro of reportOnly) enqueue(row('would-deny', ro.reason.code, ro.policyId));
+      for (const ro of reportOnly)
+        enqueue(
+          entry(
+            tenantId,
+            logId(),
+            at,
+            deviceId,
+            resourceId,
+            'would-deny',
+            ro.reason.code,
+            ro.policyId,
+            details,
+          ),
+        );
     },
     flush,
     async close() {

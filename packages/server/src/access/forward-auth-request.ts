@@ -13,9 +13,13 @@ export interface ProxyTrust {
 
 const stripMapped = (address: string) => (address.startsWith('::ffff:') ? address.slice(7) : address);
 
+/** The configured secret's bytes, kept between checks (one secret per process in practice). */
+let expectedSecret: { readonly text: string; readonly bytes: Buffer } | undefined;
+
 function secretMatches(given: string, expected: string): boolean {
+  if (expectedSecret?.text !== expected) expectedSecret = { text: expected, bytes: Buffer.from(expected) };
   const a = Buffer.from(given);
-  const b = Buffer.from(expected);
+  const b = expectedSecret.bytes;
   // Compare equal-length buffers so the time does not depend on where they differ.
   return a.length === b.length ? timingSafeEqual(a, b) : timingSafeEqual(b, b) && false;
 }
