@@ -7,7 +7,10 @@
  */
 import { createRng } from '@riskgate/agent';
 import { toHttpOutcome } from '../../packages/server/src/access/access-decider.ts';
-import { isTrustedProxy, readForwardAuthRequest } from '../../packages/server/src/access/forward-auth-request.ts';
+import {
+  isTrustedProxy,
+  readForwardAuthRequest,
+} from '../../packages/server/src/access/forward-auth-request.ts';
 import { generateDecideInputs } from './inputs.ts';
 import { startForwardAuthServer } from './server-http.ts';
 

@@ -5,8 +5,9 @@
  * side). Sockets and the load generator are left out, so the result hardly depends on how loaded the
  * machine is: it is the part of a forward-auth request that Riskgate's code and hooks decide.
  */
-import Fastify from 'fastify';
+
 import { createRng } from '@riskgate/agent';
+import Fastify from 'fastify';
 import { generateDecideInputs } from './inputs.ts';
 import { startForwardAuthServer } from './server-http.ts';
 

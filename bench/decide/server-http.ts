@@ -43,5 +43,11 @@ export async function startForwardAuthServer(options: {
     'x-forwarded-method': 'GET',
     'x-client-cert-sha256': fingerprints[i % fingerprints.length] ?? '',
   }));
-  return { url: `${address}/v1/access/check`, app: h.app, access: h.access, headerSets, close: () => h.close() };
+  return {
+    url: `${address}/v1/access/check`,
+    app: h.app,
+    access: h.access,
+    headerSets,
+    close: () => h.close(),
+  };
 }
