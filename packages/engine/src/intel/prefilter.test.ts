@@ -249,6 +249,17 @@ describe('prefilter keys', () => {
     expect(domainKey('b.example.com')).toBe(domainKey('b.example.com'));
   });
 
+  it('treats random strings as normal exactly when isNormalDomain does', () => {
+    const filter = createBitFilter(1);
+    const alphabet = [...'ab9-._.A é:[]'];
+    for (let n = 0; n < 20_000; n++) {
+      const host = Array.from({ length: Math.floor(random() * 12) }, () => pick(alphabet)).join('');
+      expect(filterDomainSuffixes(host, filter) !== NOT_NORMAL, JSON.stringify(host)).toBe(
+        isNormalDomain(host),
+      );
+    }
+  });
+
   it.each([
     'evil.example.com',
     'a-b_c.co',
