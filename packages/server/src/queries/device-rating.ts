@@ -131,19 +131,33 @@ export async function listDevicesWithSnapshots(
   tenantId: string,
   page: { readonly ids?: readonly string[]; readonly after?: string; readonly limit: number },
 ) {
-  let query = db
-    .selectFrom('devices as d')
+  if (page.ids !== undefined && page.ids.length === 0) return [];
+  return listDevices(db, tenantId, page)
     .leftJoin('snapshots as s', 's.device_id', 'd.id')
     .selectAll('d')
     .select('s.snapshot')
+    .execute();
+}
+
+/** Live devices of the tenant by ids (no snapshot), in id order. */
+export async function listDevicesByIds(db: Kysely<Database>, tenantId: string, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return listDevices(db, tenantId, { ids, limit: ids.length }).selectAll('d').execute();
+}
+
+/** The device part of {@link listDevicesWithSnapshots}: live devices by (non-empty) ids or after a cursor. */
+function listDevices(
+  db: Kysely<Database>,
+  tenantId: string,
+  page: { readonly ids?: readonly string[]; readonly after?: string; readonly limit: number },
+) {
+  let query = db
+    .selectFrom('devices as d')
     .where(sql<string>`d.tenant_id || ''`, '=', tenantId)
     .where('d.retired_at', 'is', null);
-  if (page.ids !== undefined) {
-    if (page.ids.length === 0) return [];
-    query = query.where('d.id', 'in', page.ids);
-  }
+  if (page.ids !== undefined) query = query.where('d.id', 'in', page.ids);
   if (page.after !== undefined) query = query.where('d.id', '>', page.after);
-  return query.orderBy('d.id').limit(page.limit).execute();
+  return query.orderBy('d.id').limit(page.limit);
 }
 
 /** How many live (not retired) devices the tenant has. */

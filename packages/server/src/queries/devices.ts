@@ -22,17 +22,6 @@ export async function findDeviceById(
     .executeTakeFirst();
 }
 
-/**
- * The device a signed request names in its `kid`, in any tenant: verifying the signature is the
- * step that establishes the tenant, so it cannot filter by one.
- */
-export async function findDeviceForSignature(
-  db: Kysely<Database>,
-  id: string,
-): Promise<DeviceRow | undefined> {
-  return db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /** Updates some columns of one device of the tenant; `false` when there is no such device. */
 export async function updateDevice(
   db: Kysely<Database>,

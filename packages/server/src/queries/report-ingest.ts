@@ -91,7 +91,7 @@ function affected(result: { numAffectedRows?: bigint }): number {
 }
 
 /** The stored outcome JSON of a report already ingested, or `undefined`. */
-export async function findReportOutcomeFast(
+export async function findReportOutcome(
   db: Kysely<Database>,
   dialect: DialectName,
   tenantId: string,
@@ -135,8 +135,11 @@ export async function readIngestStart(
   return { config, outcome };
 }
 
-/** The device a signed request names, in any tenant (see `findDeviceForSignature`). */
-export async function findDeviceForSignatureFast(
+/**
+ * The device a signed request names in its `kid`, in any tenant: verifying the signature is the
+ * step that establishes the tenant, so it cannot filter by one.
+ */
+export async function findDeviceForSignature(
   db: Kysely<Database>,
   dialect: DialectName,
   id: string,
@@ -146,7 +149,7 @@ export async function findDeviceForSignatureFast(
 }
 
 /** Records a nonce; `false` when the device already used it (a replay). */
-export async function insertDeviceNonceFast(
+export async function recordDeviceNonce(
   db: Kysely<Database>,
   dialect: DialectName,
   row: { tenant_id: string; device_id: string; nonce: string; expires_at: string },

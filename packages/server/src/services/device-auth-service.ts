@@ -1,7 +1,7 @@
 import { asEcPublicJwk } from '../crypto/jws.ts';
 import { AppError } from '../errors.ts';
 import type { DeviceRow } from '../queries/devices.ts';
-import { findDeviceForSignatureFast, insertDeviceNonceFast } from '../queries/report-ingest.ts';
+import { findDeviceForSignature, recordDeviceNonce } from '../queries/report-ingest.ts';
 import type { ServiceContext } from './context.ts';
 import { checkSignature, NONCE_TTL_MS, parseSignature, type SignedRequest } from './request-signature.ts';
 
@@ -19,13 +19,13 @@ export async function authenticateDevice(
   const kid = jws.header.kid;
   if (kid === undefined || kid.length > 64)
     throw new AppError('bad_signature', 'signature must name the device in kid');
-  const device = await findDeviceForSignatureFast(ctx.db.db, ctx.db.dialect, kid);
+  const device = await findDeviceForSignature(ctx.db.db, ctx.db.dialect, kid);
   if (device === undefined) throw new AppError('bad_signature', 'unknown device');
   if (device.retired_at !== null) throw new AppError('bad_signature', 'device is retired; enroll again');
   const jwk = asEcPublicJwk(JSON.parse(device.public_key_jwk));
   if (jwk === undefined) throw new Error(`device ${device.id} holds an invalid key`);
   checkSignature(jws, jwk, request, now);
-  const fresh = await insertDeviceNonceFast(ctx.db.db, ctx.db.dialect, {
+  const fresh = await recordDeviceNonce(ctx.db.db, ctx.db.dialect, {
     tenant_id: device.tenant_id,
     device_id: device.id,
     nonce: jws.payload.n,

@@ -15,7 +15,7 @@ import type { AccessThreatRow } from '../queries/access-devices.ts';
 import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import {
-  findReportOutcomeFast,
+  findReportOutcome,
   listStoredThreats,
   lockDeviceAndInsertReport,
   readIngestStart,
@@ -96,7 +96,7 @@ export function createReportService(
   }
 
   async function storedOutcome(device: DeviceRow, reportId: string): Promise<ReportOutcome | undefined> {
-    const stored = await findReportOutcomeFast(db, dialect, device.tenant_id, device.id, reportId);
+    const stored = await findReportOutcome(db, dialect, device.tenant_id, device.id, reportId);
     return stored === undefined ? undefined : duplicateOf(stored);
   }
 
