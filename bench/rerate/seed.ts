@@ -196,6 +196,7 @@ export async function seedFleet(db: Kysely<Database>, rng: Rng, options: SeedOpt
           tenant_id: tenantId,
           device_id: id,
           snapshot: JSON.stringify(snapshotOf(rng, options.at, extra)),
+          digest: null,
           updated_at: iso,
         });
     }

@@ -8,7 +8,12 @@ import {
   upDevicesByRiskAndId,
   upDevicesByUser,
 } from './migrations-devices.ts';
-import { downThreatsByDevice, upThreatsByDevice } from './migrations-ingest.ts';
+import {
+  downSnapshotDigest,
+  downThreatsByDevice,
+  upSnapshotDigest,
+  upThreatsByDevice,
+} from './migrations-ingest.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
 // take `Kysely<unknown>` because a migration must not depend on today's table types.
@@ -299,6 +304,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004_threats_device_state': { up: upThreatsByDevice, down: downThreatsByDevice },
   '0005_devices_user': { up: upDevicesByUser, down: downDevicesByUser },
   '0006_devices_risk_id': { up: upDevicesByRiskAndId, down: downDevicesByRiskAndId },
+  '0007_snapshot_digest': { up: upSnapshotDigest, down: downSnapshotDigest },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

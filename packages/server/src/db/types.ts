@@ -97,6 +97,8 @@ export interface SnapshotsTable {
   tenant_id: string;
   device_id: string;
   snapshot: string;
+  /** SHA-256 of `snapshot` (base64url); `null` for rows stored before migration 0007. */
+  digest: string | null;
   updated_at: string;
 }
 

@@ -27,7 +27,10 @@ class Statement {
 const FIND_REPORT_OUTCOME = new Statement(
   'select "outcome" from "reports" where "tenant_id" = ? and "device_id" = ? and "report_id" = ?',
 );
-const FIND_DEVICE_FOR_INGEST = new Statement('select * from "devices" where "tenant_id" = ? and "id" = ?');
+/** The device and the digest of its stored snapshot (`null` without one). */
+const FIND_DEVICE_FOR_INGEST = new Statement(
+  'select "d".*, (select "digest" from "snapshots" where "device_id" = "d"."id") as "snapshot_digest" from "devices" as "d" where "d"."tenant_id" = ? and "d"."id" = ?',
+);
 /**
  * PostgreSQL: the device row locked for the transaction (so changes of one device commit one after
  * another) and the report id recorded unless the device is retired, in one round trip.
@@ -37,7 +40,8 @@ const LOCK_DEVICE_AND_INSERT_REPORT_PG = new Statement(
 "report" as (insert into "reports" ("tenant_id", "device_id", "report_id", "received_at", "outcome")
   select "tenant_id", "id", ?, ?, '{}' from "device" where "retired_at" is null
   on conflict ("device_id", "report_id") do nothing returning 1)
-select "device".*, (select count(*) from "report")::int as "report_inserted" from "device"`,
+select "device".*, (select count(*) from "report")::int as "report_inserted",
+  (select "digest" from "snapshots" where "device_id" = "device"."id") as "snapshot_digest" from "device"`,
 );
 /** `listIngestConfigRows` plus the stored outcome of the report id (kind `r`), in one statement. */
 const READ_INGEST_START = new Statement(
@@ -61,9 +65,12 @@ const TOUCH_THREATS = new Statement(
   'update "threats" set "last_seen" = ? where "tenant_id" = ? and "id" in (select "value" from json_each(?))',
   'update "threats" set "last_seen" = ? where "tenant_id" = ? and "id" = any(?::text[])',
 );
-/** `updated_at` is when the stored document last changed: an equal snapshot is not rewritten. */
+/**
+ * Runs only when the digests differ. `updated_at` is when the stored document last changed: a row
+ * stored before digests existed gets its digest without moving `updated_at` when the text is equal.
+ */
 const UPSERT_SNAPSHOT = new Statement(
-  'insert into "snapshots" ("tenant_id", "device_id", "snapshot", "updated_at") values (?, ?, ?, ?) on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "updated_at" = excluded."updated_at" where "snapshots"."snapshot" <> excluded."snapshot"',
+  'insert into "snapshots" ("tenant_id", "device_id", "snapshot", "digest", "updated_at") values (?, ?, ?, ?, ?) on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "digest" = excluded."digest", "updated_at" = case when "snapshots"."snapshot" = excluded."snapshot" then "snapshots"."updated_at" else excluded."updated_at" end',
 );
 const UPDATE_DEVICE_STATE = new Statement(
   'update "devices" set "risk_level" = ?, "compliance_state" = ?, "labels" = ?, "last_seen_at" = ?, "os_version" = ?, "model" = ?, "manufacturer" = ?, "agent_version" = ?, "noncompliant_since" = ? where "tenant_id" = ? and "id" = ?',
@@ -78,7 +85,7 @@ const SET_REPORT_OUTCOME = new Statement(
 const storeReportStatePg = (notify: boolean) =>
   new Statement(
     `with "touched" as (update "threats" set "last_seen" = ? where "tenant_id" = ? and "id" = any(?::text[])),
-"snapshot" as (insert into "snapshots" ("tenant_id", "device_id", "snapshot", "updated_at") values (?, ?, ?, ?) on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "updated_at" = excluded."updated_at" where "snapshots"."snapshot" <> excluded."snapshot"),
+"snapshot" as (insert into "snapshots" ("tenant_id", "device_id", "snapshot", "digest", "updated_at") select ?, ?, ?::text, ?, ? where ?::boolean on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "digest" = excluded."digest", "updated_at" = case when "snapshots"."snapshot" = excluded."snapshot" then "snapshots"."updated_at" else excluded."updated_at" end),
 "device" as (update "devices" set "risk_level" = ?, "compliance_state" = ?, "labels" = ?, "last_seen_at" = ?, "os_version" = ?, "model" = ?, "manufacturer" = ?, "agent_version" = ?, "noncompliant_since" = ? where "tenant_id" = ? and "id" = ?),
 "report" as (update "reports" set "outcome" = ? where "tenant_id" = ? and "device_id" = ? and "report_id" = ?)
 ${notify ? 'select pg_notify(?, ?) as "done"' : 'select 1 as "done"'}`,
@@ -169,9 +176,11 @@ export async function lockDeviceAndInsertReport(
   trx: Kysely<Database>,
   dialect: DialectName,
   row: { tenant_id: string; device_id: string; report_id: string; received_at: string },
-): Promise<{ device: DeviceRow | undefined; fresh: boolean }> {
+): Promise<{ device: DeviceRow | undefined; fresh: boolean; snapshotDigest: string | null }> {
   if (dialect === 'postgres') {
-    const result = await trx.executeQuery<DeviceRow & { report_inserted: number }>(
+    const result = await trx.executeQuery<
+      DeviceRow & { report_inserted: number; snapshot_digest: string | null }
+    >(
       LOCK_DEVICE_AND_INSERT_REPORT_PG.query(dialect, [
         row.tenant_id,
         row.device_id,
@@ -180,19 +189,20 @@ export async function lockDeviceAndInsertReport(
       ]),
     );
     const found = result.rows[0];
-    if (found === undefined) return { device: undefined, fresh: false };
-    const { report_inserted, ...device } = found;
-    return { device, fresh: Number(report_inserted) > 0 };
+    if (found === undefined) return { device: undefined, fresh: false, snapshotDigest: null };
+    const { report_inserted, snapshot_digest, ...device } = found;
+    return { device, fresh: Number(report_inserted) > 0, snapshotDigest: snapshot_digest };
   }
-  const found = await trx.executeQuery<DeviceRow>(
+  const found = await trx.executeQuery<DeviceRow & { snapshot_digest: string | null }>(
     FIND_DEVICE_FOR_INGEST.query(dialect, [row.tenant_id, row.device_id]),
   );
-  const device = found.rows[0];
-  if (device === undefined || device.retired_at !== null) return { device, fresh: false };
+  if (found.rows[0] === undefined) return { device: undefined, fresh: false, snapshotDigest: null };
+  const { snapshot_digest: snapshotDigest, ...device } = found.rows[0];
+  if (device.retired_at !== null) return { device, fresh: false, snapshotDigest };
   const result = await trx.executeQuery(
     INSERT_REPORT.query(dialect, [row.tenant_id, row.device_id, row.report_id, row.received_at, '{}']),
   );
-  return { device, fresh: affected(result) > 0 };
+  return { device, fresh: affected(result) > 0, snapshotDigest };
 }
 
 /** The device's active, resolved and ignored threats, oldest first (as `listDeviceThreats`). */
@@ -214,7 +224,8 @@ export interface ReportStateWrite {
   readonly at: string;
   /** Threats seen again whose stored columns are unchanged: only `last_seen` moves. */
   readonly touchedThreatIds: readonly string[];
-  readonly snapshot: string;
+  /** The snapshot text and its digest, or `undefined` when it equals the stored one (not written). */
+  readonly snapshot: { readonly text: string; readonly digest: string } | undefined;
   readonly device: {
     readonly risk_level: string;
     readonly compliance_state: string;
@@ -231,7 +242,7 @@ export interface ReportStateWrite {
 }
 
 /**
- * Writes the report's snapshot, the device's new state, the report's outcome and `last_seen` of
+ * Writes the report's snapshot (when changed), the device's new state, the report's outcome and `last_seen` of
  * the threats seen again: four statements on SQLite, one on PostgreSQL (one round trip). Returns
  * whether `write.notification` was sent (PostgreSQL only).
  */
@@ -264,8 +275,10 @@ export async function storeReportState(
         write.touchedThreatIds,
         tenantId,
         deviceId,
-        write.snapshot,
+        write.snapshot?.text ?? null,
+        write.snapshot?.digest ?? null,
         at,
+        write.snapshot !== undefined,
         ...deviceParams,
         write.outcome,
         tenantId,
@@ -281,7 +294,10 @@ export async function storeReportState(
       TOUCH_THREATS.query(dialect, [at, tenantId, JSON.stringify(write.touchedThreatIds)]),
     );
   }
-  await trx.executeQuery(UPSERT_SNAPSHOT.query(dialect, [tenantId, deviceId, write.snapshot, at]));
+  if (write.snapshot !== undefined) {
+    const { text, digest } = write.snapshot;
+    await trx.executeQuery(UPSERT_SNAPSHOT.query(dialect, [tenantId, deviceId, text, digest, at]));
+  }
   await trx.executeQuery(UPDATE_DEVICE_STATE.query(dialect, deviceParams));
   await trx.executeQuery(
     SET_REPORT_OUTCOME.query(dialect, [write.outcome, tenantId, deviceId, write.reportId]),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   applyEvents,
   assess,
@@ -18,6 +19,7 @@ import {
   findReportOutcome,
   listStoredThreats,
   lockDeviceAndInsertReport,
+  type ReportStateWrite,
   readIngestStart,
   storeReportState,
 } from '../queries/report-ingest.ts';
@@ -139,7 +141,11 @@ export function createReportService(
       let notified = false;
       try {
         outcome = await db.transaction().execute(async (trx) => {
-          const { device: current, fresh } = await lockDeviceAndInsertReport(trx, dialect, {
+          const {
+            device: current,
+            fresh,
+            snapshotDigest,
+          } = await lockDeviceAndInsertReport(trx, dialect, {
             tenant_id: tenantId,
             device_id: device.id,
             report_id: report.reportId,
@@ -278,7 +284,7 @@ export function createReportService(
             reportId: report.reportId,
             at,
             touchedThreatIds,
-            snapshot: JSON.stringify(kept),
+            snapshot: changedSnapshot(JSON.stringify(kept), snapshotDigest),
             device: deviceState,
             outcome: JSON.stringify(result),
             ...(reservation?.notification === undefined ? {} : { notification: reservation.notification }),
@@ -300,6 +306,12 @@ export function createReportService(
       return raced;
     },
   };
+}
+
+/** The snapshot to store with its digest, or `undefined` when the stored one has that digest. */
+function changedSnapshot(text: string, storedDigest: string | null): ReportStateWrite['snapshot'] {
+  const digest = createHash('sha256').update(text).digest('base64url');
+  return digest === storedDigest ? undefined : { text, digest };
 }
 
 function duplicateOf(stored: string): ReportOutcome {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,7 +132,7 @@ for (const dialect of DIALECTS) {
       const storedSnapshot = () =>
         h.testDb.db.db
           .selectFrom('snapshots')
-          .select(['snapshot', 'updated_at'])
+          .select(['snapshot', 'digest', 'updated_at'])
           .where('device_id', '=', id)
           .executeTakeFirstOrThrow();
 
@@ -158,8 +158,18 @@ for (const dialect of DIALECTS) {
           const again = await send(device, { reportId: randomUUID(), kind: 'full', snapshot });
           expect(again.json()).toMatchObject({ duplicate: false, riskLevel: 'high' });
           expect(await storedSnapshot()).toEqual(first); // same document: not rewritten
+          expect(first.digest).toBe(createHash('sha256').update(first.snapshot).digest('base64url'));
+
+          // A row stored before digests existed: the equal document gets its digest, same updated_at.
+          await h.testDb.db.db
+            .updateTable('snapshots')
+            .set({ digest: null })
+            .where('device_id', '=', id)
+            .execute();
+          await send(device, { reportId: randomUUID(), kind: 'full', snapshot });
+          expect(await storedSnapshot()).toEqual(first);
           expect(view(cached())).toEqual(view(await fresh()));
-          expect(events).toHaveLength(2);
+          expect(events).toHaveLength(3);
 
           const changed = cleanAndroidSnapshot(h.clock.now);
           await send(device, { reportId: randomUUID(), kind: 'full', snapshot: changed });
