@@ -56,7 +56,24 @@ function toDetection(key: string, draft: Draft, classification: Classification):
   if (type === undefined)
     throw new Error(`assess: detector returned unknown threat type "${finding.typeId}"`);
   const defaultRisk = draft.instanceRisk ?? type.defaultRisk;
-  const { risk } = classify(type.id, defaultRisk, finding.family, classification);
+  const { family } = finding;
+  const { risk } = classify(type.id, defaultRisk, family, classification);
+  const evidence = draft.evidence ?? finding.evidence;
+  const remediation = finding.remediation ?? renderRemediation(type.remediation, finding.params);
+  // Two literals rather than a conditional spread: same keys in the same order, no object copy.
+  if (family === undefined)
+    return {
+      key,
+      typeId: type.id,
+      class: type.class,
+      risk,
+      defaultRisk,
+      title: type.title,
+      summary: finding.summary,
+      attack: type.attack,
+      evidence,
+      remediation,
+    };
   return {
     key,
     typeId: type.id,
@@ -65,10 +82,10 @@ function toDetection(key: string, draft: Draft, classification: Classification):
     defaultRisk,
     title: type.title,
     summary: finding.summary,
-    ...(finding.family !== undefined ? { family: finding.family } : {}),
+    family,
     attack: type.attack,
-    evidence: draft.evidence ?? finding.evidence,
-    remediation: finding.remediation ?? renderRemediation(type.remediation, finding.params),
+    evidence,
+    remediation,
   };
 }
 
@@ -85,6 +102,19 @@ function addFinding(drafts: Map<string, Draft>, finding: Finding): void {
     const current = existing.instanceRisk;
     if (current === undefined || threatRiskRank(finding.risk) > threatRiskRank(current))
       existing.instanceRisk = finding.risk;
+  }
+}
+
+/** Runs each detector and adds its findings (most detectors find nothing: no iterator then). */
+function addFindings(drafts: Map<string, Draft>, detectors: readonly Detector[], ctx: DetectorContext): void {
+  for (let d = 0; d < detectors.length; d++) {
+    const detector = detectors[d];
+    if (detector === undefined) continue;
+    const findings = detector(ctx);
+    for (let i = 0; i < findings.length; i++) {
+      const finding = findings[i];
+      if (finding !== undefined) addFinding(drafts, finding);
+    }
   }
 }
 
@@ -107,9 +137,8 @@ export function assess(
 ): Assessment {
   const ctx: DetectorContext = { snapshot, intel, now: options.now, settings: settingsFor(options.settings) };
   const drafts = new Map<string, Draft>();
-  for (const detector of BUILT_IN_DETECTORS) for (const finding of detector(ctx)) addFinding(drafts, finding);
-  for (const detector of options.extraDetectors ?? [])
-    for (const finding of detector(ctx)) addFinding(drafts, finding);
+  addFindings(drafts, BUILT_IN_DETECTORS, ctx);
+  if (options.extraDetectors !== undefined) addFindings(drafts, options.extraDetectors, ctx);
   const detections: Detection[] = [];
   for (const [key, draft] of drafts) detections.push(toDetection(key, draft, classification));
   detections.sort(byRiskThenKey);

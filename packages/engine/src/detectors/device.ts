@@ -81,6 +81,21 @@ export function detectDeviceIntegrity({ snapshot }: DetectorContext): Finding[] 
   return findings;
 }
 
+/** Adds a mismatch when both values are known and differ (a module function: no closure per call). */
+function compare(
+  mismatches: Evidence[],
+  field: string,
+  attested: string | boolean | undefined,
+  reported: string | boolean | undefined,
+): void {
+  if (attested === undefined || reported === undefined || attested === reported) return;
+  mismatches.push({
+    subject: 'attestation',
+    observed: `${field}: reported ${String(reported)}, attested ${String(attested)}`,
+    detail: { field, reported, attested },
+  });
+}
+
 /** Compares what attestation claims with what the agent reported; returns the contradicting fields. */
 function attestationMismatches(ctx: DetectorContext): Evidence[] {
   const { device, integrity } = ctx.snapshot;
@@ -95,23 +110,26 @@ function attestationMismatches(ctx: DetectorContext): Evidence[] {
     return [];
   }
   const mismatches: Evidence[] = [];
-  const compare = (
-    field: string,
-    attested: string | boolean | undefined,
-    reported: string | boolean | undefined,
-  ) => {
-    if (attested === undefined || reported === undefined || attested === reported) return;
-    mismatches.push({
-      subject: 'attestation',
-      observed: `${field}: reported ${String(reported)}, attested ${String(attested)}`,
-      detail: { field, reported, attested },
-    });
-  };
-  compare('bootloaderLocked', attestation.attestedBootloaderLocked, integrity.bootloaderLocked);
-  compare('verifiedBootState', attestation.attestedVerifiedBootState, integrity.verifiedBootState);
+  compare(mismatches, 'bootloaderLocked', attestation.attestedBootloaderLocked, integrity.bootloaderLocked);
+  compare(
+    mismatches,
+    'verifiedBootState',
+    attestation.attestedVerifiedBootState,
+    integrity.verifiedBootState,
+  );
   // Patch levels: compare year and month (attestation often carries only YYYY-MM).
-  compare('securityPatch', attestation.attestedSecurityPatch?.slice(0, 7), device.securityPatch?.slice(0, 7));
-  compare('osVersion', attestation.attestedOsVersion?.split('.')[0], device.osVersion.split('.')[0]);
+  compare(
+    mismatches,
+    'securityPatch',
+    attestation.attestedSecurityPatch?.slice(0, 7),
+    device.securityPatch?.slice(0, 7),
+  );
+  compare(
+    mismatches,
+    'osVersion',
+    attestation.attestedOsVersion?.split('.')[0],
+    device.osVersion.split('.')[0],
+  );
   return mismatches;
 }
 

@@ -55,21 +55,23 @@ export function detectDomainsAndConnections({ snapshot, intel }: DetectorContext
   }
   // Only hits are remembered: a host that missed misses again, so repeats need no set lookup.
   let reported: Set<string> | undefined;
-  const firstReport = (subject: string): boolean => {
-    reported ??= new Set();
-    if (reported.has(subject)) return false;
-    reported.add(subject);
-    return true;
-  };
-  for (const { domain } of visited ?? []) {
-    const host = normalizeHost(domain);
-    const hit = intel.findDomain(host);
-    if (hit !== undefined && firstReport(host)) addHitFindings(findings, hit, host, 'domain');
-  }
-  for (const { ip } of connections ?? []) {
-    const address = ip.toLowerCase();
-    const hit = intel.find('ip', address);
-    if (hit !== undefined && firstReport(address)) addHitFindings(findings, hit, address, 'connection');
-  }
+  if (visited !== undefined)
+    for (const { domain } of visited) {
+      const host = normalizeHost(domain);
+      const hit = intel.findDomain(host);
+      if (hit === undefined || reported?.has(host) === true) continue;
+      reported ??= new Set();
+      reported.add(host);
+      addHitFindings(findings, hit, host, 'domain');
+    }
+  if (connections !== undefined)
+    for (const { ip } of connections) {
+      const address = ip.toLowerCase();
+      const hit = intel.find('ip', address);
+      if (hit === undefined || reported?.has(address) === true) continue;
+      reported ??= new Set();
+      reported.add(address);
+      addHitFindings(findings, hit, address, 'connection');
+    }
   return findings;
 }

@@ -42,6 +42,10 @@ function contributor(detection: Detection, classification: Classification | unde
   return override ? { ...base, override } : base;
 }
 
+function byRiskThenLocaleKey(a: RiskContributor, b: RiskContributor): number {
+  return threatRiskRank(b.risk) - threatRiskRank(a.risk) || a.key.localeCompare(b.key);
+}
+
 const LEVEL_WORD: Readonly<Record<RiskLevel, string>> = {
   secured: 'Secured',
   low: 'Low risk',
@@ -58,13 +62,18 @@ export function explainRisk(
   classification?: Classification,
 ): RiskExplanation {
   const level = riskLevelOf(detections);
-  const all = detections.map((d) => contributor(d, classification));
-  const contributors = all
-    .filter((c) => c.risk !== 'none')
-    .sort((a, b) => threatRiskRank(b.risk) - threatRiskRank(a.risk) || a.key.localeCompare(b.key));
-  const notCounted = all.filter((c) => c.risk === 'none');
+  // One pass, in detection order: what counts, what does not, and the overrides.
+  const contributors: RiskContributor[] = [];
+  const notCounted: RiskContributor[] = [];
+  const overrides: (AppliedOverride & { readonly threatKey: string })[] = [];
+  for (const detection of detections) {
+    const c = contributor(detection, classification);
+    if (c.risk === 'none') notCounted.push(c);
+    else contributors.push(c);
+    if (c.override) overrides.push({ ...c.override, threatKey: c.key });
+  }
+  if (contributors.length > 1) contributors.sort(byRiskThenLocaleKey);
   const drivers = level === 'secured' ? [] : contributors.filter((c) => c.risk === level);
-  const overrides = all.flatMap((c) => (c.override ? [{ ...c.override, threatKey: c.key }] : []));
   let summary: string;
   if (level === 'secured') {
     summary =
