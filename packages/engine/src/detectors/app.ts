@@ -27,11 +27,15 @@ function collect(
  * The last signer certificate looked up per hash kind and its hit, for one snapshot: the system
  * apps of a device (dozens) share the platform certificate, and a vendor's apps share theirs, so
  * consecutive apps often repeat the value. Lookups are pure, so reusing the hit changes nothing.
+ * The values start as `''` with a flag (not `undefined`), so that the comparison is always
+ * string to string and compiles to a plain string comparison.
  */
 class SignerMemo {
-  sha256: string | undefined = undefined;
+  hasSha256 = false;
+  sha256 = '';
   sha256Hit: IndicatorHit | undefined = undefined;
-  sha1: string | undefined = undefined;
+  hasSha1 = false;
+  sha1 = '';
   sha1Hit: IndicatorHit | undefined = undefined;
 }
 
@@ -44,14 +48,16 @@ function lookupApp(app: App, intel: IntelLookup, signers: SignerMemo): AppHit[] 
   let hits = collect(undefined, intel.find('app-id', app.id), 'app', app.id);
   const { certSha256, certSha1, fileSha256 } = app;
   if (certSha256 !== undefined) {
-    if (certSha256 !== signers.sha256) {
+    if (!signers.hasSha256 || certSha256 !== signers.sha256) {
+      signers.hasSha256 = true;
       signers.sha256 = certSha256;
       signers.sha256Hit = intel.find('cert-sha256', certSha256);
     }
     hits = collect(hits, signers.sha256Hit, 'certificate', certSha256);
   }
   if (certSha1 !== undefined) {
-    if (certSha1 !== signers.sha1) {
+    if (!signers.hasSha1 || certSha1 !== signers.sha1) {
+      signers.hasSha1 = true;
       signers.sha1 = certSha1;
       signers.sha1Hit = intel.find('cert-sha1', certSha1);
     }

@@ -19,6 +19,7 @@ import {
   domainKey,
   filterDomainSuffixes,
   hasKey,
+  hexDigitsFor,
   hexKey,
   NO_KEY,
   NOT_NORMAL,
@@ -127,9 +128,15 @@ function hashFinder(
   findNormalised: Normaliser,
 ): (value: string) => IndicatorHit | undefined {
   if (map === undefined) return () => undefined;
-  const filter = filterOf(map, hexKey);
+  const filter = createBitFilter(map.size);
+  // Only the digits the filter's bits need are read (every value is keyed the same way).
+  const digits = hexDigitsFor(filter);
+  for (const indexed of map.keys()) {
+    const k = hexKey(indexed, digits);
+    if (k !== NO_KEY) addKey(filter, k);
+  }
   return function findByHash(value: string): IndicatorHit | undefined {
-    const key = hexKey(value);
+    const key = hexKey(value, digits);
     if (key !== NO_KEY && !hasKey(filter, key)) return undefined;
     const direct = map.get(value);
     return direct !== undefined ? direct : findNormalised(map, kind, value);

@@ -14,6 +14,7 @@ import {
   createBitFilter,
   domainKey,
   filterDomainSuffixes,
+  hexDigitsFor,
   hexKey,
   NO_KEY,
   NOT_NORMAL,
@@ -236,6 +237,23 @@ describe('prefilter keys', () => {
       expect(hexKey(value), value).toBe(NO_KEY);
     // Past the sixth digit, only `normalizeHex` decides.
     expect(hexKey('0123abcd-not-hex')).toBe(key);
+  });
+
+  it('reads only the hex digits a filter needs', () => {
+    expect(hexKey('0123abcd', 3)).toBe(0x012);
+    expect(hexKey('01:23:AB', 4)).toBe(0x0123);
+    // A character past the digits needed is left to the exact lookup.
+    expect(hexKey('012-x', 3)).toBe(0x012);
+    expect(hexKey('01-x', 3)).toBe(NO_KEY);
+    expect(hexDigitsFor(createBitFilter(1))).toBe(3); // 2^10 bits
+    expect(hexDigitsFor(createBitFilter(1000))).toBe(4); // 2^15 bits
+    expect(hexDigitsFor(createBitFilter(4000))).toBe(5); // 2^17 bits
+    expect(hexDigitsFor(createBitFilter(10_000_000))).toBe(6); // 2^22 bits
+    for (const size of [1, 1000, 4000, 200_000]) {
+      const filter = createBitFilter(size);
+      // The key has at least as many bits as the filter keeps.
+      expect(2 ** (4 * hexDigitsFor(filter)) - 1).toBeGreaterThanOrEqual(filter.mask);
+    }
   });
 
   it('gives every suffix of a normal host the key of that suffix as a name', () => {

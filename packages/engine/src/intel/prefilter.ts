@@ -97,24 +97,33 @@ for (let code = 65; code <= 70; code++) HEX_VALUE[code] = code - 55;
 for (const code of [58 /* : */, 32, 9, 10, 11, 12, 13]) HEX_VALUE[code] = SEPARATOR;
 
 /**
- * Key of a hex fingerprint: its first six hex digits as a number (24 bits, more than the largest
- * filter uses), upper case folded, skipping the separators `normalizeHex` drops (`:` and ASCII
- * whitespace), so the key of `AB:CD:…` is the key of `abcd…`. Hash values are uniform, so their
- * leading digits need no further hashing. Any other character before the sixth digit, or fewer
- * than six digits, is `NO_KEY`.
+ * Key of a hex fingerprint: its first `digits` hex digits (at most six, 24 bits, more than the
+ * largest filter uses) as a number, upper case folded, skipping the separators `normalizeHex` drops
+ * (`:` and ASCII whitespace), so the key of `AB:CD:…` is the key of `abcd…`. Hash values are
+ * uniform, so their leading digits need no further hashing. Any other character before the last
+ * digit needed, or too few digits, is `NO_KEY`.
  */
-export function hexKey(value: string): number {
+export function hexKey(value: string, digits: number = HEX_DIGITS): number {
   let key = 0;
-  let digits = 0;
+  let read = 0;
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     const digit = code < 128 ? (HEX_VALUE[code] ?? INVALID) : INVALID;
     if (digit < SEPARATOR) {
       key = (key << 4) | digit;
-      if (++digits === HEX_DIGITS) return key;
+      if (++read === digits) return key;
     } else if (digit === INVALID) return NO_KEY;
   }
   return NO_KEY;
+}
+
+/**
+ * The hex digits `hexKey` needs for `filter`: enough for the bits the filter's mask keeps (a filter
+ * of 2^10 bits needs three), so that small filters read fewer characters of each fingerprint.
+ */
+export function hexDigitsFor(filter: BitFilter): number {
+  const bits = 32 - Math.clz32(filter.mask);
+  return Math.min(HEX_DIGITS, Math.ceil(bits / 4));
 }
 
 /** Key of an indexed domain (as `filterDomainSuffixes` computes it for each suffix of a host). */
