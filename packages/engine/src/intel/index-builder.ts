@@ -14,6 +14,7 @@ import { buildOsIntel } from './os-intel-builder.ts';
 import {
   addKey,
   appIdKey,
+  appIdTailKey,
   type BitFilter,
   createBitFilter,
   domainKey,
@@ -112,8 +113,12 @@ function appIdFinder(
   findNormalised: Normaliser,
 ): (value: string) => IndicatorHit | undefined {
   if (map === undefined) return () => undefined;
+  const tailFilter = filterOf(map, appIdTailKey);
   const filter = filterOf(map, appIdKey);
   return function findAppId(value: string): IndicatorHit | undefined {
+    // Two filters: the tail key (four characters) rejects most misses; the full key the rest.
+    const tail = appIdTailKey(value);
+    if (tail !== NO_KEY && !hasKey(tailFilter, tail)) return undefined;
     const key = appIdKey(value);
     if (key !== NO_KEY && !hasKey(filter, key)) return undefined;
     const direct = map.get(value);

@@ -11,6 +11,7 @@ import {
 } from './normalize.ts';
 import {
   appIdKey,
+  appIdTailKey,
   createBitFilter,
   domainKey,
   filterDomainSuffixes,
@@ -225,6 +226,18 @@ describe('prefilter keys', () => {
     expect(appIdKey('com.Example.Middle.part.app')).toBe(appIdKey('com.example.middle.part.app'));
     expect(appIdKey('com.example.\u212aiddle.part.app')).toBe(appIdKey('com.example.kiddle.part.app'));
     expect(appIdKey('com.example.middle.part.app')).not.toBe(appIdKey('com.example.middle.part.apps'));
+  });
+
+  it('keys a package id by its length, first and last four characters first, folding ASCII case', () => {
+    expect(appIdTailKey('Com.Example.APP')).toBe(appIdTailKey('com.example.app'));
+    // Only the length, the first and the last four characters count; the next filter sees the rest.
+    expect(appIdTailKey('com.sample.app')).toBe(appIdTailKey('cxx.xxxxxx.app'));
+    expect(appIdTailKey('com.example.app')).not.toBe(NO_KEY);
+    expect(appIdTailKey('com.example.app')).not.toBe(appIdTailKey('com.example.apps'));
+    expect(appIdTailKey('com.example.app')).not.toBe(appIdTailKey('com.example.apq'));
+    expect(appIdTailKey('com.example.app')).not.toBe(appIdTailKey('org.example.app'));
+    for (const value of ['a.ap', ' com.x.app', 'com.x ', 'com.\u212a', 'com.à', 'com.a/x', '\u00a0com.app'])
+      expect(appIdTailKey(value), value).toBe(NO_KEY);
   });
 
   it('keys a fingerprint by its first six hex digits, whatever the separators and case', () => {

@@ -86,6 +86,30 @@ export function appIdKey(value: string): number {
   return finish(hash);
 }
 
+/** The folded package-id character of a UTF-16 code unit, or 0 when it is not one. */
+function idChar(code: number): number {
+  return code < 128 ? (ID_CHAR[code] ?? 0) : 0;
+}
+
+/**
+ * A cheaper first key of a package id: its length, its first character and its last four (ASCII
+ * upper case folded), `NO_KEY` for ids shorter than five or with another character there; valid
+ * for the same reasons as `appIdKey` (the first and last characters show that `trim` changes
+ * nothing). Checked against a filter of its own before `appIdKey` (nine characters) is computed:
+ * most misses already differ in these, so they read five characters.
+ */
+export function appIdTailKey(value: string): number {
+  const length = value.length;
+  if (length < 5) return NO_KEY;
+  const first = idChar(value.charCodeAt(0));
+  const a = idChar(value.charCodeAt(length - 4));
+  const b = idChar(value.charCodeAt(length - 3));
+  const c = idChar(value.charCodeAt(length - 2));
+  const d = idChar(value.charCodeAt(length - 1));
+  if (first === 0 || a === 0 || b === 0 || c === 0 || d === 0) return NO_KEY;
+  return finish(Math.imul(length | (first << 16), 0x9e3779b1) ^ (a | (b << 7) | (c << 14) | (d << 21)));
+}
+
 const HEX_DIGITS = 6;
 const SEPARATOR = 16;
 const INVALID = 17;
