@@ -98,3 +98,95 @@ describe('access decider remediation links', () => {
     expect(claimsOf(earlier)?.exp).toBe(Date.parse('2026-11-25T12:09:00.000Z') / 1000);
   });
 });
+
+describe('access decider decideCached', () => {
+  const secured = {
+    ...device,
+    deviceId: 'dev_2',
+    fingerprint: 'cd'.repeat(32),
+    riskLevel: 'secured' as const,
+  };
+
+  /** A decider whose caches hold `cached` devices (by fingerprint and id) and `configCached`. */
+  function setup(cached: readonly CachedDevice[], configCached: boolean) {
+    const tokens = createTokenSigner(randomBytes(32));
+    const all = [device, secured];
+    const devices = {
+      peekFingerprint: (fp: string) => cached.find((d) => d.fingerprint === fp),
+      peek: (id: string) => cached.find((d) => d.deviceId === id),
+      byFingerprint: async (fp: string) => all.find((d) => d.fingerprint === fp),
+      byId: async (tenantId: string, id: string) =>
+        all.find((d) => d.deviceId === id && d.tenantId === tenantId),
+    } as unknown as DecisionCache;
+    const policies = {
+      peek: () => (configCached ? config : undefined),
+      get: async () => config,
+    } as unknown as PolicyCache;
+    const records: unknown[][] = [];
+    const log = { record: (...args: unknown[]) => records.push(args) } as unknown as AccessLog;
+    const now = new Date('2026-11-25T12:00:00.000Z');
+    const decider = createAccessDecider({
+      devices,
+      policies,
+      tokens,
+      log,
+      now: () => now,
+      publicUrl: 'https://rg.test',
+    });
+    const token = (tenantId: string, deviceId: string) =>
+      tokens.sign({ kind: 'dev', tenantId, deviceId, exp: now.getTime() / 1000 + 600 });
+    return { decider, records, token };
+  }
+
+  it.each([
+    ['high-risk device, known host', { fingerprint: device.fingerprint }, 'mail.acme.test'],
+    ['secured device, known host', { fingerprint: secured.fingerprint }, 'wiki.acme.test'],
+    ['secured device, unknown host', { fingerprint: secured.fingerprint }, 'nowhere.acme.test'],
+  ])('%s: the same result and log entries as decide when everything is cached', async (_, identity, host) => {
+    const cachedSide = setup([device, secured], true);
+    const loadingSide = setup([device, secured], true);
+    const target = { host, path: '/x', method: 'GET' };
+    const fast = cachedSide.decider.decideCached(identity, target, 'forward-auth');
+    expect(fast).toBeDefined();
+    const slow = await loadingSide.decider.decide(identity, target, 'forward-auth');
+    // Remediation links are signed with each side's own key: compare everything else.
+    const strip = (r: typeof slow | undefined) => ({
+      ...r,
+      remediationUrl: r?.remediationUrl?.split('?')[0],
+    });
+    expect(strip(fast)).toEqual(strip(slow));
+    expect(cachedSide.records).toEqual(loadingSide.records);
+    expect(cachedSide.records).toHaveLength(1);
+  });
+
+  it('a device token names a cached device of its own tenant only', () => {
+    const { decider, token } = setup([secured], true);
+    const target = { host: 'wiki.acme.test', path: '/' };
+    expect(decider.decideCached({ deviceToken: token('ten_1', 'dev_2') }, target, 'decide')?.status).toBe(
+      200,
+    );
+    expect(decider.decideCached({ deviceToken: token('ten_9', 'dev_2') }, target, 'decide')).toBeUndefined();
+    expect(decider.decideCached({ deviceToken: 'not-a-token' }, target, 'decide')).toBeUndefined();
+    expect(decider.decideCached({ deviceId: 'dev_2', tenantId: 'ten_1' }, target, 'decide')?.status).toBe(
+      200,
+    );
+    expect(decider.decideCached({ deviceId: 'dev_2', tenantId: 'ten_9' }, target, 'decide')).toBeUndefined();
+  });
+
+  it.each([
+    ['the device is not cached', [] as CachedDevice[], true],
+    ['the tenant configuration is not cached', [secured], false],
+  ])(
+    'answers undefined and logs nothing when %s; decide then loads and decides',
+    async (_, cached, configCached) => {
+      const { decider, records } = setup(cached, configCached);
+      const identity = { fingerprint: secured.fingerprint };
+      const target = { host: 'wiki.acme.test', path: '/' };
+      expect(decider.decideCached(identity, target, 'forward-auth')).toBeUndefined();
+      expect(decider.decideCached({}, target, 'forward-auth')).toBeUndefined();
+      expect(records).toHaveLength(0);
+      expect((await decider.decide(identity, target, 'forward-auth')).status).toBe(200);
+      expect(records).toHaveLength(1);
+    },
+  );
+});

@@ -9,7 +9,7 @@ import {
 import type { AccessLog, DecisionContext } from './access-log.ts';
 import { derOf } from './client-cert-headers.ts';
 import type { CachedDevice, DecisionCache } from './decision-cache.ts';
-import type { PolicyCache } from './policy-cache.ts';
+import type { PolicyCache, TenantAccessConfig } from './policy-cache.ts';
 import type { TokenSigner } from './signed-token.ts';
 
 /** How a caller names the device. */
@@ -46,6 +46,12 @@ export interface AccessResult {
 export interface AccessDecider extends AccessEnforcer {
   identify(identity: DeviceIdentity): Promise<CachedDevice | undefined>;
   decide(identity: DeviceIdentity, target: AccessTarget, enforcement: string): Promise<AccessResult>;
+  /**
+   * {@link decide} from the caches alone, with no promise: the same result when the device and its
+   * tenant's configuration are cached (the same log entries and counts too); `undefined`, having
+   * done nothing, when either would have to be loaded (then call {@link decide}).
+   */
+  decideCached(identity: DeviceIdentity, target: AccessTarget, enforcement: string): AccessResult | undefined;
 }
 
 export interface AccessDeciderDeps {
@@ -112,27 +118,28 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     return url;
   }
 
-  async function decide(
-    identity: DeviceIdentity,
+  /** The device from the cache alone (no load, no promise); `undefined` on a miss or no identity. */
+  function identifyCached(identity: DeviceIdentity): CachedDevice | undefined {
+    if (identity.fingerprint !== undefined) return deps.devices.peekFingerprint(identity.fingerprint);
+    if (identity.deviceToken !== undefined) {
+      const claims = deps.tokens.verify(identity.deviceToken, 'dev', deps.now());
+      const device = claims === undefined ? undefined : deps.devices.peek(claims.deviceId);
+      return device?.tenantId === claims?.tenantId ? device : undefined;
+    }
+    if (identity.deviceId !== undefined && identity.tenantId !== undefined) {
+      const device = deps.devices.peek(identity.deviceId);
+      return device?.tenantId === identity.tenantId ? device : undefined;
+    }
+    return undefined;
+  }
+
+  /** The decision for an identified device under its tenant's compiled configuration (synchronous). */
+  function decideFor(
+    device: CachedDevice,
+    config: TenantAccessConfig,
     target: AccessTarget,
     enforcement: string,
-  ): Promise<AccessResult> {
-    const device = await identify(identity);
-    // Plain fields (no spreads): this object is built for every decision.
-    const logCtx: DecisionContext = {
-      tenantId: device?.tenantId,
-      deviceId: device?.deviceId,
-      resourceId: target.resourceId,
-      enforcement,
-      host: target.host,
-      path: target.path,
-      method: target.method,
-    };
-    if (device === undefined) {
-      deps.log.record(logCtx, 'unauthenticated', 'device-unknown');
-      return { status: 401, reason: 'device-unknown', remediationUrl: remediationUrl(undefined, undefined) };
-    }
-    const config = deps.policies.peek(device.tenantId) ?? (await deps.policies.get(device.tenantId));
+  ): AccessResult {
     const resource =
       target.resourceId !== undefined
         ? config.resources.byId(target.resourceId)
@@ -141,9 +148,18 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
           : target.clientId !== undefined
             ? config.resources.matchOidcClient(target.clientId)
             : config.resources.matchHttp({ host: target.host ?? '', path: target.path ?? '/' });
+    // Plain fields (no spreads): this object is built for every decision.
+    const logCtx: DecisionContext = {
+      tenantId: device.tenantId,
+      deviceId: device.deviceId,
+      resourceId: resource?.id,
+      enforcement,
+      host: target.host,
+      path: target.path,
+      method: target.method,
+    };
     if (resource === undefined) {
       // Fail closed: a request no resource covers is not let through on Riskgate's word.
-      logCtx.resourceId = undefined;
       deps.log.record(logCtx, 'deny', 'resource-unknown');
       return {
         status: 403,
@@ -155,7 +171,6 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     const decision = config.policies.decide({ resourceId: resource.id, device, now: deps.now() });
     const first = decision.reasons[0];
     const reason = first?.code ?? 'none';
-    logCtx.resourceId = resource.id;
     deps.log.record(logCtx, decision.outcome, reason, decision);
     if (decision.outcome === 'allow')
       return { status: 200, reason, device, resourceId: resource.id, decision };
@@ -169,9 +184,44 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     };
   }
 
+  function decideCached(
+    identity: DeviceIdentity,
+    target: AccessTarget,
+    enforcement: string,
+  ): AccessResult | undefined {
+    const device = identifyCached(identity);
+    if (device === undefined) return undefined;
+    const config = deps.policies.peek(device.tenantId);
+    return config === undefined ? undefined : decideFor(device, config, target, enforcement);
+  }
+
+  async function decide(
+    identity: DeviceIdentity,
+    target: AccessTarget,
+    enforcement: string,
+  ): Promise<AccessResult> {
+    const device = await identify(identity);
+    if (device === undefined) {
+      const logCtx: DecisionContext = {
+        tenantId: undefined,
+        deviceId: undefined,
+        resourceId: target.resourceId,
+        enforcement,
+        host: target.host,
+        path: target.path,
+        method: target.method,
+      };
+      deps.log.record(logCtx, 'unauthenticated', 'device-unknown');
+      return { status: 401, reason: 'device-unknown', remediationUrl: remediationUrl(undefined, undefined) };
+    }
+    const config = deps.policies.peek(device.tenantId) ?? (await deps.policies.get(device.tenantId));
+    return decideFor(device, config, target, enforcement);
+  }
+
   return {
     identify,
     decide,
+    decideCached,
     async checkHttp(check: HttpAccessCheck): Promise<HttpAccessOutcome> {
       let fingerprint = check.clientCertFingerprint;
       if (fingerprint === undefined && check.clientCertPem !== undefined) {

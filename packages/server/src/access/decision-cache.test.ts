@@ -87,6 +87,8 @@ for (const dialect of DIALECTS) {
         .insertInto('devices')
         .values([deviceRow('dev_a'), deviceRow('dev_b')])
         .execute();
+      // Without loading, nothing is known yet.
+      expect(cache.peekFingerprint(deviceRow('dev_a').cert_fingerprint)).toBeUndefined();
       const a = await cache.byFingerprint(deviceRow('dev_a').cert_fingerprint);
       const b = await cache.byId(TENANT, 'dev_b');
       expect(a).toMatchObject({
@@ -97,6 +99,7 @@ for (const dialect of DIALECTS) {
         groups: ['staff', 'sales'],
       });
       expect(a?.groups).toBe(b?.groups);
+      expect(cache.peekFingerprint(deviceRow('dev_a').cert_fingerprint)).toBe(a);
       await setRisk('dev_a', 'high'); // not announced: the cache keeps what it has
       expect((await cache.byFingerprint(deviceRow('dev_a').cert_fingerprint))?.riskLevel).toBe('secured');
       expect(await cache.byId('ten_other', 'dev_a')).toBeUndefined();
@@ -115,6 +118,7 @@ for (const dialect of DIALECTS) {
       await t.db.db.deleteFrom('devices').where('id', '=', 'dev_c').execute();
       expect(await cache.refresh(TENANT, 'dev_c')).toBeUndefined();
       expect(cache.peek('dev_c')).toBeUndefined();
+      expect(cache.peekFingerprint(deviceRow('dev_c').cert_fingerprint)).toBeUndefined();
       expect(await cache.byFingerprint(deviceRow('dev_c').cert_fingerprint)).toBeUndefined();
     });
 

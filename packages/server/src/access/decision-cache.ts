@@ -58,6 +58,11 @@ export interface DeviceChangeSlot {
 export interface DecisionCache {
   /** The cached device, without loading. */
   peek(deviceId: string): CachedDevice | undefined;
+  /**
+   * The cached device presenting this certificate, without loading: what {@link byFingerprint}
+   * resolves to on a hit, with no promise (the forward-auth hot path).
+   */
+  peekFingerprint(fingerprint: string): CachedDevice | undefined;
   /** The device presenting a certificate with this SHA-256 fingerprint (lower-case hex). */
   byFingerprint(fingerprint: string): Promise<CachedDevice | undefined>;
   /** A device of the tenant by id (loads it on a miss). */
@@ -381,6 +386,10 @@ export function createDecisionCache(db: Kysely<Database>): DecisionCache {
 
   return {
     peek: (deviceId) => devices.get(deviceId),
+    peekFingerprint(fingerprint) {
+      const id = byFingerprint.get(fingerprintKey(fingerprint));
+      return id === undefined ? undefined : devices.get(id);
+    },
     async byFingerprint(fingerprint) {
       const key = fingerprintKey(fingerprint);
       const id = byFingerprint.get(key);

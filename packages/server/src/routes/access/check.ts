@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { toHttpOutcome } from '../../access/access-decider.ts';
+import type { AccessResult } from '../../access/access-decider.ts';
 import type { AccessSystem } from '../../access/access-system.ts';
 import { CHECK_PATH, isTrustedProxy, readForwardAuthRequest } from '../../access/forward-auth-request.ts';
 import { ACCESS_HEADERS } from '../../enforcement/contract.ts';
@@ -26,14 +26,17 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
       done(null, undefined),
     );
 
-    async function check(request: FastifyRequest, reply: FastifyReply) {
+    /**
+     * Not `async`: when the device and its tenant's configuration are cached (nearly every check)
+     * the reply is sent before the handler returns, with no promise, no microtask and no thenable
+     * `reply` to adopt; only a cache miss goes through `decide` and a promise.
+     */
+    function check(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
       const remote = request.socket.remoteAddress;
       if (!isTrustedProxy(access.trust, request.headers, remote)) {
         request.log.warn({ remote }, 'access check from an untrusted address without the proxy secret');
-        return send(reply, request, 401, {
-          [ACCESS_HEADERS.reason]: 'proxy-untrusted',
-          [ACCESS_HEADERS.remediationUrl]: '',
-        });
+        deny(reply, request, 401, 'proxy-untrusted', '');
+        return undefined;
       }
       const parsed = readForwardAuthRequest(request.headers, {
         method: request.method,
@@ -41,39 +44,60 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
         remoteAddress: remote,
       });
       // Plain objects (no spreads): built for every check.
-      const result = await access.decider.decide(
-        { fingerprint: parsed.clientCertFingerprint, deviceToken: parsed.deviceToken },
-        { host: parsed.host, path: parsed.path, method: parsed.method },
-        'forward-auth',
-      );
+      const identity = { fingerprint: parsed.clientCertFingerprint, deviceToken: parsed.deviceToken };
+      const target = { host: parsed.host, path: parsed.path, method: parsed.method };
+      const cached = access.decider.decideCached(identity, target, 'forward-auth');
+      if (cached !== undefined) {
+        answer(reply, request, cached);
+        return undefined;
+      }
+      return access.decider.decide(identity, target, 'forward-auth').then((result) => {
+        answer(reply, request, result);
+      });
+    }
+
+    function answer(reply: FastifyReply, request: FastifyRequest, result: AccessResult): void {
       if (result.status === 200 && result.device !== undefined) {
         reply
           .status(200)
           .header(ACCESS_HEADERS.deviceId, result.device.deviceId)
           .header(ACCESS_HEADERS.user, result.device.user)
-          .header('cache-control', 'no-store');
-        return reply.send();
+          .header('cache-control', 'no-store')
+          .send();
+        return;
       }
-      const outcome = toHttpOutcome(result);
-      return send(reply, request, outcome.status, outcome.headers);
+      // As `toHttpOutcome`: an allow without a device is refused.
+      deny(
+        reply,
+        request,
+        result.status === 200 ? 403 : result.status,
+        result.reason,
+        result.remediationUrl ?? '',
+      );
     }
 
-    function send(
+    function deny(
       reply: FastifyReply,
       request: FastifyRequest,
-      status: 200 | 401 | 403,
-      headers: Readonly<Record<string, string>>,
-    ) {
-      reply.status(status).headers(headers).header('cache-control', 'no-store');
-      if (status === 200) return reply.send();
-      const reason = headers[ACCESS_HEADERS.reason] ?? '';
-      return reply.type('application/json').send({
+      status: 401 | 403,
+      reason: string,
+      remediationUrl: string,
+    ): void {
+      // The JSON body as a string: Fastify sends it as it is (no serializer, no preSerialization).
+      const body = JSON.stringify({
         code: status === 401 ? 'unauthorized' : 'forbidden',
         message: MESSAGES[status] ?? '',
         requestId: String(request.id),
         reason,
-        remediationUrl: headers[ACCESS_HEADERS.remediationUrl] ?? '',
+        remediationUrl,
       });
+      reply
+        .status(status)
+        .header(ACCESS_HEADERS.reason, reason)
+        .header(ACCESS_HEADERS.remediationUrl, remediationUrl)
+        .header('cache-control', 'no-store')
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(body);
     }
 
     const schema = { hide: true } as const;
