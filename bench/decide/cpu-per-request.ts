@@ -29,7 +29,7 @@ const server = await startForwardAuthServer({
 });
 const bare = await startBareRoute();
 
-async function measure(url: string): Promise<{ load: LoadResult; cpuUs: number }> {
+async function measure(url: string): Promise<{ load: LoadResult; cpuUs: number; userUs: number }> {
   const before = process.cpuUsage();
   const load = await loadFromChild({
     url,
@@ -38,7 +38,7 @@ async function measure(url: string): Promise<{ load: LoadResult; cpuUs: number }
     headerSets: server.headerSets,
   });
   const used = process.cpuUsage(before);
-  return { load, cpuUs: used.user + used.system };
+  return { load, cpuUs: used.user + used.system, userUs: used.user };
 }
 
 // Warm-up of both routes (JIT, caches).
@@ -57,12 +57,12 @@ const totals = {
 };
 for (let i = 0; i < rounds; i++)
   for (const [name, url] of routes) {
-    const { load, cpuUs } = await measure(url);
+    const { load, cpuUs, userUs } = await measure(url);
     totals[name].cpu += cpuUs;
     totals[name].n += load.requests;
     totals[name].rps += load.perSecond / rounds;
     process.stdout.write(
-      `${name.padEnd(7)} ${load.requests} req, ${load.perSecond.toFixed(0)} req/s, server CPU ${(cpuUs / load.requests).toFixed(1)} µs/req, statuses ${JSON.stringify(load.statuses)}\n`,
+      `${name.padEnd(7)} ${load.requests} req, ${load.perSecond.toFixed(0)} req/s, server CPU ${(cpuUs / load.requests).toFixed(1)} µs/req (user ${(userUs / load.requests).toFixed(1)}), statuses ${JSON.stringify(load.statuses)}\n`,
     );
   }
 if (totals.healthz.n > 0)
