@@ -1,4 +1,3 @@
-import type { App } from '../schema/app.ts';
 import { appLabel } from './app.ts';
 import type { AssessSettings, DetectorContext, Finding } from './types.ts';
 
@@ -26,15 +25,18 @@ function setsFor(settings: AssessSettings): AppRuleSets {
  * store, and comparing with the last string is cheaper than hashing it for the set.
  */
 class SideloadCheck {
-  private lastInstaller: string | undefined = undefined;
+  // `''` and a flag rather than `undefined`, so that the comparison is string to string.
+  private hasLast = false;
+  private lastInstaller = '';
   private lastIsStore = false;
   constructor(private readonly stores: ReadonlySet<string>) {}
 
-  isSideloaded(app: App): boolean {
-    const { installer } = app;
-    if (app.system === true || installer === undefined) return false;
+  /** For a non-system app's installer (read once by the caller: app reads are megamorphic). */
+  isSideloaded(installer: string | null | undefined): boolean {
+    if (installer === undefined) return false;
     if (installer === null) return true;
-    if (installer !== this.lastInstaller) {
+    if (!this.hasLast || installer !== this.lastInstaller) {
+      this.hasLast = true;
       this.lastInstaller = installer;
       this.lastIsStore = this.stores.has(installer);
     }
@@ -59,17 +61,18 @@ export function detectAppProvenance({ snapshot, settings }: DetectorContext): Fi
   const findings: Finding[] = [];
   for (const app of snapshot.apps) {
     if (app.system === true) continue;
-    const sideloaded = sideload.isSideloaded(app);
+    const { installer } = app;
+    const sideloaded = sideload.isSideloaded(installer);
     // Fast path: a store app without a certificate subject cannot raise either threat.
     if (!sideloaded && app.certSubject === undefined) continue;
     const name = appLabel(app);
     if (sideloaded) {
-      const installer = app.installer ?? 'none';
+      const shown = installer ?? 'none';
       findings.push({
         typeId: 'app.sideloaded',
         subject: app.id,
-        summary: `${name} (${app.id}) installed outside an app store (installer: ${installer})`,
-        evidence: [{ subject: 'app', observed: app.id, detail: { installer } }],
+        summary: `${name} (${app.id}) installed outside an app store (installer: ${shown})`,
+        evidence: [{ subject: 'app', observed: app.id, detail: { installer: shown } }],
         params: { app: name, appId: app.id },
       });
     }

@@ -42,11 +42,12 @@ class SignerMemo {
 /**
  * Every intel hit for one app (package id, cert SHA-256, cert SHA-1, APK SHA-256, in that order),
  * or `undefined` when nothing matched: the common case, which allocates nothing. Fields are read
- * one by one (not through a key table) to keep property access monomorphic on the hot path.
+ * by name (not through a key table), once each.
  */
 function lookupApp(app: App, intel: IntelLookup, signers: SignerMemo): AppHit[] | undefined {
-  let hits = collect(undefined, intel.find('app-id', app.id), 'app', app.id);
-  const { certSha256, certSha1, fileSha256 } = app;
+  // Each field is read once: app objects come in many shapes, so every read is a megamorphic load.
+  const { id, certSha256, certSha1, fileSha256 } = app;
+  let hits = collect(undefined, intel.find('app-id', id), 'app', id);
   if (certSha256 !== undefined) {
     if (!signers.hasSha256 || certSha256 !== signers.sha256) {
       signers.hasSha256 = true;
