@@ -24,11 +24,12 @@ function collect(
 }
 
 /**
- * The last signer certificate looked up per hash kind and its hit, for one snapshot: the system
- * apps of a device (dozens) share the platform certificate, and a vendor's apps share theirs, so
- * consecutive apps often repeat the value. Lookups are pure, so reusing the hit changes nothing.
- * The values start as `''` with a flag (not `undefined`), so that the comparison is always
- * string to string and compiles to a plain string comparison.
+ * The last system app's signer certificate per hash kind and its hit, for one snapshot: the system
+ * apps of a device (dozens) share the platform certificate, so consecutive system apps nearly
+ * always repeat the value. Other apps mostly have a signer of their own, and there comparing with
+ * the last value would cost about as much as the lookup it might save, so they are looked up
+ * directly. Lookups are pure, so reusing the hit changes nothing. The values start as `''` with a
+ * flag (not `undefined`), so that the comparison is always string to string.
  */
 class SignerMemo {
   hasSha256 = false;
@@ -37,6 +38,26 @@ class SignerMemo {
   hasSha1 = false;
   sha1 = '';
   sha1Hit: IndicatorHit | undefined = undefined;
+
+  /** The `cert-sha256` hit of a system app's signer. */
+  sha256Of(intel: IntelLookup, value: string): IndicatorHit | undefined {
+    if (!this.hasSha256 || value !== this.sha256) {
+      this.hasSha256 = true;
+      this.sha256 = value;
+      this.sha256Hit = intel.find('cert-sha256', value);
+    }
+    return this.sha256Hit;
+  }
+
+  /** The `cert-sha1` hit of a system app's signer. */
+  sha1Of(intel: IntelLookup, value: string): IndicatorHit | undefined {
+    if (!this.hasSha1 || value !== this.sha1) {
+      this.hasSha1 = true;
+      this.sha1 = value;
+      this.sha1Hit = intel.find('cert-sha1', value);
+    }
+    return this.sha1Hit;
+  }
 }
 
 /**
@@ -46,23 +67,15 @@ class SignerMemo {
  */
 function lookupApp(app: App, intel: IntelLookup, signers: SignerMemo): AppHit[] | undefined {
   // Each field is read once: app objects come in many shapes, so every read is a megamorphic load.
-  const { id, certSha256, certSha1, fileSha256 } = app;
+  const { id, system, certSha256, certSha1, fileSha256 } = app;
   let hits = collect(undefined, intel.find('app-id', id), 'app', id);
   if (certSha256 !== undefined) {
-    if (!signers.hasSha256 || certSha256 !== signers.sha256) {
-      signers.hasSha256 = true;
-      signers.sha256 = certSha256;
-      signers.sha256Hit = intel.find('cert-sha256', certSha256);
-    }
-    hits = collect(hits, signers.sha256Hit, 'certificate', certSha256);
+    const hit = system === true ? signers.sha256Of(intel, certSha256) : intel.find('cert-sha256', certSha256);
+    hits = collect(hits, hit, 'certificate', certSha256);
   }
   if (certSha1 !== undefined) {
-    if (!signers.hasSha1 || certSha1 !== signers.sha1) {
-      signers.hasSha1 = true;
-      signers.sha1 = certSha1;
-      signers.sha1Hit = intel.find('cert-sha1', certSha1);
-    }
-    hits = collect(hits, signers.sha1Hit, 'certificate', certSha1);
+    const hit = system === true ? signers.sha1Of(intel, certSha1) : intel.find('cert-sha1', certSha1);
+    hits = collect(hits, hit, 'certificate', certSha1);
   }
   if (fileSha256 !== undefined)
     hits = collect(hits, intel.find('file-sha256', fileSha256), 'apk', fileSha256);
