@@ -128,6 +128,12 @@ export interface IntelLookup {
   /** Host lookup: the exact host first, then each parent domain (`a.b.evil.com` → `b.evil.com` → `evil.com`), never a bare TLD. */
   findDomain(host: string): IndicatorHit | undefined;
   /**
+   * Optional: the same as `findDomain(normalizeHost(host))` for a host as a device reports it, in
+   * one pass over a host already in normal form (nearly all of them). Lookups without it are
+   * called that way.
+   */
+  findHost?(host: string): IndicatorHit | undefined;
+  /**
    * Vulnerability and end-of-life data for the OS detectors (KEV joined with Android records,
    * SOFA iOS releases, endoflife.date). Absent when no such feed is loaded.
    */

@@ -57,9 +57,12 @@ export function detectDomainsAndConnections({ snapshot, intel }: DetectorContext
   let reported: Set<string> | undefined;
   if (visited !== undefined)
     for (const { domain } of visited) {
+      const hit =
+        intel.findHost !== undefined ? intel.findHost(domain) : intel.findDomain(normalizeHost(domain));
+      if (hit === undefined) continue;
+      // Normalised only on a hit: `findHost` spares misses the separate pass.
       const host = normalizeHost(domain);
-      const hit = intel.findDomain(host);
-      if (hit === undefined || reported?.has(host) === true) continue;
+      if (reported?.has(host) === true) continue;
       reported ??= new Set();
       reported.add(host);
       addHitFindings(findings, hit, host, 'domain');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { normalizeHost } from '../detectors/host.ts';
 import type { IndicatorHit, IndicatorKind, IntelLookup, Provenance } from '../types.ts';
 import {
   isCanonicalIpv4,
@@ -263,6 +264,15 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
     const hit = walkDomain(domain);
     return hit === NOT_NORMAL ? walkDomainSlowly(domains, domain) : hit;
   };
+  /**
+   * `findDomain(normalizeHost(host))`: a host the one-pass filter finds in normal form is its own
+   * `normalizeHost` (lower-case ASCII, no trailing dot), so its answer is final; others (upper
+   * case, IDN, trailing dots…) are normalised as the detectors do and looked up.
+   */
+  const findHost = function findHost(host: string): IndicatorHit | undefined {
+    const fast = walkDomain(host);
+    return fast !== NOT_NORMAL ? fast : findDomain(normalizeHost(host));
+  };
   // Counted now so that the index does not keep the parsed feeds alive.
   const files = feeds.length;
   const kevCount = feeds.reduce((n, f) => n + f.kev.length, 0);
@@ -286,5 +296,7 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
       eolCycles,
     };
   };
-  return os === undefined ? { version, find, findDomain, stats } : { version, find, findDomain, stats, os };
+  return os === undefined
+    ? { version, find, findDomain, findHost, stats }
+    : { version, find, findDomain, findHost, stats, os };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeHost } from '../detectors/host.ts';
 import type { IndicatorKind } from '../types.ts';
 import { buildIntelIndex } from './index-builder.ts';
 import {
@@ -176,6 +177,35 @@ describe('indicator miss filters', () => {
       const expected = referenceFindDomain(host);
       if (expected !== undefined) hits++;
       expect(index.findDomain(host)?.value, host).toBe(expected);
+    }
+    expect(hits).toBeGreaterThan(domains.length * 3);
+  });
+
+  it('findHost agrees with findDomain after normalizeHost, on normal and unusual hosts', () => {
+    const hosts = [
+      ...domains.flatMap((d) => [d, `www.${d}`, d.toUpperCase(), `${d}.`, `${d}..`, ` ${d}`, `${d}\t`]),
+      ...Array.from(
+        { length: 500 },
+        () => `${label()}.${label()}.${pick(['com', 'net', 'co.uk', 'example'])}`,
+      ),
+      'Deep.Sub.Example.',
+      'bücher.example',
+      'WWW.BÜCHER.EXAMPLE',
+      'sub[.]example',
+      'https://sub.example/x',
+      'sub.example:443',
+      '1.2.3.4',
+      '[2001:db8::1]',
+      '-sub.example',
+      'a..sub.example',
+      '',
+      '.',
+    ];
+    let hits = 0;
+    for (const host of hosts) {
+      const expected = index.findDomain(normalizeHost(host));
+      if (expected !== undefined) hits++;
+      expect(index.findHost?.(host)?.value, JSON.stringify(host)).toBe(expected?.value);
     }
     expect(hits).toBeGreaterThan(domains.length * 3);
   });
