@@ -1,3 +1,4 @@
+import type { App } from '../schema/app.ts';
 import { appLabel } from './app.ts';
 import type { AssessSettings, DetectorContext, Finding } from './types.ts';
 
@@ -51,20 +52,27 @@ function isTestKeySubject(subject: string): boolean {
 }
 
 /**
- * Sideloaded apps (installed by something that is not a known store, and not system apps) and apps
- * with an unknown signer: a non-system app signed with the public debug / AOSP test keys, or a
- * sideloaded app whose signer is not in `settings.trustedSigners` (when that list is set).
+ * The provenance rules for the apps of one snapshot (settings-derived sets and the sideload memo):
+ * sideloaded apps (installed by something that is not a known store) and apps with an unknown
+ * signer: signed with the public debug / AOSP test keys, or sideloaded with a signer not in
+ * `settings.trustedSigners` (when that list is set). Only for non-system apps.
  */
-export function detectAppProvenance({ snapshot, settings }: DetectorContext): Finding[] {
-  const { stores, trustedSigners } = setsFor(settings);
-  const sideload = new SideloadCheck(stores);
-  const findings: Finding[] = [];
-  for (const app of snapshot.apps) {
-    if (app.system === true) continue;
+export class AppProvenanceCheck {
+  private readonly trustedSigners: ReadonlySet<string>;
+  private readonly sideload: SideloadCheck;
+
+  constructor(settings: AssessSettings) {
+    const { stores, trustedSigners } = setsFor(settings);
+    this.trustedSigners = trustedSigners;
+    this.sideload = new SideloadCheck(stores);
+  }
+
+  /** Adds the provenance findings of one non-system app to `findings`. */
+  check(app: App, findings: Finding[]): void {
     const { installer } = app;
-    const sideloaded = sideload.isSideloaded(installer);
+    const sideloaded = this.sideload.isSideloaded(installer);
     // Fast path: a store app without a certificate subject cannot raise either threat.
-    if (!sideloaded && app.certSubject === undefined) continue;
+    if (!sideloaded && app.certSubject === undefined) return;
     const name = appLabel(app);
     if (sideloaded) {
       const shown = installer ?? 'none';
@@ -79,8 +87,8 @@ export function detectAppProvenance({ snapshot, settings }: DetectorContext): Fi
     const testKey = app.certSubject !== undefined && isTestKeySubject(app.certSubject);
     const untrusted =
       sideloaded &&
-      trustedSigners.size > 0 &&
-      (app.certSha256 === undefined || !trustedSigners.has(app.certSha256.toLowerCase()));
+      this.trustedSigners.size > 0 &&
+      (app.certSha256 === undefined || !this.trustedSigners.has(app.certSha256.toLowerCase()));
     if (testKey || untrusted) {
       findings.push({
         typeId: 'app.unknown-signer',
@@ -99,6 +107,13 @@ export function detectAppProvenance({ snapshot, settings }: DetectorContext): Fi
       });
     }
   }
+}
+
+/** Sideloaded apps and apps with an unknown signer (see `AppProvenanceCheck`); system apps are skipped. */
+export function detectAppProvenance({ snapshot, settings }: DetectorContext): Finding[] {
+  const provenance = new AppProvenanceCheck(settings);
+  const findings: Finding[] = [];
+  for (const app of snapshot.apps) if (app.system !== true) provenance.check(app, findings);
   return findings;
 }
 
@@ -118,34 +133,37 @@ const OVERLAY_PERMISSION = 'android.permission.SYSTEM_ALERT_WINDOW';
  */
 export function detectDangerousPermissions({ snapshot }: DetectorContext): Finding[] {
   const findings: Finding[] = [];
-  for (const app of snapshot.apps) {
-    const special = app.specialAccess;
-    if (special === undefined || app.system === true) continue;
-    const accessibility = special.includes('accessibility');
-    const deviceAdmin = special.includes('device-admin');
-    if (!accessibility && !deviceAdmin) continue;
-    const permissions = app.permissions ?? [];
-    const overlay = special.includes('overlay') || permissions.includes(OVERLAY_PERMISSION);
-    const sms = special.includes('default-sms') || permissions.some((p) => SMS_PERMISSIONS.has(p));
-    const notifications = special.includes('notification-listener');
-    const powers = Number(accessibility) + Number(deviceAdmin) + Number(overlay);
-    if (!(sms || notifications) || powers < 2) continue;
-    const parts = [
-      accessibility ? 'accessibility service' : '',
-      deviceAdmin ? 'device admin' : '',
-      overlay ? 'screen overlay' : '',
-      sms ? 'SMS' : '',
-      notifications ? 'notification access' : '',
-    ].filter((part) => part !== '');
-    const combination = parts.join(' + ');
-    const name = appLabel(app);
-    findings.push({
-      typeId: 'app.dangerous-permissions',
-      subject: app.id,
-      summary: `${name} (${app.id}) holds ${combination}`,
-      evidence: [{ subject: 'permissions', observed: app.id, detail: { combination } }],
-      params: { app: name, appId: app.id, combination },
-    });
-  }
+  for (const app of snapshot.apps) if (app.system !== true) checkPermissions(app, findings);
   return findings;
+}
+
+/** Adds the dangerous-permissions finding of one non-system app (see `detectDangerousPermissions`). */
+export function checkPermissions(app: App, findings: Finding[]): void {
+  const special = app.specialAccess;
+  if (special === undefined) return;
+  const accessibility = special.includes('accessibility');
+  const deviceAdmin = special.includes('device-admin');
+  if (!accessibility && !deviceAdmin) return;
+  const permissions = app.permissions ?? [];
+  const overlay = special.includes('overlay') || permissions.includes(OVERLAY_PERMISSION);
+  const sms = special.includes('default-sms') || permissions.some((p) => SMS_PERMISSIONS.has(p));
+  const notifications = special.includes('notification-listener');
+  const powers = Number(accessibility) + Number(deviceAdmin) + Number(overlay);
+  if (!(sms || notifications) || powers < 2) return;
+  const parts = [
+    accessibility ? 'accessibility service' : '',
+    deviceAdmin ? 'device admin' : '',
+    overlay ? 'screen overlay' : '',
+    sms ? 'SMS' : '',
+    notifications ? 'notification access' : '',
+  ].filter((part) => part !== '');
+  const combination = parts.join(' + ');
+  const name = appLabel(app);
+  findings.push({
+    typeId: 'app.dangerous-permissions',
+    subject: app.id,
+    summary: `${name} (${app.id}) holds ${combination}`,
+    evidence: [{ subject: 'permissions', observed: app.id, detail: { combination } }],
+    params: { app: name, appId: app.id, combination },
+  });
 }

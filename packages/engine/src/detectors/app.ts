@@ -65,9 +65,14 @@ class SignerMemo {
  * or `undefined` when nothing matched: the common case, which allocates nothing. Fields are read
  * by name (not through a key table), once each.
  */
-function lookupApp(app: App, intel: IntelLookup, signers: SignerMemo): AppHit[] | undefined {
+function lookupApp(
+  app: App,
+  system: boolean | undefined,
+  intel: IntelLookup,
+  signers: SignerMemo,
+): AppHit[] | undefined {
   // Each field is read once: app objects come in many shapes, so every read is a megamorphic load.
-  const { id, system, certSha256, certSha1, fileSha256 } = app;
+  const { id, certSha256, certSha1, fileSha256 } = app;
   let hits = collect(undefined, intel.find('app-id', id), 'app', id);
   if (certSha256 !== undefined) {
     const hit = system === true ? signers.sha256Of(intel, certSha256) : intel.find('cert-sha256', certSha256);
@@ -118,17 +123,27 @@ function findingsForHits(app: App, hits: readonly AppHit[]): Finding[] {
   return findings;
 }
 
+/**
+ * The intel checks of the apps of one snapshot: each app's indicators looked up (system apps'
+ * signers through the memo) and turned into findings.
+ */
+export class AppIntelCheck {
+  private readonly signers = new SignerMemo();
+  constructor(private readonly intel: IntelLookup) {}
+
+  /** Adds the findings of one app; `system` is its `system` flag (read once by the caller). */
+  check(app: App, system: boolean | undefined, findings: Finding[]): void {
+    const hits = lookupApp(app, system, this.intel, this.signers);
+    if (hits !== undefined) for (const finding of findingsForHits(app, hits)) findings.push(finding);
+  }
+}
+
 /** Malicious apps: an app's package id, signing certificate (SHA-1 / SHA-256) or APK hash is in intel. */
 export function detectMaliciousApps({ snapshot, intel }: DetectorContext): Finding[] {
-  let findings: Finding[] | undefined;
-  const signers = new SignerMemo();
-  for (const app of snapshot.apps) {
-    const hits = lookupApp(app, intel, signers);
-    if (hits === undefined) continue;
-    findings ??= [];
-    findings.push(...findingsForHits(app, hits));
-  }
-  return findings ?? [];
+  const malicious = new AppIntelCheck(intel);
+  const findings: Finding[] = [];
+  for (const app of snapshot.apps) malicious.check(app, app.system, findings);
+  return findings;
 }
 
 /** Spyware processes (MVT `process:name` indicators) seen running on the device. */

@@ -1,5 +1,5 @@
-import { detectMaliciousApps, detectMaliciousProcesses } from './app.ts';
-import { detectAppProvenance, detectDangerousPermissions } from './app-rules.ts';
+import { detectMaliciousProcesses } from './app.ts';
+import { detectAppThreats } from './apps.ts';
 import { detectAttestation, detectDeviceIntegrity } from './device.ts';
 import {
   detectDnsHijack,
@@ -14,10 +14,9 @@ import { detectDomainsAndConnections } from './web.ts';
 
 /** The built-in detectors for apps, device integrity, network and web (OS detectors live in os.ts). */
 export const CORE_DETECTORS: readonly Detector[] = [
-  detectMaliciousApps,
+  // One pass over the apps: detectMaliciousApps, detectAppProvenance, detectDangerousPermissions.
+  detectAppThreats,
   detectMaliciousProcesses,
-  detectAppProvenance,
-  detectDangerousPermissions,
   detectDeviceIntegrity,
   detectAttestation,
   detectWifi,
@@ -32,7 +31,8 @@ export const CORE_DETECTORS: readonly Detector[] = [
 ];
 
 export { detectMaliciousApps, detectMaliciousProcesses } from './app.ts';
-export * from './app-rules.ts';
+export { detectAppProvenance, detectDangerousPermissions } from './app-rules.ts';
+export { detectAppThreats } from './apps.ts';
 export * from './device.ts';
 export * from './network-traffic.ts';
 export * from './network-trust.ts';
