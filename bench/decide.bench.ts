@@ -21,6 +21,9 @@ const HTTP_CONNECTIONS = 8;
 const HTTP_SECONDS = 4;
 const HTTP_ALTERNATIONS = 2;
 const HTTP_DEVICES = 40;
+/** The fixed-rate (open loop) rows: this fraction of the bare route's saturated throughput, both sides. */
+const FIXED_RATE_FRACTION = 0.25;
+const FIXED_RATE_SECONDS = 4;
 
 /** Nanoseconds per call of `fn` for each batch of `BATCH` requests. */
 function batchNs(
@@ -51,6 +54,8 @@ function callNs(requests: readonly DecideRequest[], fn: (r: DecideRequest) => nu
 interface HttpResults {
   readonly bare: LoadResult;
   readonly decide: LoadResult;
+  /** At a fixed offered rate (open loop), the same rate for both. */
+  readonly fixedRate: { readonly rate: number; readonly bare: LoadResult; readonly decide: LoadResult };
 }
 
 /**
@@ -67,6 +72,8 @@ async function measureHttp(inputs: DecideInputs, progress: (message: string) => 
   });
   const bare = await startBareRoute();
   const runs: { bare: LoadResult[]; decide: LoadResult[] } = { bare: [], decide: [] };
+  const fixed: { bare: LoadResult[]; decide: LoadResult[] } = { bare: [], decide: [] };
+  let rate = 0;
   try {
     for (let i = 0; i < HTTP_ALTERNATIONS; i++)
       for (const route of ['bare', 'decide'] as const) {
@@ -80,11 +87,30 @@ async function measureHttp(inputs: DecideInputs, progress: (message: string) => 
           }),
         );
       }
+    // Well under the bare route's capacity, measured just now on this machine.
+    rate = Math.max(100, Math.round((FIXED_RATE_FRACTION * mergeLoad(runs.bare).perSecond) / 100) * 100);
+    for (let i = 0; i < HTTP_ALTERNATIONS; i++)
+      for (const route of ['bare', 'decide'] as const) {
+        progress(`HTTP ${route} at a fixed ${rate} requests/s, run ${i + 1}/${HTTP_ALTERNATIONS}`);
+        fixed[route].push(
+          await loadFromChild({
+            url: route === 'bare' ? bare.url : server.url,
+            connections: HTTP_CONNECTIONS,
+            durationMs: FIXED_RATE_SECONDS * 1000,
+            headerSets: server.headerSets,
+            ratePerSecond: rate,
+          }),
+        );
+      }
   } finally {
     await bare.close();
     await server.close();
   }
-  return { bare: mergeLoad(runs.bare), decide: mergeLoad(runs.decide) };
+  return {
+    bare: mergeLoad(runs.bare),
+    decide: mergeLoad(runs.decide),
+    fixedRate: { rate, bare: mergeLoad(fixed.bare), decide: mergeLoad(fixed.decide) },
+  };
 }
 
 /** Sums counts and rates over runs of equal duration; latencies: the mean of the runs' percentiles. */
@@ -100,8 +126,11 @@ function mergeLoad(results: readonly LoadResult[]): LoadResult {
     perSecond: mean((r) => r.perSecond),
     p50Ms: mean((r) => r.p50Ms),
     p99Ms: mean((r) => r.p99Ms),
+    ...(results[0]?.sendLagP99Ms === undefined ? {} : { sendLagP99Ms: mean((r) => r.sendLagP99Ms ?? 0) }),
   };
 }
+
+const formatMs = (ms: number | undefined) => (ms === undefined ? '—' : `${ms.toFixed(2)} ms`);
 
 async function run(ctx: BenchContext): Promise<BenchResult> {
   const rng = createRng(`decide:${ctx.seed}`);
@@ -147,6 +176,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const http = await measureHttp(inputs, ctx.progress);
   const rate = (samples: readonly number[]) => 1e9 / median(samples);
   const p99 = percentile(calls.riskgate, 99) / 1000;
+  const fixed = http.fixedRate;
   return {
     rows: [
       row(
@@ -172,9 +202,21 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         },
       ),
       row('HTTP: p50 latency', 'ms', http.decide.p50Ms, http.bare.p50Ms),
-      row('HTTP: p99 latency', 'ms', http.decide.p99Ms, http.bare.p99Ms, {
-        text: '< 1 ms',
-        met: http.decide.p99Ms < 1,
+      // Saturated: the target is not judged on this row (see the fixed-rate p99 row and the notes).
+      {
+        ...row('HTTP: p99 latency', 'ms', http.decide.p99Ms, http.bare.p99Ms),
+        target: 'saturated (queueing): < 1 ms is judged at the fixed rate below',
+      },
+      row(
+        `HTTP at a fixed ${fixed.rate.toLocaleString('en-US')} requests/s (open loop): completed`,
+        'requests/s',
+        fixed.decide.perSecond,
+        fixed.bare.perSecond,
+      ),
+      row('HTTP at a fixed rate (open loop): p50 latency', 'ms', fixed.decide.p50Ms, fixed.bare.p50Ms),
+      row('HTTP at a fixed rate (open loop): p99 latency', 'ms', fixed.decide.p99Ms, fixed.bare.p99Ms, {
+        text: '< 1 ms (the target, judged here)',
+        met: fixed.decide.p99Ms < 1,
       }),
     ],
     notes: [
@@ -182,6 +224,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       'Riskgate: `compileResourceIndex().matchHttp({ host, path })` then `compileAccessPolicies().decide({ resourceId, device, now })` with the device from a Map (the decision cache). Baseline: the same Map lookup and one `riskLevel !== "high"` comparison.',
       `Timing: ${batches.riskgate.length} batches of ${BATCH} decisions and ${calls.riskgate.length} individually timed calls per side, in ${BLOCKS} alternating blocks after warm-up.`,
       `HTTP rows: the server's \`GET /v1/access/check\` (createRuntime over SQLite via the access test harness: the resources and policies above through the admin API, ${HTTP_DEVICES} devices enrolled through the device API, every 10th reported with stalkerware; Caddy-style headers: proxy secret, forwarded host/URI/method, client-certificate SHA-256) against a bare Fastify route reading the same headers; load from a child process, ${HTTP_CONNECTIONS} keep-alive connections, ${HTTP_ALTERNATIONS}× ${HTTP_SECONDS} s per route, alternating, cycling through the ${SIZES.requests} requests (bare: ${http.bare.requests} requests, ${http.bare.errors} errors; check: ${http.decide.requests} requests, ${http.decide.errors} errors, statuses ${JSON.stringify(http.decide.statuses)}). The load generator shares the cores with the server, so latency includes its queueing; nginx \`auth_request\` vs nginx direct is not measured yet.`,
+      `Saturated rows vs fixed-rate rows: the saturated rows (closed loop, ${HTTP_CONNECTIONS} connections each sending its next request as soon as the last is answered) keep both cores busy, so their latencies are mostly time spent waiting in line (even the bare route's p99 is well above 1 ms); they measure throughput. The < 1 ms p99 target is judged on the fixed-rate rows: an open loop offering ${fixed.rate.toLocaleString('en-US')} requests/s to each side (${FIXED_RATE_FRACTION * 100}% of the bare route's saturated throughput in this run, rounded), ${HTTP_ALTERNATIONS}× ${FIXED_RATE_SECONDS} s per route, alternating, on up to ${HTTP_CONNECTIONS} keep-alive connections (a lean client on plain sockets, timed by a thread that sleeps to each due time; a request finding all connections busy waits, and that counts), each latency measured from the request's scheduled send time, so a slow answer cannot delay the next measurement (no coordinated omission); the first 250 ms of each run (sockets opening) are not recorded. The generator's own lateness in sending (p99: bare ${formatMs(fixed.bare.sendLagP99Ms)}, check ${formatMs(fixed.decide.sendLagP99Ms)}; the same for both sides, it comes from the OS waking the generator late on a shared machine) is included in those latencies: a p99 near it is the generator's floor, not the server's (bare: ${fixed.bare.requests} requests, ${fixed.bare.errors} errors; check: ${fixed.decide.requests} requests, ${fixed.decide.errors} errors).`,
     ],
   };
 }
