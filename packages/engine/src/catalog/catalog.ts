@@ -74,13 +74,15 @@ export function renderRemediation(
   templates: readonly string[],
   params: Readonly<Record<string, string>> = {},
 ): string[] {
-  return templates.map((template) => {
+  const rendered: string[] = [];
+  for (const template of templates) {
     const parts = PARSED.get(template) ?? parseTemplate(template);
     let text = parts[0] ?? '';
     for (let i = 1; i < parts.length; i += 2) {
       const name = parts[i] ?? '';
       text += (params[name] ?? FALLBACKS[name] ?? name) + (parts[i + 1] ?? '');
     }
-    return text;
-  });
+    rendered.push(text);
+  }
+  return rendered;
 }

@@ -8,14 +8,17 @@ const isMalicious = (category: IndicatorCategory) => category !== 'phishing';
 
 function finding(typeId: string, subject: string, evidence: Evidence[], summary: string): Finding {
   const family = familyOf(evidence);
-  return {
-    typeId,
-    subject,
-    ...(family ? { family } : {}),
-    summary: family ? `${summary} (${family})` : summary,
-    evidence,
-    params: { host: subject, ...(family ? { family } : {}) },
-  };
+  // Two literals rather than conditional spreads (a spread copies through the slow clone path).
+  return family
+    ? {
+        typeId,
+        subject,
+        family,
+        summary: `${summary} (${family})`,
+        evidence,
+        params: { host: subject, family },
+      }
+    : { typeId, subject, summary, evidence, params: { host: subject } };
 }
 
 /** Adds the phishing and C2 findings of one hit on one observed host / address. */

@@ -36,5 +36,13 @@ export function classify(
     if (risk !== undefined)
       return { risk, override: { by: 'type', key: typeId, from: defaultRisk, to: risk } };
   }
-  return { risk: defaultRisk };
+  return UNCHANGED[defaultRisk];
 }
+
+/** The result without an override, one per risk (shared: results are read-only values). */
+const UNCHANGED: Readonly<Record<ThreatRisk, ClassifiedRisk>> = {
+  none: { risk: 'none' },
+  low: { risk: 'low' },
+  medium: { risk: 'medium' },
+  high: { risk: 'high' },
+};
