@@ -1,9 +1,59 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  Counter,
+  type CounterConfiguration,
+  Gauge,
+  Histogram,
+  type LabelValues,
+  Registry,
+} from 'prom-client';
+
+/** What one label set of a tallied counter has counted since the counter was last collected. */
+export interface Tally {
+  n: number;
+}
+
+/**
+ * A counter for per-request counting: `tally(labels)` gives the label set's {@link Tally} (keep
+ * it), and counting is `tally.n++`, one addition instead of prom-client hashing the labels object
+ * on every `inc`. Tallies are added to the counter whenever it is collected (every scrape and
+ * `get()`), so what a scrape shows is what `inc` would have shown.
+ */
+export interface TalliedCounter<T extends string> {
+  readonly counter: Counter<T>;
+  tally(labels: LabelValues<T>): Tally;
+}
+
+/** Creates a {@link TalliedCounter} (`config.collect` is its own). */
+export function createTalliedCounter<T extends string>(
+  config: Omit<CounterConfiguration<T>, 'collect'>,
+): TalliedCounter<T> {
+  const tallies: { readonly labels: LabelValues<T>; readonly tally: Tally }[] = [];
+  const counter: Counter<T> = new Counter<T>({
+    ...config,
+    collect() {
+      for (const { labels, tally } of tallies) {
+        if (tally.n === 0) continue;
+        counter.inc(labels, tally.n);
+        tally.n = 0;
+      }
+    },
+  });
+  return {
+    counter,
+    tally(labels) {
+      const tally: Tally = { n: 0 };
+      tallies.push({ labels, tally });
+      return tally;
+    },
+  };
+}
 
 /** The Prometheus metrics of one app instance (its own registry: no globals). */
 export interface Metrics {
   readonly registry: Registry;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** Per-request counting into {@link httpRequests} (see {@link TalliedCounter}). */
+  readonly httpRequestTally: TalliedCounter<'method' | 'route' | 'status'>['tally'];
   readonly reportsIngested: Counter<'outcome'>;
   readonly assessmentSeconds: Histogram;
   readonly devicesByRisk: Gauge<'risk'>;
@@ -12,12 +62,13 @@ export interface Metrics {
 /** Creates the metrics; `countDevicesByRisk` is called at each scrape to fill the gauge. */
 export function createMetrics(countDevicesByRisk: () => Promise<{ risk: string; count: number }[]>): Metrics {
   const registry = new Registry();
-  const httpRequests = new Counter({
+  const httpRequestCounter = createTalliedCounter({
     name: 'riskgate_http_requests_total',
     help: 'HTTP requests by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
   });
+  const httpRequests = httpRequestCounter.counter;
   const reportsIngested = new Counter({
     name: 'riskgate_reports_ingested_total',
     help: 'Device reports ingested, by outcome (stored, duplicate, rejected)',
@@ -41,5 +92,12 @@ export function createMetrics(countDevicesByRisk: () => Promise<{ risk: string; 
       for (const { risk, count } of await countDevicesByRisk()) this.set({ risk }, count);
     },
   });
-  return { registry, httpRequests, reportsIngested, assessmentSeconds, devicesByRisk };
+  return {
+    registry,
+    httpRequests,
+    httpRequestTally: httpRequestCounter.tally,
+    reportsIngested,
+    assessmentSeconds,
+    devicesByRisk,
+  };
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Database } from '../db/types.ts';
 import { createSequentialIds } from '../ids.ts';
+import { createTalliedCounter, type Tally } from '../metrics.ts';
 import { type AccessLogTable, insertAccessLogRows } from '../queries/access-log.ts';
 
 /** What one decision was about, for the log. */
@@ -77,7 +78,7 @@ function entry(
 export function createAccessLog(options: AccessLogOptions): AccessLog {
   const maxQueue = options.maxQueue ?? 10_000;
   const batchSize = options.batchSize ?? 500;
-  const decisions = new Counter({
+  const decisions = createTalliedCounter({
     name: 'riskgate_access_decisions_total',
     help: 'Access decisions by resource, outcome (allow, deny, unauthenticated, would-deny) and reason',
     labelNames: ['resource', 'outcome', 'reason'] as const,
@@ -88,16 +89,26 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
     help: 'Access log entries dropped because the write queue was full or a write failed',
     registers: [options.registry],
   });
-  // One child counter per label set: prom-client hashes the labels object on every `inc` otherwise.
-  const children = new Map<string, { inc(): void }>();
+  // One tally per label set, found through maps keyed by the resource id, outcome and reason (the
+  // same strings each time): no key string built and no labels hashed per decision.
+  const tallies = new Map<string, Map<string, Map<string, Tally>>>();
   function count(resource: string, outcome: string, reason: string): void {
-    const key = `${resource}\u0000${outcome}\u0000${reason}`;
-    let child = children.get(key);
-    if (child === undefined) {
-      child = decisions.labels(resource, outcome, reason);
-      children.set(key, child);
+    let byOutcome = tallies.get(resource);
+    if (byOutcome === undefined) {
+      byOutcome = new Map();
+      tallies.set(resource, byOutcome);
     }
-    child.inc();
+    let byReason = byOutcome.get(outcome);
+    if (byReason === undefined) {
+      byReason = new Map();
+      byOutcome.set(outcome, byReason);
+    }
+    let tally = byReason.get(reason);
+    if (tally === undefined) {
+      tally = decisions.tally({ resource, outcome, reason });
+      byReason.set(reason, tally);
+    }
+    tally.n++;
   }
   const logId = createSequentialIds('acl');
   const queue: AccessLogTable[] = [];

@@ -187,6 +187,20 @@ function fingerprintKey(hex: string): string {
   return Buffer.from(hex, 'hex').toString('latin1');
 }
 
+/** Keys of the fingerprints presented lately (a device presents the same one on every request). */
+const presentedKeys = new Map<string, string>();
+
+/** {@link fingerprintKey} of a presented fingerprint, remembered (bounded): a lookup instead of a Buffer per check. */
+function presentedKey(hex: string): string {
+  let key = presentedKeys.get(hex);
+  if (key === undefined) {
+    key = fingerprintKey(hex);
+    if (presentedKeys.size >= 4096) presentedKeys.clear();
+    presentedKeys.set(hex, key);
+  }
+  return key;
+}
+
 class CompactDevice implements CachedDevice {
   constructor(
     readonly tenantId: string,
@@ -387,7 +401,7 @@ export function createDecisionCache(db: Kysely<Database>): DecisionCache {
   return {
     peek: (deviceId) => devices.get(deviceId),
     peekFingerprint(fingerprint) {
-      const id = byFingerprint.get(fingerprintKey(fingerprint));
+      const id = byFingerprint.get(presentedKey(fingerprint));
       return id === undefined ? undefined : devices.get(id);
     },
     async byFingerprint(fingerprint) {
