@@ -117,7 +117,7 @@ function appIdFinder(
   const tailFilter = filterOf(map, appIdTailKey);
   const filter = filterOf(map, appIdKey);
   return function findAppId(value: string): IndicatorHit | undefined {
-    // Two filters: the tail key (four characters) rejects most misses; the full key the rest.
+    // Two filters: the tail key (five characters) rejects most misses; the full key (nine) the rest.
     const tail = appIdTailKey(value);
     if (tail !== NO_KEY && !hasKey(tailFilter, tail)) return undefined;
     const key = appIdKey(value);
