@@ -77,7 +77,10 @@ function entry(
 /** Creates the access log and starts its flush timer (unref'd). */
 export function createAccessLog(options: AccessLogOptions): AccessLog {
   const maxQueue = options.maxQueue ?? 10_000;
-  const batchSize = options.batchSize ?? 500;
+  // Small batches: on SQLite (synchronous driver) each insert holds the event loop, about 6 µs per
+  // row; 25 rows are ~0.15 ms, where the ~80 rows queued per flush at 3,000 checks/s held every
+  // check waiting behind them for ~0.4-0.9 ms.
+  const batchSize = options.batchSize ?? 25;
   const decisions = createTalliedCounter({
     name: 'riskgate_access_decisions_total',
     help: 'Access decisions by resource, outcome (allow, deny, unauthenticated, would-deny) and reason',
@@ -134,6 +137,8 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
           'access log write failed; entries dropped',
         );
       }
+      // Let waiting requests run between batches (the loop still ends with the queue empty).
+      if (queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
