@@ -11,7 +11,7 @@ afterEach(() => {
 
 /** A server answering every request after `delayMs` with a small body; its URL. */
 async function serve(delayMs: number): Promise<string> {
-  server = createServer((req, res) => {
+  const created = createServer((req, res) => {
     const answer = () => {
       const body = JSON.stringify({ seen: req.headers['x-test'] ?? null });
       res.writeHead(req.headers['x-test'] === 'deny' ? 403 : 200, {
@@ -22,8 +22,9 @@ async function serve(delayMs: number): Promise<string> {
     if (delayMs === 0) answer();
     else setTimeout(answer, delayMs);
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server?.address() as AddressInfo).port}/x`;
+  server = created;
+  await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(created.address() as AddressInfo).port}/x`;
 }
 
 describe('open-model HTTP load', () => {
