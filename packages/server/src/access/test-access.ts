@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { AccessPolicy, Resource, Snapshot } from '@riskgate/engine';
 import { sql } from 'kysely';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { expect } from 'vitest';
 import type { DialectName } from '../db/database.ts';
 import type { Role } from '../db/types.ts';
@@ -50,7 +50,11 @@ export interface EnrolledDevice {
 /** A runtime with access options, one tenant with owner/admin/analyst/helpdesk tokens, and a second tenant. */
 export async function createAccessHarness(
   dialect: DialectName,
-  options: { readonly access?: AccessOptions; readonly withPostgresNotify?: boolean } = {},
+  options: {
+    readonly access?: AccessOptions;
+    readonly withPostgresNotify?: boolean;
+    readonly logger?: Logger;
+  } = {},
 ) {
   const testDb: TestDb = await createTestDb(dialect);
   const clock = { now: new Date() };
@@ -70,6 +74,7 @@ export async function createAccessHarness(
     now: () => clock.now,
     intel: stalkerwareIntelSource(),
     access,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   async function seed(name: string) {
     const created = await createTenant(runtime.ctx, { name, actor: 'test' });
