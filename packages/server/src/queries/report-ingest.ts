@@ -33,7 +33,11 @@ const FIND_DEVICE_FOR_INGEST = new Statement(
 );
 /**
  * PostgreSQL: the device row locked for the transaction (so changes of one device commit one after
- * another) and the report id recorded unless the device is retired, in one round trip.
+ * another) and the report id recorded unless the device is retired, in one round trip. The
+ * snapshot's digest is read `for share`: a statement that waited for the device lock still reads
+ * other rows as they were when it started, so a plain read could return the digest from before the
+ * report that held the lock (and the report would skip a write it needs); a locking read returns
+ * the row's latest version.
  */
 const LOCK_DEVICE_AND_INSERT_REPORT_PG = new Statement(
   `with "device" as (select * from "devices" where "tenant_id" = ? and "id" = ? for update),
@@ -41,7 +45,8 @@ const LOCK_DEVICE_AND_INSERT_REPORT_PG = new Statement(
   select "tenant_id", "id", ?, ?, '{}' from "device" where "retired_at" is null
   on conflict ("device_id", "report_id") do nothing returning 1)
 select "device".*, (select count(*) from "report")::int as "report_inserted",
-  (select "digest" from "snapshots" where "device_id" = "device"."id") as "snapshot_digest" from "device"`,
+  (select "digest" from "snapshots" where "device_id" = "device"."id" for share) as "snapshot_digest"
+  from "device"`,
 );
 /** `listIngestConfigRows` plus the stored outcome of the report id (kind `r`), in one statement. */
 const READ_INGEST_START = new Statement(
