@@ -48,6 +48,16 @@ describe('request logging of forward-auth checks', () => {
     expect(urls).not.toContain('/v1/access/check');
   });
 
+  it.each(['error', 'silent'])('at %s, checks log nothing the server level leaves out', async (level) => {
+    const lines: Record<string, unknown>[] = [];
+    h = await createAccessHarness('sqlite', { logger: capturingLogger(level, lines) });
+    // No proxy secret: the check warns about an untrusted address, which this level does not log.
+    const check = await h.app.inject({ method: 'GET', url: '/v1/access/check', headers: { host: 'x.test' } });
+    expect(check.statusCode).toBe(401);
+    expect(check.headers['x-riskgate-reason']).toBe('proxy-untrusted');
+    expect(lines.filter((line) => (line.level as number) < 50)).toEqual([]);
+  });
+
   it('at debug, every check is request-logged again', async () => {
     const urls = await checkAndHealth('debug');
     expect(urls).toContain('/healthz');

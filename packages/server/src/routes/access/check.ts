@@ -6,8 +6,19 @@ import { ACCESS_HEADERS } from '../../enforcement/contract.ts';
 
 /** Envoy's HTTP mode keeps the original method; nginx, Traefik and Caddy always send GET. */
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-/** Server log levels at which each check is request-logged; above them checks log warnings only. */
-const CHECK_LOGGED_AT: ReadonlySet<string> = new Set(['debug', 'trace']);
+/**
+ * Server log levels the check routes keep: at debug and trace each check is request-logged; at warn
+ * and above nothing more verbose is logged anyway. At info they log warnings only (a route's level
+ * replaces the server's, so lowering it to `warn` under `error` or `silent` would log more).
+ */
+const CHECK_KEEPS_LEVEL: ReadonlySet<string> = new Set([
+  'trace',
+  'debug',
+  'warn',
+  'error',
+  'fatal',
+  'silent',
+]);
 
 const MESSAGES: Readonly<Record<number, string>> = {
   401: 'no enrolled device was identified',
@@ -106,7 +117,7 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
     // A proxy asks once per request to every protected resource: at `info`, Fastify's two request
     // lines per check would be most of a check's cost and flood the log. Decisions are counted in
     // the metrics and denials kept in the access log; `debug` or `trace` logs every check again.
-    const logLevel = CHECK_LOGGED_AT.has(app.log.level) ? undefined : 'warn';
+    const logLevel = CHECK_KEEPS_LEVEL.has(app.log.level) ? undefined : 'warn';
     app.route({ method: [...METHODS], url: CHECK_PATH, schema, handler: check, logLevel });
     app.route({ method: [...METHODS], url: `${CHECK_PATH}/*`, schema, handler: check, logLevel });
   };
