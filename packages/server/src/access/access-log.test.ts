@@ -1,4 +1,5 @@
 import type { AccessDecision } from '@riskgate/engine';
+import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAccessLog } from '../queries/access-log.ts';
@@ -74,6 +75,31 @@ describe('access log', () => {
     expect(metrics).toContain(
       'riskgate_access_decisions_total{resource="exchange",outcome="would-deny",reason="risk-too-high"} 1',
     );
+  });
+
+  it('keeps up when more denials arrive per event-loop turn than one batch holds', async () => {
+    const registry = new Registry();
+    const log = createAccessLog({
+      db: t.db.db,
+      registry,
+      logger: { warn: () => {} },
+      now: () => now,
+      maxQueue: 2_000,
+      flushIntervalMs: 1,
+    });
+    const tenantId = 'ten_burst';
+    // A loaded server: each turn of the event loop handles a few dozen denied checks (one per
+    // keep-alive connection of the proxy); over the run the timer flushes every millisecond.
+    for (let turn = 0; turn < 200; turn++) {
+      for (let i = 0; i < 64; i++) log.record({ ...ctx, tenantId }, 'deny', 'risk-too-high', denial());
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await log.close();
+    expect(await registry.metrics()).toContain('riskgate_access_log_dropped_total 0');
+    const written = await sql<{
+      n: number;
+    }>`select count(*) as n from access_log where tenant_id = ${tenantId}`.execute(t.db.db);
+    expect(Number(written.rows[0]?.n)).toBe(200 * 64);
   });
 
   it('a failing write drops the batch and keeps going', async () => {

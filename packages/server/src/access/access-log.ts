@@ -127,7 +127,9 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
 
   async function writeAll(): Promise<void> {
     while (queue.length > 0) {
-      const batch = queue.splice(0, batchSize);
+      // At least a quarter of what is queued: when more rows arrive per event-loop turn than a
+      // batch holds, fixed batches (one per turn) would fall behind until the queue drops entries.
+      const batch = queue.splice(0, Math.max(batchSize, Math.ceil(queue.length / 4)));
       try {
         await insertAccessLogRows(options.db, batch);
       } catch (error) {
