@@ -18,9 +18,15 @@ export interface IntelRegistry extends IntelSource {
 
 function layered(first: IntelLookup, then: IntelLookup): IntelLookup {
   const os = first.os ?? then.os;
+  const { findHost: firstHost } = first;
+  const { findHost: thenHost } = then;
   return {
     find: (kind, value) => first.find(kind, value) ?? then.find(kind, value),
     findDomain: (host) => first.findDomain(host) ?? then.findDomain(host),
+    // The one-pass host lookup when both layers have it (each is findDomain of the normal form).
+    ...(firstHost !== undefined && thenHost !== undefined
+      ? { findHost: (host: string) => firstHost(host) ?? thenHost(host) }
+      : {}),
     ...(os !== undefined ? { os } : {}),
   };
 }
