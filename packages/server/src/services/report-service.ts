@@ -16,17 +16,20 @@ import type { AccessThreatRow } from '../queries/access-devices.ts';
 import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import {
+  type DeviceNonceRow,
   findReportOutcome,
   listStoredThreats,
   lockDeviceAndInsertReport,
   type ReportStateWrite,
   readIngestStart,
+  recordDeviceNonce,
   storeReportState,
 } from '../queries/report-ingest.ts';
 import { findSnapshot } from '../queries/reports.ts';
 import type { AttestationService } from './attestation-service.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
+import { replayedNonce } from './device-auth-service.ts';
 import type { DeviceStatus } from './device-service.ts';
 import { createIngestConfigBuilder, type IngestConfig, type IngestConfigReader } from './ingest-config.ts';
 import type { IntelSource } from './intel-source.ts';
@@ -47,9 +50,11 @@ export interface ReportService {
    * Ingests one report of an authenticated device: applies it to the latest snapshot, assesses it,
    * evaluates compliance, diffs threats, and stores snapshot, threats, device state, labels,
    * history, audit and outbox in one transaction. Resolves only after commit. A retried report id
-   * returns the stored outcome with `duplicate: true`.
+   * returns the stored outcome with `duplicate: true`. With `nonce` (a verified request's, not yet
+   * recorded) the nonce is recorded in the report's transaction, and a replay is refused
+   * (`replayed_nonce`) without effect.
    */
-  ingestReport(device: DeviceRow, report: Report): Promise<ReportOutcome>;
+  ingestReport(device: DeviceRow, report: Report, nonce?: DeviceNonceRow): Promise<ReportOutcome>;
 }
 
 /** Creates the report service. */
@@ -103,9 +108,12 @@ export function createReportService(
   }
 
   return {
-    async ingestReport(device, report) {
+    async ingestReport(device, report, nonce) {
       const { earlier, config } = await start(device, report.reportId);
-      if (earlier !== undefined) return earlier;
+      if (earlier !== undefined) {
+        if (nonce !== undefined && !(await recordDeviceNonce(db, dialect, nonce))) throw replayedNonce();
+        return earlier;
+      }
       const now = ctx.now();
       const at = now.toISOString();
       const tenantId = device.tenant_id;
@@ -144,13 +152,15 @@ export function createReportService(
           const {
             device: current,
             fresh,
+            nonceFresh,
             snapshotDigest,
-          } = await lockDeviceAndInsertReport(trx, dialect, {
-            tenant_id: tenantId,
-            device_id: device.id,
-            report_id: report.reportId,
-            received_at: at,
-          });
+          } = await lockDeviceAndInsertReport(
+            trx,
+            dialect,
+            { tenant_id: tenantId, device_id: device.id, report_id: report.reportId, received_at: at },
+            nonce,
+          );
+          if (!nonceFresh) throw replayedNonce();
           if (current === undefined || current.retired_at !== null)
             throw new AppError('bad_signature', 'device is retired');
           if (!fresh) return undefined; // a concurrent retry of the same report committed first

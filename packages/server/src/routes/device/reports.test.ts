@@ -290,6 +290,49 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('refuses a replayed report request (same signature and nonce) without effect, also when sent at once', async () => {
+      const device = await enrolled();
+      const nonces = () =>
+        h.testDb.db.db
+          .selectFrom('device_nonces')
+          .select('nonce')
+          .where('device_id', '=', device.deviceId ?? '')
+          .execute();
+      const before = (await nonces()).length;
+      const body = { reportId: randomUUID(), kind: 'full', snapshot: cleanAndroidSnapshot(h.clock.now) };
+      const signed = device.request('POST', '/v1/device/reports', body, h.clock.now);
+      expect((await h.app.inject(signed)).statusCode).toBe(200);
+      expect((await nonces()).length).toBe(before + 1); // recorded with the report
+      const replay = await h.app.inject(signed);
+      expect(replay.statusCode).toBe(401);
+      expect(replay.json().code).toBe('replayed_nonce');
+
+      // A new report id with its own signature, sent twice at once: one is stored, one refused.
+      const next = device.request(
+        'POST',
+        '/v1/device/reports',
+        {
+          ...body,
+          reportId: randomUUID(),
+          snapshot: cleanAndroidSnapshot(h.clock.now, [storeApp(STALKERWARE)]),
+        },
+        h.clock.now,
+      );
+      const replies = await Promise.all([h.app.inject(next), h.app.inject(next)]);
+      expect(replies.map((reply) => reply.statusCode).sort()).toEqual([200, 401]);
+      expect(replies.find((reply) => reply.statusCode === 401)?.json().code).toBe('replayed_nonce');
+      const stored = await h.testDb.db.db
+        .selectFrom('reports')
+        .select('report_id')
+        .where('device_id', '=', device.deviceId ?? '')
+        .execute();
+      expect(stored).toHaveLength(2);
+      expect((await nonces()).length).toBe(before + 2);
+      expect(
+        (await h.app.inject(device.request('GET', '/v1/device/status', undefined, h.clock.now))).json(),
+      ).toMatchObject({ riskLevel: 'high' });
+    });
+
     it('stores a report sent concurrently several times once', async () => {
       const device = await enrolled();
       const body = {
