@@ -52,7 +52,7 @@ export interface ReportService {
    * history, audit and outbox in one transaction. Resolves only after commit. A retried report id
    * returns the stored outcome with `duplicate: true`. With `nonce` (a verified request's, not yet
    * recorded) the nonce is recorded in the report's transaction, and a replay is refused
-   * (`replayed_nonce`) without effect.
+   * (`replayed_nonce`) without effect; a report that fails spends the nonce too.
    */
   ingestReport(device: DeviceRow, report: Report, nonce?: DeviceNonceRow): Promise<ReportOutcome>;
 }
@@ -107,6 +107,19 @@ export function createReportService(
     return stored === undefined ? undefined : duplicateOf(stored);
   }
 
+  /**
+   * The error to throw for a report that failed after its signature verified: the nonce is spent all
+   * the same (outside the rolled back transaction), else the request replayed once the state changed
+   * (a snapshot stored, a challenge used, a retry stored) would be ingested or answered;
+   * `replayed_nonce` when the nonce was spent meanwhile. The error stands if the nonce cannot be
+   * recorded (say, the database is down).
+   */
+  async function refusal(error: unknown, nonce: DeviceNonceRow | undefined): Promise<unknown> {
+    if (nonce === undefined || (error instanceof AppError && error.status === 401)) return error;
+    const fresh = await recordDeviceNonce(db, dialect, nonce).catch(() => true);
+    return fresh ? error : replayedNonce();
+  }
+
   return {
     async ingestReport(device, report, nonce) {
       const { earlier, config } = await start(device, report.reportId);
@@ -124,7 +137,10 @@ export function createReportService(
       } else {
         const previous = await findSnapshot(db, tenantId, device.id);
         if (previous === undefined)
-          throw new AppError('conflict', 'send a full snapshot before incremental events');
+          throw await refusal(
+            new AppError('conflict', 'send a full snapshot before incremental events'),
+            nonce,
+          );
         snapshot = applyEvents(JSON.parse(previous) as Snapshot, report.events);
       }
 
@@ -303,7 +319,7 @@ export function createReportService(
         });
       } catch (error) {
         await reservation?.failed();
-        throw error;
+        throw await refusal(error, nonce);
       }
       if (outcome !== undefined) {
         if (reservation !== undefined && written !== undefined)

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
+import { AppError } from '../../errors.ts';
 import { authenticateDevice, verifyDeviceRequest } from '../../services/device-auth-service.ts';
 import { createDeviceService } from '../../services/device-service.ts';
 import { enrollDevice } from '../../services/enrollment-service.ts';
@@ -104,7 +105,9 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
             deps.metrics.reportsIngested.inc({ outcome: outcome.duplicate ? 'duplicate' : 'stored' });
             return outcome;
           } catch (error) {
-            deps.metrics.reportsIngested.inc({ outcome: 'rejected' });
+            // A replay is refused as authentication is (before the handler, on the other routes).
+            if (!(error instanceof AppError && error.code === 'replayed_nonce'))
+              deps.metrics.reportsIngested.inc({ outcome: 'rejected' });
             throw error;
           }
         },

@@ -333,6 +333,43 @@ for (const dialect of DIALECTS) {
       ).toMatchObject({ riskLevel: 'high' });
     });
 
+    it('spends the nonce of a refused report: replayed once a snapshot is stored, it is refused and changes nothing', async () => {
+      const device = await enrolled();
+      const rejected = async () => {
+        const text = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+        return Number(/^riskgate_reports_ingested_total\{outcome="rejected"\} (\S+)$/m.exec(text)?.[1] ?? 0);
+      };
+      const before = await rejected();
+      const events = {
+        reportId: randomUUID(),
+        kind: 'events',
+        events: [{ type: 'app-removed', at: h.clock.now.toISOString(), appId: STALKERWARE }],
+      };
+      const early = device.request('POST', '/v1/device/reports', events, h.clock.now);
+      expect((await h.app.inject(early)).statusCode).toBe(409);
+      const full = {
+        reportId: randomUUID(),
+        kind: 'full',
+        snapshot: cleanAndroidSnapshot(h.clock.now, [storeApp(STALKERWARE)]),
+      };
+      expect((await send(device, full)).json()).toMatchObject({ riskLevel: 'high' });
+
+      // Replayed, the refused events would remove the stalkerware reported since.
+      const replay = await h.app.inject(early);
+      expect(replay.statusCode).toBe(401);
+      expect(replay.json().code).toBe('replayed_nonce');
+      const stored = await h.testDb.db.db
+        .selectFrom('reports')
+        .select('report_id')
+        .where('device_id', '=', device.deviceId ?? '')
+        .execute();
+      expect(stored.map((row) => row.report_id)).toEqual([full.reportId]);
+      expect(
+        (await h.app.inject(device.request('GET', '/v1/device/status', undefined, h.clock.now))).json(),
+      ).toMatchObject({ riskLevel: 'high' });
+      expect(await rejected()).toBe(before + 1); // the 409; a replay is refused as authentication, not counted
+    });
+
     it('stores a report sent concurrently several times once', async () => {
       const device = await enrolled();
       const body = {
