@@ -67,7 +67,6 @@ export async function buildApp(deps: AppDeps) {
   app.decorateRequest('rawBody', null);
   app.decorateRequest('principal', null);
   app.decorateRequest('device', null);
-  app.decorateRequest('deviceNonce', null);
   app.addSchema(ErrorBodySchema);
 
   app.removeContentTypeParser(['application/json', 'text/plain']);

@@ -39,28 +39,15 @@ const FIND_DEVICE_FOR_INGEST = new Statement(
  * report that held the lock (and the report would skip a write it needs); a locking read returns
  * the row's latest version.
  */
-const lockDeviceAndInsertReportPg = (withNonce: boolean) =>
-  new Statement(
-    `with "device" as (select * from "devices" where "tenant_id" = ? and "id" = ? for update),
+const LOCK_DEVICE_AND_INSERT_REPORT_PG = new Statement(
+  `with "device" as (select * from "devices" where "tenant_id" = ? and "id" = ? for update),
 "report" as (insert into "reports" ("tenant_id", "device_id", "report_id", "received_at", "outcome")
   select "tenant_id", "id", ?, ?, '{}' from "device" where "retired_at" is null
-  on conflict ("device_id", "report_id") do nothing returning 1)${
-    withNonce
-      ? `,
-"nonce" as (insert into "device_nonces" ("tenant_id", "device_id", "nonce", "expires_at")
-  select "tenant_id", "id", ?, ? from "device"
-  on conflict ("device_id", "nonce") do nothing returning 1)`
-      : ''
-  }
-select "device".*, (select count(*) from "report")::int as "report_inserted",${
-      withNonce ? ` (select count(*) from "nonce")::int as "nonce_inserted",` : ''
-    }
+  on conflict ("device_id", "report_id") do nothing returning 1)
+select "device".*, (select count(*) from "report")::int as "report_inserted",
   (select "digest" from "snapshots" where "device_id" = "device"."id" for share) as "snapshot_digest"
   from "device"`,
-  );
-const LOCK_DEVICE_AND_INSERT_REPORT_PG = lockDeviceAndInsertReportPg(false);
-/** {@link LOCK_DEVICE_AND_INSERT_REPORT_PG} that also records the request's nonce (same round trip). */
-const LOCK_DEVICE_RECORD_NONCE_AND_INSERT_REPORT_PG = lockDeviceAndInsertReportPg(true);
+);
 /** `listIngestConfigRows` plus the stored outcome of the report id (kind `r`), in one statement. */
 const READ_INGEST_START = new Statement(
   `select 'o' as "kind", "type_id" as "key", "risk" as "value", '' as "sort" from "threat_type_overrides" where "tenant_id" = ?
@@ -173,19 +160,11 @@ export async function findDeviceForSignature(
   return result.rows[0];
 }
 
-/** A signed request's nonce, to be remembered until `expires_at`. */
-export interface DeviceNonceRow {
-  readonly tenant_id: string;
-  readonly device_id: string;
-  readonly nonce: string;
-  readonly expires_at: string;
-}
-
 /** Records a nonce; `false` when the device already used it (a replay). */
 export async function recordDeviceNonce(
   db: Kysely<Database>,
   dialect: DialectName,
-  row: DeviceNonceRow,
+  row: { tenant_id: string; device_id: string; nonce: string; expires_at: string },
 ): Promise<boolean> {
   const result = await db.executeQuery(
     INSERT_DEVICE_NONCE.query(dialect, [row.tenant_id, row.device_id, row.nonce, row.expires_at]),
@@ -195,67 +174,41 @@ export async function recordDeviceNonce(
 
 /**
  * Inside the ingest transaction: the device (locked for the transaction on PostgreSQL), and the
- * report id recorded with an empty outcome unless the device is missing or retired. With `nonce`,
- * the request's nonce is recorded in the same transaction (on PostgreSQL in the same statement), so
- * that a report costs no commit or round trip of its own for it; a replay commits nothing.
+ * report id recorded with an empty outcome unless the device is missing or retired. `fresh` is
+ * `false` when the device already sent this report id (or nothing was inserted).
  */
 export async function lockDeviceAndInsertReport(
   trx: Kysely<Database>,
   dialect: DialectName,
   row: { tenant_id: string; device_id: string; report_id: string; received_at: string },
-  nonce?: DeviceNonceRow,
-): Promise<LockedDevice> {
+): Promise<{ device: DeviceRow | undefined; fresh: boolean; snapshotDigest: string | null }> {
   if (dialect === 'postgres') {
-    const statement =
-      nonce === undefined ? LOCK_DEVICE_AND_INSERT_REPORT_PG : LOCK_DEVICE_RECORD_NONCE_AND_INSERT_REPORT_PG;
     const result = await trx.executeQuery<
-      DeviceRow & { report_inserted: number; nonce_inserted?: number; snapshot_digest: string | null }
+      DeviceRow & { report_inserted: number; snapshot_digest: string | null }
     >(
-      statement.query(dialect, [
+      LOCK_DEVICE_AND_INSERT_REPORT_PG.query(dialect, [
         row.tenant_id,
         row.device_id,
         row.report_id,
         row.received_at,
-        ...(nonce === undefined ? [] : [nonce.nonce, nonce.expires_at]),
       ]),
     );
     const found = result.rows[0];
-    if (found === undefined) return NO_DEVICE;
-    const { report_inserted, nonce_inserted, snapshot_digest, ...device } = found;
-    return {
-      device,
-      fresh: Number(report_inserted) > 0,
-      nonceFresh: nonce === undefined || Number(nonce_inserted) > 0,
-      snapshotDigest: snapshot_digest,
-    };
+    if (found === undefined) return { device: undefined, fresh: false, snapshotDigest: null };
+    const { report_inserted, snapshot_digest, ...device } = found;
+    return { device, fresh: Number(report_inserted) > 0, snapshotDigest: snapshot_digest };
   }
-  if (nonce !== undefined && !(await recordDeviceNonce(trx, dialect, nonce))) return REPLAYED;
   const found = await trx.executeQuery<DeviceRow & { snapshot_digest: string | null }>(
     FIND_DEVICE_FOR_INGEST.query(dialect, [row.tenant_id, row.device_id]),
   );
-  if (found.rows[0] === undefined) return NO_DEVICE;
+  if (found.rows[0] === undefined) return { device: undefined, fresh: false, snapshotDigest: null };
   const { snapshot_digest: snapshotDigest, ...device } = found.rows[0];
-  if (device.retired_at !== null) return { device, fresh: false, nonceFresh: true, snapshotDigest };
+  if (device.retired_at !== null) return { device, fresh: false, snapshotDigest };
   const result = await trx.executeQuery(
     INSERT_REPORT.query(dialect, [row.tenant_id, row.device_id, row.report_id, row.received_at, '{}']),
   );
-  return { device, fresh: affected(result) > 0, nonceFresh: true, snapshotDigest };
+  return { device, fresh: affected(result) > 0, snapshotDigest };
 }
-
-/** What {@link lockDeviceAndInsertReport} found and recorded. */
-export interface LockedDevice {
-  /** The device row; `undefined` when it does not exist (or the nonce was replayed, on SQLite). */
-  readonly device: DeviceRow | undefined;
-  /** Whether the report id was recorded now (`false`: already sent, or the device is retired). */
-  readonly fresh: boolean;
-  /** Whether the nonce given was recorded now (`false`: a replay); `true` without one. */
-  readonly nonceFresh: boolean;
-  /** Digest of the stored snapshot, `null` without one. */
-  readonly snapshotDigest: string | null;
-}
-
-const NO_DEVICE: LockedDevice = { device: undefined, fresh: false, nonceFresh: true, snapshotDigest: null };
-const REPLAYED: LockedDevice = { device: undefined, fresh: false, nonceFresh: false, snapshotDigest: null };
 
 /** The device's active, resolved and ignored threats, oldest first (as `listDeviceThreats`). */
 export async function listStoredThreats(

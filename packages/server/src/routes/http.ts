@@ -2,7 +2,6 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors.ts';
 import type { DeviceRow } from '../queries/devices.ts';
-import type { DeviceNonceRow } from '../queries/report-ingest.ts';
 import type { Principal } from '../services/principal.ts';
 
 declare module 'fastify' {
@@ -13,8 +12,6 @@ declare module 'fastify' {
     principal: Principal | null;
     /** The signed-in device, set by the device auth hook. */
     device: DeviceRow | null;
-    /** The verified request's nonce when a route records it itself (device reports), else `null`. */
-    deviceNonce: DeviceNonceRow | null;
   }
 }
 

@@ -16,20 +16,17 @@ import type { AccessThreatRow } from '../queries/access-devices.ts';
 import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import {
-  type DeviceNonceRow,
   findReportOutcome,
   listStoredThreats,
   lockDeviceAndInsertReport,
   type ReportStateWrite,
   readIngestStart,
-  recordDeviceNonce,
   storeReportState,
 } from '../queries/report-ingest.ts';
 import { findSnapshot } from '../queries/reports.ts';
 import type { AttestationService } from './attestation-service.ts';
 import { appendAudit } from './audit-service.ts';
 import type { ServiceContext } from './context.ts';
-import { replayedNonce } from './device-auth-service.ts';
 import type { DeviceStatus } from './device-service.ts';
 import { createIngestConfigBuilder, type IngestConfig, type IngestConfigReader } from './ingest-config.ts';
 import type { IntelSource } from './intel-source.ts';
@@ -50,11 +47,9 @@ export interface ReportService {
    * Ingests one report of an authenticated device: applies it to the latest snapshot, assesses it,
    * evaluates compliance, diffs threats, and stores snapshot, threats, device state, labels,
    * history, audit and outbox in one transaction. Resolves only after commit. A retried report id
-   * returns the stored outcome with `duplicate: true`. With `nonce` (a verified request's, not yet
-   * recorded) the nonce is recorded in the report's transaction, and a replay is refused
-   * (`replayed_nonce`) without effect; a report that fails spends the nonce too.
+   * returns the stored outcome with `duplicate: true`.
    */
-  ingestReport(device: DeviceRow, report: Report, nonce?: DeviceNonceRow): Promise<ReportOutcome>;
+  ingestReport(device: DeviceRow, report: Report): Promise<ReportOutcome>;
 }
 
 /** Creates the report service. */
@@ -107,26 +102,10 @@ export function createReportService(
     return stored === undefined ? undefined : duplicateOf(stored);
   }
 
-  /**
-   * The error to throw for a report that failed after its signature verified: the nonce is spent all
-   * the same (outside the rolled back transaction), else the request replayed once the state changed
-   * (a snapshot stored, a challenge used, a retry stored) would be ingested or answered;
-   * `replayed_nonce` when the nonce was spent meanwhile. The error stands if the nonce cannot be
-   * recorded (say, the database is down).
-   */
-  async function refusal(error: unknown, nonce: DeviceNonceRow | undefined): Promise<unknown> {
-    if (nonce === undefined || (error instanceof AppError && error.status === 401)) return error;
-    const fresh = await recordDeviceNonce(db, dialect, nonce).catch(() => true);
-    return fresh ? error : replayedNonce();
-  }
-
   return {
-    async ingestReport(device, report, nonce) {
+    async ingestReport(device, report) {
       const { earlier, config } = await start(device, report.reportId);
-      if (earlier !== undefined) {
-        if (nonce !== undefined && !(await recordDeviceNonce(db, dialect, nonce))) throw replayedNonce();
-        return earlier;
-      }
+      if (earlier !== undefined) return earlier;
       const now = ctx.now();
       const at = now.toISOString();
       const tenantId = device.tenant_id;
@@ -137,10 +116,7 @@ export function createReportService(
       } else {
         const previous = await findSnapshot(db, tenantId, device.id);
         if (previous === undefined)
-          throw await refusal(
-            new AppError('conflict', 'send a full snapshot before incremental events'),
-            nonce,
-          );
+          throw new AppError('conflict', 'send a full snapshot before incremental events');
         snapshot = applyEvents(JSON.parse(previous) as Snapshot, report.events);
       }
 
@@ -168,15 +144,13 @@ export function createReportService(
           const {
             device: current,
             fresh,
-            nonceFresh,
             snapshotDigest,
-          } = await lockDeviceAndInsertReport(
-            trx,
-            dialect,
-            { tenant_id: tenantId, device_id: device.id, report_id: report.reportId, received_at: at },
-            nonce,
-          );
-          if (!nonceFresh) throw replayedNonce();
+          } = await lockDeviceAndInsertReport(trx, dialect, {
+            tenant_id: tenantId,
+            device_id: device.id,
+            report_id: report.reportId,
+            received_at: at,
+          });
           if (current === undefined || current.retired_at !== null)
             throw new AppError('bad_signature', 'device is retired');
           if (!fresh) return undefined; // a concurrent retry of the same report committed first
@@ -319,7 +293,7 @@ export function createReportService(
         });
       } catch (error) {
         await reservation?.failed();
-        throw await refusal(error, nonce);
+        throw error;
       }
       if (outcome !== undefined) {
         if (reservation !== undefined && written !== undefined)

@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { AppError } from '../../errors.ts';
-import { authenticateDevice, verifyDeviceRequest } from '../../services/device-auth-service.ts';
+import { authenticateDevice } from '../../services/device-auth-service.ts';
 import { createDeviceService } from '../../services/device-service.ts';
 import { enrollDevice } from '../../services/enrollment-service.ts';
 import type { SignedRequest } from '../../services/request-signature.ts';
@@ -73,17 +72,6 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
       );
 
       if (deps.attestation !== undefined) registerAttestationRoutes(app, deps.attestation);
-    });
-
-    // Reports record the request's nonce in their own transaction (one commit or round trip less
-    // per report); a replay is refused there without effect.
-    await app.register(async (signed) => {
-      const app = signed.withTypeProvider<TypeBoxTypeProvider>();
-      app.addHook('preValidation', async (request) => {
-        const verified = await verifyDeviceRequest(deps.ctx, signedRequestOf(request));
-        request.device = verified.device;
-        request.deviceNonce = verified.nonce;
-      });
 
       app.post(
         '/reports',
@@ -97,17 +85,11 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
         },
         async (request) => {
           try {
-            const outcome = await deps.reports.ingestReport(
-              deviceOf(request),
-              request.body,
-              request.deviceNonce ?? undefined,
-            );
+            const outcome = await deps.reports.ingestReport(deviceOf(request), request.body);
             deps.metrics.reportsIngested.inc({ outcome: outcome.duplicate ? 'duplicate' : 'stored' });
             return outcome;
           } catch (error) {
-            // A replay is refused as authentication is (before the handler, on the other routes).
-            if (!(error instanceof AppError && error.code === 'replayed_nonce'))
-              deps.metrics.reportsIngested.inc({ outcome: 'rejected' });
+            deps.metrics.reportsIngested.inc({ outcome: 'rejected' });
             throw error;
           }
         },

@@ -302,7 +302,7 @@ for (const dialect of DIALECTS) {
       const body = { reportId: randomUUID(), kind: 'full', snapshot: cleanAndroidSnapshot(h.clock.now) };
       const signed = device.request('POST', '/v1/device/reports', body, h.clock.now);
       expect((await h.app.inject(signed)).statusCode).toBe(200);
-      expect((await nonces()).length).toBe(before + 1); // recorded with the report
+      expect((await nonces()).length).toBe(before + 1);
       const replay = await h.app.inject(signed);
       expect(replay.statusCode).toBe(401);
       expect(replay.json().code).toBe('replayed_nonce');
