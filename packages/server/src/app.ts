@@ -5,7 +5,7 @@ import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { AccessSystem } from './access/access-system.ts';
 import type { Config } from './config.ts';
 import { AppError, type ErrorCode, STATUS_OF } from './errors.ts';
-import type { Metrics, Tally } from './metrics.ts';
+import { type Metrics, tallyLookup } from './metrics.ts';
 import { registerAccessRoutes } from './routes/access/index.ts';
 import { registerAdminRoutes } from './routes/admin/index.ts';
 import { registerConsoleRoutes } from './routes/console.ts';
@@ -108,34 +108,17 @@ export async function buildApp(deps: AppDeps) {
   );
 
   // Both hooks run for every request, so they are callback-style (no promise, no extra microtask
-  // before the response is written) and the request counter keeps one tally per label set, found
-  // through maps keyed by the route (the same string each time), method and status (no key string
-  // built per request; counting is an addition, see TalliedCounter).
+  // before the response is written) and the request counter keeps one tally per label set (see
+  // tallyLookup and TalliedCounter: counting is an addition).
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', String(request.id));
     done(null, payload);
   });
-  const requestTallies = new Map<string, Map<string, Map<number, Tally>>>();
+  const requestTally = tallyLookup((route: string, method: string, status: number) =>
+    deps.metrics.httpRequestTally({ method, route, status: String(status) }),
+  );
   app.addHook('onResponse', (request, reply, done) => {
-    const method = request.method;
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
-    let byMethod = requestTallies.get(route);
-    if (byMethod === undefined) {
-      byMethod = new Map();
-      requestTallies.set(route, byMethod);
-    }
-    let byStatus = byMethod.get(method);
-    if (byStatus === undefined) {
-      byStatus = new Map();
-      byMethod.set(method, byStatus);
-    }
-    let tally = byStatus.get(status);
-    if (tally === undefined) {
-      tally = deps.metrics.httpRequestTally({ method, route, status: String(status) });
-      byStatus.set(status, tally);
-    }
-    tally.n++;
+    requestTally(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode).n++;
     done();
   });
 

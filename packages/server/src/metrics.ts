@@ -48,6 +48,33 @@ export function createTalliedCounter<T extends string>(
   };
 }
 
+/**
+ * The tallies of a three-label counter by label values, through nested maps keyed by the values
+ * themselves (the same strings each time on a hot path): no key string built and no labels object
+ * hashed per count. `make` creates a label set's tally the first time it is asked for.
+ */
+export function tallyLookup<A, B, C>(make: (a: A, b: B, c: C) => Tally): (a: A, b: B, c: C) => Tally {
+  const byA = new Map<A, Map<B, Map<C, Tally>>>();
+  return (a, b, c) => {
+    let byB = byA.get(a);
+    if (byB === undefined) {
+      byB = new Map();
+      byA.set(a, byB);
+    }
+    let byC = byB.get(b);
+    if (byC === undefined) {
+      byC = new Map();
+      byB.set(b, byC);
+    }
+    let tally = byC.get(c);
+    if (tally === undefined) {
+      tally = make(a, b, c);
+      byC.set(c, tally);
+    }
+    return tally;
+  };
+}
+
 /** The Prometheus metrics of one app instance (its own registry: no globals). */
 export interface Metrics {
   readonly registry: Registry;

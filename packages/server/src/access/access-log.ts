@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Database } from '../db/types.ts';
 import { createSequentialIds } from '../ids.ts';
-import { createTalliedCounter, type Tally } from '../metrics.ts';
+import { createTalliedCounter, tallyLookup } from '../metrics.ts';
 import { type AccessLogTable, insertAccessLogRows } from '../queries/access-log.ts';
 
 /** What one decision was about, for the log. */
@@ -92,27 +92,10 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
     help: 'Access log entries dropped because the write queue was full or a write failed',
     registers: [options.registry],
   });
-  // One tally per label set, found through maps keyed by the resource id, outcome and reason (the
-  // same strings each time): no key string built and no labels hashed per decision.
-  const tallies = new Map<string, Map<string, Map<string, Tally>>>();
-  function count(resource: string, outcome: string, reason: string): void {
-    let byOutcome = tallies.get(resource);
-    if (byOutcome === undefined) {
-      byOutcome = new Map();
-      tallies.set(resource, byOutcome);
-    }
-    let byReason = byOutcome.get(outcome);
-    if (byReason === undefined) {
-      byReason = new Map();
-      byOutcome.set(outcome, byReason);
-    }
-    let tally = byReason.get(reason);
-    if (tally === undefined) {
-      tally = decisions.tally({ resource, outcome, reason });
-      byReason.set(reason, tally);
-    }
-    tally.n++;
-  }
+  // One tally per label set (see tallyLookup): no key string built and no labels hashed per decision.
+  const tallyOf = tallyLookup((resource: string, outcome: string, reason: string) =>
+    decisions.tally({ resource, outcome, reason }),
+  );
   const logId = createSequentialIds('acl');
   const queue: AccessLogTable[] = [];
   let writing: Promise<void> = Promise.resolve();
@@ -157,9 +140,9 @@ export function createAccessLog(options: AccessLogOptions): AccessLog {
   return {
     record(ctx, outcome, reason, decision) {
       const resource = ctx.resourceId ?? 'none';
-      count(resource, outcome, reason);
+      tallyOf(resource, outcome, reason).n++;
       const reportOnly = decision?.reportOnly ?? [];
-      for (const ro of reportOnly) count(resource, 'would-deny', ro.reason.code);
+      for (const ro of reportOnly) tallyOf(resource, 'would-deny', ro.reason.code).n++;
       const tenantId = ctx.tenantId;
       // Allows are only counted: nothing to build or queue on the hot path.
       if (tenantId === undefined || ctx.resourceId === undefined) return;
