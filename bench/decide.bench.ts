@@ -71,46 +71,36 @@ async function measureHttp(inputs: DecideInputs, progress: (message: string) => 
     progress,
   });
   const bare = await startBareRoute();
-  const runs: { bare: LoadResult[]; decide: LoadResult[] } = { bare: [], decide: [] };
-  const fixed: { bare: LoadResult[]; decide: LoadResult[] } = { bare: [], decide: [] };
-  let rate = 0;
-  try {
+  /** Both routes under the same load, alternating, each route's runs merged. */
+  async function alternate(label: string, load: { durationMs: number; ratePerSecond?: number }) {
+    const runs: { bare: LoadResult[]; decide: LoadResult[] } = { bare: [], decide: [] };
     for (let i = 0; i < HTTP_ALTERNATIONS; i++)
       for (const route of ['bare', 'decide'] as const) {
-        progress(`HTTP ${route} run ${i + 1}/${HTTP_ALTERNATIONS}`);
+        progress(`HTTP ${route}${label}, run ${i + 1}/${HTTP_ALTERNATIONS}`);
         runs[route].push(
           await loadFromChild({
             url: route === 'bare' ? bare.url : server.url,
             connections: HTTP_CONNECTIONS,
-            durationMs: HTTP_SECONDS * 1000,
             headerSets: server.headerSets,
+            ...load,
           }),
         );
       }
+    return { bare: mergeLoad(runs.bare), decide: mergeLoad(runs.decide) };
+  }
+  try {
+    const saturated = await alternate('', { durationMs: HTTP_SECONDS * 1000 });
     // Well under the bare route's capacity, measured just now on this machine.
-    rate = Math.max(100, Math.round((FIXED_RATE_FRACTION * mergeLoad(runs.bare).perSecond) / 100) * 100);
-    for (let i = 0; i < HTTP_ALTERNATIONS; i++)
-      for (const route of ['bare', 'decide'] as const) {
-        progress(`HTTP ${route} at a fixed ${rate} requests/s, run ${i + 1}/${HTTP_ALTERNATIONS}`);
-        fixed[route].push(
-          await loadFromChild({
-            url: route === 'bare' ? bare.url : server.url,
-            connections: HTTP_CONNECTIONS,
-            durationMs: FIXED_RATE_SECONDS * 1000,
-            headerSets: server.headerSets,
-            ratePerSecond: rate,
-          }),
-        );
-      }
+    const rate = Math.max(100, Math.round((FIXED_RATE_FRACTION * saturated.bare.perSecond) / 100) * 100);
+    const fixedRate = await alternate(` at a fixed ${rate} requests/s`, {
+      durationMs: FIXED_RATE_SECONDS * 1000,
+      ratePerSecond: rate,
+    });
+    return { ...saturated, fixedRate: { rate, ...fixedRate } };
   } finally {
     await bare.close();
     await server.close();
   }
-  return {
-    bare: mergeLoad(runs.bare),
-    decide: mergeLoad(runs.decide),
-    fixedRate: { rate, bare: mergeLoad(fixed.bare), decide: mergeLoad(fixed.decide) },
-  };
 }
 
 /** Sums counts and rates over runs of equal duration; latencies: the mean of the runs' percentiles. */

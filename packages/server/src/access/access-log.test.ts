@@ -31,6 +31,22 @@ const ctx = {
   path: '/owa',
 };
 
+/** An access log over `db` with its own registry, a silent logger and the fixed clock. */
+function accessLogOn(
+  db: TestDb,
+  options: { maxQueue?: number; batchSize?: number; flushIntervalMs: number },
+) {
+  const registry = new Registry();
+  const log = createAccessLog({
+    db: db.db.db,
+    registry,
+    logger: { warn: () => {} },
+    now: () => now,
+    ...options,
+  });
+  return { log, registry };
+}
+
 describe('access log', () => {
   let t: TestDb;
   beforeAll(async () => {
@@ -41,16 +57,7 @@ describe('access log', () => {
   });
 
   it('queues denials and would-denies (not allows), writes them in batches, drops beyond its bound and counts the drops', async () => {
-    const registry = new Registry();
-    const log = createAccessLog({
-      db: t.db.db,
-      registry,
-      logger: { warn: () => {} },
-      now: () => now,
-      maxQueue: 3,
-      batchSize: 2,
-      flushIntervalMs: 60_000,
-    });
+    const { log, registry } = accessLogOn(t, { maxQueue: 3, batchSize: 2, flushIntervalMs: 60_000 });
     log.record(ctx, 'allow', 'none', { ...denial(), outcome: 'allow', reasons: [] });
     expect(log.pending).toBe(0);
     log.record(ctx, 'deny', 'risk-too-high', denial());
@@ -78,15 +85,7 @@ describe('access log', () => {
   });
 
   it('keeps up when more denials arrive per event-loop turn than one batch holds', async () => {
-    const registry = new Registry();
-    const log = createAccessLog({
-      db: t.db.db,
-      registry,
-      logger: { warn: () => {} },
-      now: () => now,
-      maxQueue: 2_000,
-      flushIntervalMs: 1,
-    });
+    const { log, registry } = accessLogOn(t, { maxQueue: 2_000, flushIntervalMs: 1 });
     const tenantId = 'ten_burst';
     // A loaded server: each turn of the event loop handles a few dozen denied checks (one per
     // keep-alive connection of the proxy); over the run the timer flushes every millisecond.
@@ -103,17 +102,9 @@ describe('access log', () => {
   });
 
   it('a failing write drops the batch and keeps going', async () => {
-    const registry = new Registry();
-    const broken = createTestDb('sqlite');
-    const db = await broken;
+    const db = await createTestDb('sqlite');
     await db.destroy(); // closed database: every insert fails
-    const log = createAccessLog({
-      db: db.db.db,
-      registry,
-      logger: { warn: () => {} },
-      now: () => now,
-      flushIntervalMs: 60_000,
-    });
+    const { log, registry } = accessLogOn(db, { flushIntervalMs: 60_000 });
     log.record(ctx, 'deny', 'risk-too-high', denial());
     await log.close();
     expect(await registry.metrics()).toContain('riskgate_access_log_dropped_total 1');
