@@ -77,18 +77,29 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
   const unknownDeviceUrl = `${deps.publicUrl}/remediation`;
 
   /** Not `async`: the cache's promise is handed on as it is, without another wrapper. */
-  function identify(identity: DeviceIdentity): Promise<CachedDevice | undefined> {
-    if (identity.fingerprint !== undefined) return deps.devices.byFingerprint(identity.fingerprint);
+  /**
+   * Which device an identity names: a certificate fingerprint, or a tenant's device (from a verified
+   * device token, or the ids a trusted caller gives); `undefined` when it names none.
+   */
+  function deviceKeyOf(
+    identity: DeviceIdentity,
+  ): string | { readonly tenantId: string; readonly deviceId: string } | undefined {
+    if (identity.fingerprint !== undefined) return identity.fingerprint;
     if (identity.deviceToken !== undefined) {
       const claims = deps.tokens.verify(identity.deviceToken, 'dev', deps.now());
-      return claims === undefined
-        ? Promise.resolve(undefined)
-        : deps.devices.byId(claims.tenantId, claims.deviceId);
+      return claims === undefined ? undefined : { tenantId: claims.tenantId, deviceId: claims.deviceId };
     }
-    if (identity.deviceId !== undefined && identity.tenantId !== undefined) {
-      return deps.devices.byId(identity.tenantId, identity.deviceId);
-    }
-    return Promise.resolve(undefined);
+    if (identity.deviceId !== undefined && identity.tenantId !== undefined)
+      return { tenantId: identity.tenantId, deviceId: identity.deviceId };
+    return undefined;
+  }
+
+  function identify(identity: DeviceIdentity): Promise<CachedDevice | undefined> {
+    const key = deviceKeyOf(identity);
+    if (key === undefined) return Promise.resolve(undefined);
+    return typeof key === 'string'
+      ? deps.devices.byFingerprint(key)
+      : deps.devices.byId(key.tenantId, key.deviceId);
   }
 
   function remediationUrl(
@@ -120,17 +131,11 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
 
   /** The device from the cache alone (no load, no promise); `undefined` on a miss or no identity. */
   function identifyCached(identity: DeviceIdentity): CachedDevice | undefined {
-    if (identity.fingerprint !== undefined) return deps.devices.peekFingerprint(identity.fingerprint);
-    if (identity.deviceToken !== undefined) {
-      const claims = deps.tokens.verify(identity.deviceToken, 'dev', deps.now());
-      const device = claims === undefined ? undefined : deps.devices.peek(claims.deviceId);
-      return device?.tenantId === claims?.tenantId ? device : undefined;
-    }
-    if (identity.deviceId !== undefined && identity.tenantId !== undefined) {
-      const device = deps.devices.peek(identity.deviceId);
-      return device?.tenantId === identity.tenantId ? device : undefined;
-    }
-    return undefined;
+    const key = deviceKeyOf(identity);
+    if (key === undefined) return undefined;
+    if (typeof key === 'string') return deps.devices.peekFingerprint(key);
+    const device = deps.devices.peek(key.deviceId);
+    return device?.tenantId === key.tenantId ? device : undefined;
   }
 
   /** The decision for an identified device under its tenant's compiled configuration (synchronous). */
