@@ -24,40 +24,34 @@ function collect(
 }
 
 /**
- * The last system app's signer certificate per hash kind and its hit, for one snapshot: the system
- * apps of a device (dozens) share the platform certificate, so consecutive system apps nearly
- * always repeat the value. Other apps mostly have a signer of their own, and there comparing with
- * the last value would cost about as much as the lookup it might save, so they are looked up
- * directly. Lookups are pure, so reusing the hit changes nothing. The values start as `''` with a
+ * The last system app's signer certificate of one hash kind and its hit, for one snapshot: the
+ * system apps of a device (dozens) share the platform certificate, so consecutive system apps
+ * nearly always repeat the value. Other apps mostly have a signer of their own, and there comparing
+ * with the last value would cost about as much as the lookup it might save, so they are looked up
+ * directly. Lookups are pure, so reusing the hit changes nothing. The value starts as `''` with a
  * flag (not `undefined`), so that the comparison is always string to string.
  */
+class LastSignerLookup {
+  private has = false;
+  private value = '';
+  private hit: IndicatorHit | undefined = undefined;
+  constructor(private readonly kind: 'cert-sha256' | 'cert-sha1') {}
+
+  /** The hit of a system app's signer. */
+  of(intel: IntelLookup, value: string): IndicatorHit | undefined {
+    if (!this.has || value !== this.value) {
+      this.has = true;
+      this.value = value;
+      this.hit = intel.find(this.kind, value);
+    }
+    return this.hit;
+  }
+}
+
+/** The signer memos of one snapshot, one per hash kind. */
 class SignerMemo {
-  hasSha256 = false;
-  sha256 = '';
-  sha256Hit: IndicatorHit | undefined = undefined;
-  hasSha1 = false;
-  sha1 = '';
-  sha1Hit: IndicatorHit | undefined = undefined;
-
-  /** The `cert-sha256` hit of a system app's signer. */
-  sha256Of(intel: IntelLookup, value: string): IndicatorHit | undefined {
-    if (!this.hasSha256 || value !== this.sha256) {
-      this.hasSha256 = true;
-      this.sha256 = value;
-      this.sha256Hit = intel.find('cert-sha256', value);
-    }
-    return this.sha256Hit;
-  }
-
-  /** The `cert-sha1` hit of a system app's signer. */
-  sha1Of(intel: IntelLookup, value: string): IndicatorHit | undefined {
-    if (!this.hasSha1 || value !== this.sha1) {
-      this.hasSha1 = true;
-      this.sha1 = value;
-      this.sha1Hit = intel.find('cert-sha1', value);
-    }
-    return this.sha1Hit;
-  }
+  readonly sha256 = new LastSignerLookup('cert-sha256');
+  readonly sha1 = new LastSignerLookup('cert-sha1');
 }
 
 /**
@@ -75,11 +69,12 @@ function lookupApp(
   const { id, certSha256, certSha1, fileSha256 } = app;
   let hits = collect(undefined, intel.find('app-id', id), 'app', id);
   if (certSha256 !== undefined) {
-    const hit = system === true ? signers.sha256Of(intel, certSha256) : intel.find('cert-sha256', certSha256);
+    const hit =
+      system === true ? signers.sha256.of(intel, certSha256) : intel.find('cert-sha256', certSha256);
     hits = collect(hits, hit, 'certificate', certSha256);
   }
   if (certSha1 !== undefined) {
-    const hit = system === true ? signers.sha1Of(intel, certSha1) : intel.find('cert-sha1', certSha1);
+    const hit = system === true ? signers.sha1.of(intel, certSha1) : intel.find('cert-sha1', certSha1);
     hits = collect(hits, hit, 'certificate', certSha1);
   }
   if (fileSha256 !== undefined)
