@@ -6,7 +6,7 @@
  */
 import { createRng } from '@riskgate/agent';
 import { sql } from 'kysely';
-import { createHarness, type Harness } from '../packages/server/src/testing/harness.ts';
+import { createHarness, type Harness } from '../packages/server/test-support/harness.ts';
 import { median } from './lib/stats.ts';
 import { type BenchContext, type Benchmark, type BenchResult, type BenchRow, row } from './lib/types.ts';
 import { RERATED_TYPE, RERATED_TYPE_DEFAULT, type SeededFleet, seedFleet } from './rerate/seed.ts';

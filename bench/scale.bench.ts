@@ -6,8 +6,8 @@
 import { createRng } from '@riskgate/agent';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createHarness } from '../packages/server/src/testing/harness.ts';
-import { postgresAdminUrl } from '../packages/server/src/testing/test-db.ts';
+import { postgresAdminUrl } from '../packages/server/test-support/db.ts';
+import { createHarness } from '../packages/server/test-support/harness.ts';
 import { median, percentile } from './lib/stats.ts';
 import { type BenchContext, type Benchmark, type BenchResult, type BenchRow, row } from './lib/types.ts';
 import { seedFleet } from './rerate/seed.ts';

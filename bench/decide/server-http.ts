@@ -4,7 +4,7 @@
  * enrolled devices that have reported, for the decide benchmark's HTTP rows.
  */
 import type { AccessPolicy, Resource } from '@riskgate/engine';
-import { createAccessHarness, PROXY_SECRET } from '../../packages/server/src/access/test-access.ts';
+import { createAccessHarness, PROXY_SECRET } from '../../packages/server/test-support/access.ts';
 
 export interface ForwardAuthServer {
   readonly url: string;

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createRng } from '@riskgate/agent';
 import { sql } from 'kysely';
-import { createHarness } from '../../packages/server/src/testing/harness.ts';
+import { createHarness } from '../../packages/server/test-support/harness.ts';
 import { topSelfTime } from '../ingest/summarize-profile.ts';
 import { RERATED_TYPE, seedFleet } from './seed.ts';
 

@@ -12,7 +12,7 @@ import type {
   SnapshotsTable,
   ThreatsTable,
 } from '../../packages/server/src/db/types.ts';
-import { labelsFor } from '../../packages/server/src/services/threat-diff.ts';
+import { labelsFor } from '../../packages/server/src/reports/threat-diff.ts';
 
 /** The threat type the re-rate benchmark reclassifies, and its catalog default. */
 export const RERATED_TYPE = 'app.adware';

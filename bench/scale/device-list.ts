@@ -4,7 +4,7 @@
  */
 import type { Rng } from '@riskgate/agent';
 import type pg from 'pg';
-import type { Harness } from '../../packages/server/src/testing/harness.ts';
+import type { Harness } from '../../packages/server/test-support/harness.ts';
 import { DEVICES_PER_USER, LAST_SEEN_END, userName } from './pg-fleet.ts';
 
 /** One kind of list request; `query` builds a fresh one (random user, time window, cursor). */

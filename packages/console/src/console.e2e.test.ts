@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDatasetsDir, loadIntelFromPaths } from '../../server/src/services/intel-source.ts';
-import { createHarness, type Harness } from '../../server/src/testing/harness.ts';
-import { cleanAndroidSnapshot, storeApp } from '../../server/src/testing/snapshots.ts';
-import { TestDevice } from '../../server/src/testing/test-device.ts';
+import { defaultDatasetsDir, loadIntelFromPaths } from '../../server/src/intel/intel-source.ts';
+import { TestDevice } from '../../server/test-support/device.ts';
+import { createHarness, type Harness } from '../../server/test-support/harness.ts';
+import { cleanAndroidSnapshot, storeApp } from '../../server/test-support/snapshots.ts';
 
 /**
  * The console in a real browser against the real server (SQLite harness): sign in, find a device

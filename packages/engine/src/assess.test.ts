@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { assess } from './assess.ts';
-import { findThreatType } from './catalog/catalog.ts';
 import {
   cleanAndroidSnapshot,
   cleanApp,
   cleanIosSnapshot,
   cleanNetwork,
   fakeIntel,
-} from './detectors/test-helpers.ts';
+} from '../test-support/snapshots.ts';
+import { assess } from './assess.ts';
+import { findThreatType } from './catalog/catalog.ts';
 import type { Detector } from './detectors/types.ts';
 import type { Snapshot } from './schema/snapshot.ts';
 import type { Classification } from './types.ts';

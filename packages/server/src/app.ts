@@ -3,19 +3,19 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { AccessSystem } from './access/access-system.ts';
+import type { AttestationService } from './attestation/attestation-service.ts';
 import type { Config } from './config.ts';
+import type { ServiceContext } from './context.ts';
 import { AppError, type ErrorCode, STATUS_OF } from './errors.ts';
+import type { IntelRegistry } from './intel/intel-registry.ts';
 import { type Metrics, tallyLookup } from './metrics.ts';
+import type { ReportService } from './reports/report-service.ts';
 import { registerAccessRoutes } from './routes/access/index.ts';
 import { registerAdminRoutes } from './routes/admin/index.ts';
 import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { ErrorBodySchema } from './routes/http.ts';
 import { registerOpsRoutes } from './routes/ops/index.ts';
-import type { AttestationService } from './services/attestation-service.ts';
-import type { ServiceContext } from './services/context.ts';
-import type { IntelRegistry } from './services/intel-registry.ts';
-import type { ReportService } from './services/report-service.ts';
 import { jsonDepth, MAX_JSON_DEPTH, typeboxValidatorCompiler } from './validation.ts';
 
 /** Everything the app needs, built by the caller (serve command or test harness). */

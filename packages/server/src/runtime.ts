@@ -1,19 +1,19 @@
 import pino, { type Logger } from 'pino';
 import { type AccessOptions, createAccessSystem } from './access/access-system.ts';
 import { buildApp } from './app.ts';
+import { registerAttestationMetrics } from './attestation/attestation-metrics.ts';
+import { type AttestationSettings, createAttestationService } from './attestation/attestation-service.ts';
+import { type AttestationTrust, NO_ATTESTATION_TRUST } from './attestation/attestation-trust.ts';
 import type { Config } from './config.ts';
+import type { ServiceContext } from './context.ts';
 import { createSecretBox } from './crypto/secret-box.ts';
 import type { Db } from './db/database.ts';
+import { loadStoredIntel } from './intel/intel-feed-service.ts';
+import { createIntelRegistry } from './intel/intel-registry.ts';
+import { EMPTY_INTEL, type IntelSource } from './intel/intel-source.ts';
 import { createMetrics } from './metrics.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
-import { registerAttestationMetrics } from './services/attestation-metrics.ts';
-import { type AttestationSettings, createAttestationService } from './services/attestation-service.ts';
-import { type AttestationTrust, NO_ATTESTATION_TRUST } from './services/attestation-trust.ts';
-import type { ServiceContext } from './services/context.ts';
-import { loadStoredIntel } from './services/intel-feed-service.ts';
-import { createIntelRegistry } from './services/intel-registry.ts';
-import { EMPTY_INTEL, type IntelSource } from './services/intel-source.ts';
-import { createReportService } from './services/report-service.ts';
+import { createReportService } from './reports/report-service.ts';
 
 /** Builds the service context and the app over an open, migrated database. */
 export async function createRuntime(params: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSchemaValidator } from '../testing/schema-validator.ts';
+import { createSchemaValidator } from '../../test-support/schema-validator.ts';
 import { AdbParseError } from './adb-parse-error.ts';
 import { collectSnapshot } from './collect-snapshot.ts';
 import { createFixtureRunner } from './fixture-runner.ts';

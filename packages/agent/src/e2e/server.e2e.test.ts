@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadIntelFromPaths } from '../../../server/src/services/intel-source.ts';
+import { loadIntelFromPaths } from '../../../server/src/intel/intel-source.ts';
 import {
   createHarness,
   DIALECTS,
   type Harness,
   shouldSkipDialect,
-} from '../../../server/src/testing/harness.ts';
+} from '../../../server/test-support/harness.ts';
 import { loadProfileIntel, locateDatasets } from '../profiles/datasets.ts';
 import { generateDevice } from '../profiles/generate-device.ts';
 import type { ProfileName } from '../profiles/profiles.ts';

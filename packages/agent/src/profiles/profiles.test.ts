@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSchemaValidator } from '../testing/schema-validator.ts';
+import { createSchemaValidator } from '../../test-support/schema-validator.ts';
 import { loadProfileIntel, locateDatasets } from './datasets.ts';
 import { describeDevice, generateDevice } from './generate-device.ts';
 import { PROFILE_NAMES } from './profiles.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Snapshot } from '@riskgate/engine';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeDeviceServer, startFakeDeviceServer } from '../testing/fake-device-server.ts';
+import { type FakeDeviceServer, startFakeDeviceServer } from '../../test-support/fake-device-server.ts';
 import { openAgent } from './agent-client.ts';
 import { KEY_FILE } from './keys.ts';
 

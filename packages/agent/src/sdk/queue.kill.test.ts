@@ -17,7 +17,7 @@ describe('queue survives a process killed with SIGKILL mid-write', () => {
   it('every queue file is complete JSON, in sequence, and a new writer continues after the last', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'queue-writer.fixture.ts'), dir],
+      ['--import', 'tsx', join(import.meta.dirname, '../../test-support/queue-writer.ts'), dir],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeDeviceServer, startFakeDeviceServer } from '../../test-support/fake-device-server.ts';
 import { loadProfileIntel } from '../profiles/datasets.ts';
-import { type FakeDeviceServer, startFakeDeviceServer } from '../testing/fake-device-server.ts';
 import { runFleet } from './fleet.ts';
 import { parseMix } from './mix.ts';
 

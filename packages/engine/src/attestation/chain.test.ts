@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { chainNamed } from '../../test-support/attestation.ts';
 import { CertificateDecodeError, normalizeSerial, parseAttestationChain } from './chain.ts';
-import { chainNamed } from './test-fixtures.ts';
 
 const PEM = chainNamed('caiman/sdk36/TEE_EC_RKP.pem').pem;
 const DER = parseAttestationChain([PEM]).map((certificate) => new Uint8Array(certificate.rawData));

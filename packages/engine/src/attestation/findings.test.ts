@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
+import { ALL_ROOTS, chainNamed, STATUS_JSON } from '../../test-support/attestation.ts';
 import { AttestationSchema } from '../schema/device.ts';
 import { formatOsVersion, formatPatchLevel } from './facts.ts';
 import { attestationFindings, type ReportedDeviceFacts } from './findings.ts';
 import { parseRevocationList } from './revocation.ts';
 import { toSnapshotAttestation } from './snapshot.ts';
-import { ALL_ROOTS, chainNamed, STATUS_JSON } from './test-fixtures.ts';
 import type { AttestationResult } from './types.ts';
 import { verifyAttestation } from './verify.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { chainNamed, loadChains } from '../../test-support/attestation.ts';
 import { parseAttestationChain } from './chain.ts';
 import { KeyDescriptionError, parseKeyDescription } from './key-description.ts';
-import { chainNamed, loadChains } from './test-fixtures.ts';
 
 /** Google's JSON says `keyMint*`; the API keeps the schema's historical `keymaster*` names. */
 const ALIASES: Readonly<Record<string, string>> = {

@@ -2,9 +2,6 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
-import { normalizeSerial, parseAttestationChain } from './chain.ts';
-import { KEY_DESCRIPTION_OID } from './key-description.ts';
-import { EMPTY_REVOCATION_LIST, parseRevocationList } from './revocation.ts';
 import {
   ALL_ROOTS,
   type ChainFixture,
@@ -12,7 +9,10 @@ import {
   loadChains,
   rootNamed,
   STATUS_JSON,
-} from './test-fixtures.ts';
+} from '../../test-support/attestation.ts';
+import { normalizeSerial, parseAttestationChain } from './chain.ts';
+import { KEY_DESCRIPTION_OID } from './key-description.ts';
+import { EMPTY_REVOCATION_LIST, parseRevocationList } from './revocation.ts';
 import type { AttestationReasonCode, AttestationResult } from './types.ts';
 import { parseTrustedRoots, verifyAttestation } from './verify.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { device, hoursBefore, NOW, policy } from '../../test-support/compliance.ts';
 import { evaluateCompliance } from './evaluate.ts';
 import type { ComplianceDevice, ComplianceState } from './model.ts';
 import type { ComplianceAssignment, CompliancePolicy } from './schema.ts';
-import { device, hoursBefore, NOW, policy } from './test-fixtures.ts';
 
 /** Fails whenever the device is at medium risk or above. */
 const riskPolicy = (overrides: Partial<CompliancePolicy> = {}): CompliancePolicy =>

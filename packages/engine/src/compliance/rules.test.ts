@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { device, NOW, strictPolicy } from '../../test-support/compliance.ts';
 import type { ComplianceDevice, ComplianceRuleName } from './model.ts';
 import { evaluateRules, parsePatchLevel } from './rules.ts';
 import type { ComplianceRules } from './schema.ts';
-import { device, NOW, strictPolicy } from './test-fixtures.ts';
 
 interface Case {
   name: string;

@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
+import { strictPolicy } from '../../test-support/compliance.ts';
 import { CompliancePolicySchema } from './schema.ts';
-import { strictPolicy } from './test-fixtures.ts';
 
 describe('CompliancePolicySchema', () => {
   it('accepts a full policy', () => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import {
+  cleanAndroidSnapshot,
+  cleanApp,
+  cleanIosSnapshot,
+  detectorContext,
+  keysOf,
+} from '../../test-support/snapshots.ts';
 import type { App } from '../schema/app.ts';
 import { detectAppProvenance, detectDangerousPermissions } from './app-rules.ts';
-import { cleanAndroidSnapshot, cleanApp, cleanIosSnapshot, detectorContext, keysOf } from './test-helpers.ts';
 import type { AssessSettings } from './types.ts';
 
 const TRUSTED = 'aa'.repeat(32);

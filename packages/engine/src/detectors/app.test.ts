@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Provenance } from '../types.ts';
-import { detectMaliciousApps, detectMaliciousProcesses } from './app.ts';
 import {
   cleanAndroidSnapshot,
   cleanApp,
@@ -9,7 +7,9 @@ import {
   type FakeIndicator,
   fakeIntel,
   keysOf,
-} from './test-helpers.ts';
+} from '../../test-support/snapshots.ts';
+import type { Provenance } from '../types.ts';
+import { detectMaliciousApps, detectMaliciousProcesses } from './app.ts';
 
 const truthspy: Provenance = {
   feed: 'stalkerware-indicators',

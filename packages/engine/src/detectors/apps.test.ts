@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { cleanAndroidSnapshot, cleanApp, detectorContext, fakeIntel } from '../../test-support/snapshots.ts';
 import type { App } from '../schema/app.ts';
 import type { Provenance } from '../types.ts';
 import { detectMaliciousApps } from './app.ts';
 import { detectAppProvenance, detectDangerousPermissions } from './app-rules.ts';
 import { detectAppThreats } from './apps.ts';
-import { cleanAndroidSnapshot, cleanApp, detectorContext, fakeIntel } from './test-helpers.ts';
 import type { AssessSettings, Finding } from './types.ts';
 
 const truthspy: Provenance = {

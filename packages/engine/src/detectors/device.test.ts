@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import {
+  cleanAndroidSnapshot,
+  cleanIosSnapshot,
+  detectorContext,
+  keysOf,
+} from '../../test-support/snapshots.ts';
 import type { Integrity } from '../schema/device.ts';
 import { detectAttestation, detectDeviceIntegrity } from './device.ts';
-import { cleanAndroidSnapshot, cleanIosSnapshot, detectorContext, keysOf } from './test-helpers.ts';
 
 const base = cleanAndroidSnapshot();
 const withIntegrity = (integrity: Partial<Integrity>) => ({

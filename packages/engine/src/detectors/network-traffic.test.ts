@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cleanAndroidSnapshot, cleanNetwork, detectorContext, keysOf } from '../../test-support/snapshots.ts';
 import type { Network } from '../schema/network.ts';
 import {
   detectDnsHijack,
@@ -6,7 +7,6 @@ import {
   detectSuspiciousProxy,
   detectTlsInterception,
 } from './network-traffic.ts';
-import { cleanAndroidSnapshot, cleanNetwork, detectorContext, keysOf } from './test-helpers.ts';
 import type { AssessSettings, Detector } from './types.ts';
 
 const PIN = 'dd'.repeat(32);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import {
+  cleanIosSnapshot,
+  cleanNetwork,
+  detectorContext,
+  fakeIntel,
+  keysOf,
+} from '../../test-support/snapshots.ts';
 import type { CaCertificate, IosProfile } from '../schema/network.ts';
 import { detectProfiles, detectUntrustedCa } from './network-trust.ts';
-import { cleanIosSnapshot, cleanNetwork, detectorContext, fakeIntel, keysOf } from './test-helpers.ts';
 import type { AssessSettings } from './types.ts';
 
 const CA = 'c0'.repeat(32);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { cleanAndroidSnapshot, cleanNetwork, detectorContext, keysOf } from '../../test-support/snapshots.ts';
 import type { GatewayObservation, Network } from '../schema/network.ts';
 import { detectArpSpoofing, detectWifi, isWeakerSecurity } from './network-wifi.ts';
-import { cleanAndroidSnapshot, cleanNetwork, detectorContext, keysOf } from './test-helpers.ts';
 import type { AssessSettings } from './types.ts';
 
 const CORP: Partial<AssessSettings> = {

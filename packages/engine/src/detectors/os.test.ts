@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { parseAllDatasets } from '../../test-support/datasets.ts';
+import {
+  cleanAndroidSnapshot,
+  cleanIosSnapshot,
+  detectorContext,
+  keysOf,
+} from '../../test-support/snapshots.ts';
 import { buildIntelIndex } from '../intel/index-builder.ts';
-import { parseAllDatasets } from '../intel/test-datasets.ts';
 import { emptyFeed } from '../intel/types.ts';
 import type { DeviceInfo } from '../schema/device.ts';
 import {
@@ -10,7 +16,6 @@ import {
   detectOsThreats,
   detectPatchAge,
 } from './os.ts';
-import { cleanAndroidSnapshot, cleanIosSnapshot, detectorContext, keysOf } from './test-helpers.ts';
 import type { PatchAgeThresholds } from './types.ts';
 
 const NOW = new Date('2026-11-25T12:00:00.000Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { cleanAndroidSnapshot, detectorContext, fakeIntel, keysOf } from '../../test-support/snapshots.ts';
 import type { Connection, VisitedDomain } from '../schema/snapshot.ts';
 import { normalizeHost } from './host.ts';
-import { cleanAndroidSnapshot, detectorContext, fakeIntel, keysOf } from './test-helpers.ts';
 import { detectDomainsAndConnections } from './web.ts';
 
 const intel = fakeIntel([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseAllDatasets } from '../../test-support/datasets.ts';
 import { buildIntelIndex } from './index-builder.ts';
 import { parseDomainList } from './parsers/lists.ts';
-import { parseAllDatasets } from './test-datasets.ts';
 import { emptyFeed, type ParsedFeed } from './types.ts';
 
 function feedOf(feed: string, values: ReadonlyArray<readonly [string, string]>, family?: string): ParsedFeed {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanAndroidSnapshot, cleanApp } from '../detectors/test-helpers.ts';
+import { cleanAndroidSnapshot, cleanApp } from '../../test-support/snapshots.ts';
 import { applyEvents } from './apply-events.ts';
 import type { SnapshotEvent } from './report.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { cleanAndroidSnapshot, cleanApp, cleanNetwork, fakeIntel } from '../../test-support/snapshots.ts';
 import { assess } from '../assess.ts';
-import { cleanAndroidSnapshot, cleanApp, cleanNetwork, fakeIntel } from '../detectors/test-helpers.ts';
 import { redactPersonalSnapshot } from './redact.ts';
 
 const now = new Date('2026-11-25T18:00:00.000Z');

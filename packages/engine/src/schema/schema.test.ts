@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { cleanAndroidSnapshot, cleanApp, cleanIosSnapshot } from '../detectors/test-helpers.ts';
+import { cleanAndroidSnapshot, cleanApp, cleanIosSnapshot } from '../../test-support/snapshots.ts';
 import { formatJsonSchema, reportJsonSchema, snapshotJsonSchema } from './json-schema.ts';
 import { ReportSchema } from './report.ts';
 import { SnapshotSchema } from './snapshot.ts';

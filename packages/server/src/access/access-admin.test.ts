@@ -1,7 +1,7 @@
 import type { Resource } from '@riskgate/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
-import { type AccessHarness, createAccessHarness } from './test-access.ts';
+import { type AccessHarness, createAccessHarness } from '../../test-support/access.ts';
+import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
 
 const exchange: Resource = { id: 'exchange', name: 'Exchange', kind: 'http-app', hosts: ['mail.acme.test'] };
 const policy = {

@@ -2,8 +2,8 @@ import type { AccessDecision } from '@riskgate/engine';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../../test-support/db.ts';
 import { listAccessLog } from '../queries/access-log.ts';
-import { createTestDb, type TestDb } from '../testing/test-db.ts';
 import { createAccessLog } from './access-log.ts';
 
 const now = new Date('2026-11-25T12:00:00.000Z');

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AccessHarness, createAccessHarness, PROXY_SECRET } from './test-access.ts';
+import { type AccessHarness, createAccessHarness, PROXY_SECRET } from '../../test-support/access.ts';
 
 /** A pino logger at `level` whose lines land in `lines` (parsed). */
 function capturingLogger(level: string, lines: Record<string, unknown>[]) {

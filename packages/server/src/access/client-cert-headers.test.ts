@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestDeviceCa, type TestClientCert } from '../testing/test-pki.ts';
+import { createTestDeviceCa, type TestClientCert } from '../../test-support/pki.ts';
 import {
   derOf,
   fingerprintFromHeaders,

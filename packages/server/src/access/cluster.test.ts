@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LISTEN_APPLICATION_NAME } from '../events/pg-notify.ts';
-import { createRuntime } from '../runtime.ts';
-import { shouldSkipDialect } from '../testing/test-db.ts';
 import {
   type AccessHarness,
   createAccessHarness,
@@ -11,7 +8,10 @@ import {
   PROXY_SECRET,
   postgresUrlOf,
   stalkerwareIntelSource,
-} from './test-access.ts';
+} from '../../test-support/access.ts';
+import { shouldSkipDialect } from '../../test-support/db.ts';
+import { LISTEN_APPLICATION_NAME } from '../events/pg-notify.ts';
+import { createRuntime } from '../runtime.ts';
 
 async function eventually(probe: () => Promise<boolean>, timeoutMs = 3000): Promise<number> {
   const started = performance.now();

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../../test-support/db.ts';
 import type { DevicesTable } from '../db/types.ts';
-import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../testing/test-db.ts';
 import { createDecisionCache } from './decision-cache.ts';
 
 const TENANT = 'ten_cache';

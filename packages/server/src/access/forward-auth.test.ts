@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
+import {
+  type AccessHarness,
+  createAccessHarness,
+  type EnrolledDevice,
+  PROXY_SECRET,
+} from '../../test-support/access.ts';
+import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
 import { derOf } from './client-cert-headers.ts';
-import { type AccessHarness, createAccessHarness, type EnrolledDevice, PROXY_SECRET } from './test-access.ts';
 
 const SECRET = { 'x-riskgate-proxy-secret': PROXY_SECRET };
 

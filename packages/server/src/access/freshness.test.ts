@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanAndroidSnapshot, storeApp } from '../testing/snapshots.ts';
-import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
 import {
   type AccessHarness,
   createAccessHarness,
   type EnrolledDevice,
   PROXY_SECRET,
   STALKERWARE_APP,
-} from './test-access.ts';
+} from '../../test-support/access.ts';
+import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
+import { cleanAndroidSnapshot, storeApp } from '../../test-support/snapshots.ts';
 
 const MIN_FLIPS = 8;
 const MAX_FLIPS = 40;

@@ -2,12 +2,17 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AccessHarness,
+  createAccessHarness,
+  type EnrolledDevice,
+  PROXY_SECRET,
+} from '../../test-support/access.ts';
+import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
+import { httpsRequest } from '../../test-support/https-client.ts';
+import { createTestServerCert, type TestServerCert } from '../../test-support/pki.ts';
 import { parseGatewayConfig } from '../gateway/index.ts';
-import { httpsRequest } from '../testing/https-client.ts';
-import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
-import { createTestServerCert, type TestServerCert } from '../testing/test-pki.ts';
 import { type ConfiguredGateway, startConfiguredGateway } from './serve-gateway.ts';
-import { type AccessHarness, createAccessHarness, type EnrolledDevice, PROXY_SECRET } from './test-access.ts';
 
 /** The built-in gateway, given the server's own enforcer, decides exactly as forward auth does. */
 for (const dialect of DIALECTS) {

@@ -1,18 +1,18 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpsRequest } from '../testing/https-client.ts';
-import { findNginx, type RunningNginx, startNginx } from '../testing/nginx.ts';
-import { nginxRiskgateConf } from '../testing/nginx-riskgate-conf.ts';
-import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
-import { createTestServerCert, type TestServerCert } from '../testing/test-pki.ts';
 import {
   type AccessHarness,
   createAccessHarness,
   type EnrolledDevice,
   PROXY_SECRET,
   STALKERWARE_APP,
-} from './test-access.ts';
+} from '../../test-support/access.ts';
+import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
+import { httpsRequest } from '../../test-support/https-client.ts';
+import { findNginx, type RunningNginx, startNginx } from '../../test-support/nginx.ts';
+import { nginxRiskgateConf } from '../../test-support/nginx-riskgate-conf.ts';
+import { createTestServerCert, type TestServerCert } from '../../test-support/pki.ts';
 
 const nginxBinary = findNginx();
 const HOST = 'mail.acme.test';

@@ -1,8 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AccessHarness,
+  createAccessHarness,
+  type EnrolledDevice,
+  PROXY_SECRET,
+} from '../../test-support/access.ts';
+import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
 import { escapeHtml } from '../pages/remediation-page.ts';
-import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
-import { type AccessHarness, createAccessHarness, type EnrolledDevice, PROXY_SECRET } from './test-access.ts';
 
 const EVIL = '<script>alert("x")</script>&\'`';
 

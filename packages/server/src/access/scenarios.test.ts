@@ -1,8 +1,13 @@
 import type { Snapshot } from '@riskgate/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanAndroidSnapshot } from '../testing/snapshots.ts';
-import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
-import { type AccessHarness, createAccessHarness, type EnrolledDevice, PROXY_SECRET } from './test-access.ts';
+import {
+  type AccessHarness,
+  createAccessHarness,
+  type EnrolledDevice,
+  PROXY_SECRET,
+} from '../../test-support/access.ts';
+import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
+import { cleanAndroidSnapshot } from '../../test-support/snapshots.ts';
 
 /** A phone on a Wi-Fi network whose TLS traffic is intercepted (pinned key mismatch). */
 function mitmOnWifi(at: Date): Snapshot {

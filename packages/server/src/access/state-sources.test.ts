@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, shouldSkipDialect } from '../testing/test-db.ts';
-import { type AccessHarness, createAccessHarness, type EnrolledDevice, PROXY_SECRET } from './test-access.ts';
+import {
+  type AccessHarness,
+  createAccessHarness,
+  type EnrolledDevice,
+  PROXY_SECRET,
+} from '../../test-support/access.ts';
+import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
 
 /** Every transaction that changes a device's access state updates the decision cache before it answers. */
 for (const dialect of DIALECTS) {

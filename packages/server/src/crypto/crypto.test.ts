@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TestDevice } from '../testing/test-device.ts';
+import { TestDevice } from '../../test-support/device.ts';
 import { asEcPublicJwk, parseRequestJws, verifyJwsSignature } from './jws.ts';
 import { createSecretBox } from './secret-box.ts';
 import { hashToken, mintToken, prefixOf, tokenMatches } from './tokens.ts';

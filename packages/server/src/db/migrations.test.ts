@@ -1,6 +1,6 @@
 import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../testing/test-db.ts';
+import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../../test-support/db.ts';
 import { MIGRATIONS, migrateToLatest, migrationProvider } from './migrations.ts';
 
 for (const dialect of DIALECTS) {

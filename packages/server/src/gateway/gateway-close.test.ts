@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startGatewayFixture } from './test-fixture.ts';
+import { startGatewayFixture } from '../../test-support/gateway.ts';
 
 it('close() ends open WebSocket connections and stops listening', async () => {
   const f = await startGatewayFixture();

@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { TestClientCert } from '../testing/test-pki.ts';
-import { type GatewayFixture, startGatewayFixture } from './test-fixture.ts';
+import { type GatewayFixture, startGatewayFixture } from '../../test-support/gateway.ts';
+import type { TestClientCert } from '../../test-support/pki.ts';
 
 const MIB = 1024 * 1024;
 let f: GatewayFixture;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { httpsRequest } from '../testing/https-client.ts';
-import type { TestClientCert } from '../testing/test-pki.ts';
-import { type GatewayFixture, REMEDIATION_URL, startGatewayFixture } from './test-fixture.ts';
+import { type GatewayFixture, REMEDIATION_URL, startGatewayFixture } from '../../test-support/gateway.ts';
+import { httpsRequest } from '../../test-support/https-client.ts';
+import type { TestClientCert } from '../../test-support/pki.ts';
 
 let f: GatewayFixture;
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceRow, insertRows } from '../testing/seed-fleet.ts';
-import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../testing/test-db.ts';
+import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../../test-support/db.ts';
+import { deviceRow, insertRows } from '../../test-support/seed-fleet.ts';
 import { lockDeviceAndInsertReport, type ReportStateWrite, storeReportState } from './report-ingest.ts';
 
 const digestOf = (text: string) => createHash('sha256').update(text).digest('base64url');

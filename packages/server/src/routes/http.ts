@@ -1,8 +1,8 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { DeviceRow } from '../queries/devices.ts';
-import type { Principal } from '../services/principal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listDataset, readDataset } from '../test-datasets.ts';
+import { listDataset, readDataset } from '../../../test-support/datasets.ts';
 import { parseAppleSecurityReleases, parseSofaIos } from './apple.ts';
 import { parseEolProduct, parseEolReleaseData } from './end-of-life.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listDataset, readDataset } from '../test-datasets.ts';
+import { listDataset, readDataset } from '../../../test-support/datasets.ts';
 import { detectFormat, parseIntelFile } from './detect.ts';
 
 describe('detectFormat on the datasets', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { dataLines, listDataset, readDataset } from '../../../test-support/datasets.ts';
 import { buildIntelIndex } from '../index-builder.ts';
-import { dataLines, listDataset, readDataset } from '../test-datasets.ts';
 import {
   campaignName,
   MVT_LIST_KINDS,

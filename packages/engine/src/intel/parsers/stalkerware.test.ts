@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { readDataset, yamlListItems } from '../../../test-support/datasets.ts';
 import { IntelParseError } from '../errors.ts';
 import { buildIntelIndex } from '../index-builder.ts';
-import { readDataset, yamlListItems } from '../test-datasets.ts';
 import type { ParsedFeed } from '../types.ts';
 import { parseStalkerwareNetwork, parseStalkerwareSamples, parseStalkerwareYaml } from './stalkerware.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { listDataset, readDataset } from '../../../test-support/datasets.ts';
 import { IntelParseError } from '../errors.ts';
 import { buildIntelIndex } from '../index-builder.ts';
-import { listDataset, readDataset } from '../test-datasets.ts';
 import { parseStix, splitStixPattern, stixPathKind } from './stix.ts';
 
 const MVT_BUNDLES = listDataset('mvt-indicators').filter((p) => p.endsWith('.stix2'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDataset } from '../test-datasets.ts';
+import { readDataset } from '../../../test-support/datasets.ts';
 import { parseCve5, parseKev, parseOsv, patchLevelFromUrl } from './vulnerabilities.ts';
 
 describe('parseKev', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App, Snapshot } from '@riskgate/engine';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanAndroidSnapshot, storeApp } from '../../testing/snapshots.ts';
+import { cleanAndroidSnapshot, storeApp } from '../../../test-support/snapshots.ts';
 import type { CommandIo } from '../command.ts';
 import { command } from './assess.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loadAttestationFromConfig } from '../../services/attestation-config.ts';
+import { loadAttestationFromConfig } from '../../attestation/attestation-config.ts';
 import type { CommandIo } from '../command.ts';
 import { command } from './attest.ts';
 

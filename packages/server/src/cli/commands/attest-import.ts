@@ -8,8 +8,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseRevocationList } from '@riskgate/engine';
+import { importedRevocationsPath } from '../../attestation/attestation-config.ts';
 import { loadConfig } from '../../config.ts';
-import { importedRevocationsPath } from '../../services/attestation-config.ts';
 import type { CommandIo } from '../command.ts';
 
 export const IMPORT_USAGE = `usage: riskgate attest import-revocations <status.json>

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
+import { verifyAuditChain } from '../../audit/audit-service.ts';
 import { loadConfig } from '../../config.ts';
 import { findTenantById, listTenants } from '../../queries/tenants.ts';
-import { verifyAuditChain } from '../../services/audit-service.ts';
 import type { Command } from '../command.ts';
 import { openConfiguredDatabase } from '../open-database.ts';
 

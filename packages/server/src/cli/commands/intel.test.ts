@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deviceRow, insertRows, insertSnapshot } from '../../../test-support/seed-fleet.ts';
+import { cleanAndroidSnapshot, storeApp } from '../../../test-support/snapshots.ts';
 import { openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrations.ts';
-import { deviceRow, insertRows, insertSnapshot } from '../../testing/seed-fleet.ts';
-import { cleanAndroidSnapshot, storeApp } from '../../testing/snapshots.ts';
 import { command } from './intel.ts';
 
 function captureIo(env: Record<string, string>) {

@@ -2,13 +2,13 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadAccessSettings } from '../../access/access-settings.ts';
 import { accessOptionsForServe, startGatewayForServe } from '../../access/serve-gateway.ts';
+import { loadAttestationFromConfig } from '../../attestation/attestation-config.ts';
 import { loadConfig, resolveSecretKey } from '../../config.ts';
+import { seedDemoPolicies } from '../../demo/demo-policies.ts';
+import { ensureDemoTenant } from '../../demo/demo-service.ts';
+import { defaultDatasetsDir, loadIntelFromPaths } from '../../intel/intel-source.ts';
 import { deleteExpiredDeviceNonces } from '../../queries/device-nonces.ts';
 import { createRuntime } from '../../runtime.ts';
-import { loadAttestationFromConfig } from '../../services/attestation-config.ts';
-import { seedDemoPolicies } from '../../services/demo-policies.ts';
-import { ensureDemoTenant } from '../../services/demo-service.ts';
-import { defaultDatasetsDir, loadIntelFromPaths } from '../../services/intel-source.ts';
 import type { Command } from '../command.ts';
 import { describeDatabase, openConfiguredDatabase } from '../open-database.ts';
 

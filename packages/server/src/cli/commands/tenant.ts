@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config.ts';
 import { listTenants } from '../../queries/tenants.ts';
-import { createTenant } from '../../services/tenant-service.ts';
+import { createTenant } from '../../tenants/tenant-service.ts';
 import type { Command } from '../command.ts';
 import { openConfiguredDatabase } from '../open-database.ts';
 

@@ -2,8 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AccessSystem } from '../../access/access-system.ts';
-import type { ServiceContext } from '../../services/context.ts';
-import { authenticateDevice } from '../../services/device-auth-service.ts';
+import type { ServiceContext } from '../../context.ts';
+import { authenticateDevice } from '../../device-identity/device-auth-service.ts';
 import { errorResponses } from '../http.ts';
 
 /**

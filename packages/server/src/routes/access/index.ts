@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { createAccessAdminService } from '../../access/access-admin-service.ts';
 import type { AccessSystem } from '../../access/access-system.ts';
 import type { AppDeps } from '../../app.ts';
-import { createAccessAdminService } from '../../services/access-admin-service.ts';
-import { authenticateAdmin } from '../../services/auth-service.ts';
+import { authenticateAdmin } from '../../auth/auth-service.ts';
 import { registerAccessLogRoutes } from '../admin/access-log.ts';
 import { registerAccessPolicyRoutes } from '../admin/access-policies.ts';
 import { registerResourceRoutes } from '../admin/resources.ts';

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AccessAdminService } from '../../services/access-admin-service.ts';
+import type { AccessAdminService } from '../../access/access-admin-service.ts';
 import { errorResponses, principalOf } from '../http.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 100 });

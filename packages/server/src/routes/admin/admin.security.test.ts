@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestDevice } from '../../../test-support/device.ts';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
 import type { Role } from '../../db/types.ts';
-import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
-import { TestDevice } from '../../testing/test-device.ts';
 
 type Method = 'GET' | 'POST' | 'DELETE';
 

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { DeviceAttestationView } from '../../services/attestation-service.ts';
+import type { DeviceAttestationView } from '../../attestation/attestation-service.ts';
 
 const SecurityLevel = Type.Union([
   Type.Literal('SOFTWARE'),

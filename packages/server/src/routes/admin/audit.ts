@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { createAuditLogService } from '../../services/audit-log-service.ts';
+import { createAuditLogService } from '../../audit/audit-log-service.ts';
 import { errorResponses, principalOf } from '../http.ts';
 import { AuditEntrySchema, AuditQuery } from './schemas.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
-import { deviceRow, insertRows, threatRow } from '../../testing/seed-fleet.ts';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
+import { deviceRow, insertRows, threatRow } from '../../../test-support/seed-fleet.ts';
 
 const policy = (maxThreatLevel: string) => ({
   name: `max ${maxThreatLevel}`,

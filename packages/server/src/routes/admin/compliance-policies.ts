@@ -3,7 +3,7 @@ import { CompliancePolicySchema } from '@riskgate/engine';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { createCompliancePolicyService } from '../../services/compliance-policy-service.ts';
+import { createCompliancePolicyService } from '../../compliance/compliance-policy-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 
 const errs = errorResponses(400, 401, 403, 404);

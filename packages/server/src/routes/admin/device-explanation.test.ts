@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
-import { deviceRow, insertRows, insertSnapshot, threatRow } from '../../testing/seed-fleet.ts';
-import { cleanAndroidSnapshot } from '../../testing/snapshots.ts';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
+import { deviceRow, insertRows, insertSnapshot, threatRow } from '../../../test-support/seed-fleet.ts';
+import { cleanAndroidSnapshot } from '../../../test-support/snapshots.ts';
 
 for (const dialect of DIALECTS) {
   describe.skipIf(await shouldSkipDialect(dialect))(`admin device explanation (${dialect})`, () => {

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { createDeviceExplainService } from '../../services/device-explain-service.ts';
+import { createDeviceExplainService } from '../../devices/device-explain-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 
 const errs = errorResponses(400, 401, 403, 404);

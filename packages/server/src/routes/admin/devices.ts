@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { createDeviceService } from '../../services/device-service.ts';
+import { createDeviceService } from '../../devices/device-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 import { DeviceAttestationSchema, deviceAttestationReply } from './attestation-schemas.ts';
 import { DeviceSchema, ListDevicesQuery, ThreatSchema } from './schemas.ts';

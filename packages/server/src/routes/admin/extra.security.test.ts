@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
+import { deviceRow, insertRows } from '../../../test-support/seed-fleet.ts';
 import type { Role } from '../../db/types.ts';
-import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
-import { deviceRow, insertRows } from '../../testing/seed-fleet.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { authenticateAdmin } from '../../services/auth-service.ts';
+import { authenticateAdmin } from '../../auth/auth-service.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerDeviceRoutes } from './devices.ts';
 import { registerExtraAdminRoutes } from './index-extra.ts';

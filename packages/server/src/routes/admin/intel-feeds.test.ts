@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
-import { deviceRow, insertRows, insertSnapshot } from '../../testing/seed-fleet.ts';
-import { cleanAndroidSnapshot, storeApp } from '../../testing/snapshots.ts';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
+import { deviceRow, insertRows, insertSnapshot } from '../../../test-support/seed-fleet.ts';
+import { cleanAndroidSnapshot, storeApp } from '../../../test-support/snapshots.ts';
 
 /** A one-family stalkerware-indicators file listing `pkg`. */
 export const iocYaml = (pkg: string) =>

@@ -3,9 +3,9 @@ import { type IntelFormat, PARSERS } from '@riskgate/engine';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { createIntelFeedService } from '../../services/intel-feed-service.ts';
-import { createIntelRegistry } from '../../services/intel-registry.ts';
-import { EMPTY_INTEL } from '../../services/intel-source.ts';
+import { createIntelFeedService } from '../../intel/intel-feed-service.ts';
+import { createIntelRegistry } from '../../intel/intel-registry.ts';
+import { EMPTY_INTEL } from '../../intel/intel-source.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 
 const errs = errorResponses(400, 401, 403, 404, 413);

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ResourceSchema } from '@riskgate/engine';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AccessAdminService } from '../../services/access-admin-service.ts';
+import type { AccessAdminService } from '../../access/access-admin-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 
 const errs = errorResponses(400, 401, 403, 404, 409);

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { createSettingsService } from '../../services/settings-service.ts';
+import { createSettingsService } from '../../settings/settings-service.ts';
 import { errorResponses, principalOf } from '../http.ts';
 
 const PrivacySchema = Type.Object(

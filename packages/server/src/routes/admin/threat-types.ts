@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { createThreatTypeService } from '../../services/threat-type-service.ts';
+import { createThreatTypeService } from '../../threats/threat-type-service.ts';
 import { errorResponses, principalOf } from '../http.ts';
 import {
   FamilyParams,

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { createThreatService } from '../../services/threat-service.ts';
+import { createThreatService } from '../../threats/threat-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 import { ThreatSchema } from './schemas.ts';
 

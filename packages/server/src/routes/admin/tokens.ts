@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { createTokenService } from '../../services/token-service.ts';
+import { createTokenService } from '../../auth/token-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 import {
   ApiTokenSchema,

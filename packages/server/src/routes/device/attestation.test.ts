@@ -6,10 +6,10 @@ import {
   datasetAttestationTrust,
   type RecordedChain,
   recordedChain,
-} from '../../testing/attestation-fixtures.ts';
-import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
-import { cleanAndroidSnapshot } from '../../testing/snapshots.ts';
-import { TestDevice } from '../../testing/test-device.ts';
+} from '../../../test-support/attestation.ts';
+import { TestDevice } from '../../../test-support/device.ts';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
+import { cleanAndroidSnapshot } from '../../../test-support/snapshots.ts';
 
 // Locked, verified boot, Android 16, patch 2025-11 (caiman = Pixel 9 Pro, RKP chain).
 const LOCKED = 'caiman/sdk36/TEE_EC_RKP.pem';

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AttestationService } from '../../services/attestation-service.ts';
+import type { AttestationService } from '../../attestation/attestation-service.ts';
 import { deviceOf, errorResponses } from '../http.ts';
 
 const ChallengeReplySchema = Type.Object({

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
-import { TestDevice } from '../../testing/test-device.ts';
+import { TestDevice } from '../../../test-support/device.ts';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
 
 for (const dialect of DIALECTS) {
   describe.skipIf(await shouldSkipDialect(dialect))(`device API (${dialect})`, () => {

@@ -1,10 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.ts';
-import { authenticateDevice } from '../../services/device-auth-service.ts';
-import { createDeviceService } from '../../services/device-service.ts';
-import { enrollDevice } from '../../services/enrollment-service.ts';
-import type { SignedRequest } from '../../services/request-signature.ts';
+import { authenticateDevice } from '../../device-identity/device-auth-service.ts';
+import { enrollDevice } from '../../device-identity/enrollment-service.ts';
+import type { SignedRequest } from '../../device-identity/request-signature.ts';
+import { createDeviceService } from '../../devices/device-service.ts';
 import { deviceOf, errorResponses } from '../http.ts';
 import { registerAttestationRoutes } from './attestation.ts';
 import {

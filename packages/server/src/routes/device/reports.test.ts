@@ -2,11 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestDevice } from '../../../test-support/device.ts';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
+import { cleanAndroidSnapshot, storeApp } from '../../../test-support/snapshots.ts';
 import { createDecisionCache } from '../../access/decision-cache.ts';
-import { defaultDatasetsDir, loadIntelFromPaths } from '../../services/intel-source.ts';
-import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
-import { cleanAndroidSnapshot, storeApp } from '../../testing/snapshots.ts';
-import { TestDevice } from '../../testing/test-device.ts';
+import { defaultDatasetsDir, loadIntelFromPaths } from '../../intel/intel-source.ts';
 
 const STALKERWARE = 'com.apspy.app'; // TheTruthSpy in stalkerware-indicators/ioc.yaml
 const intel = loadIntelFromPaths(

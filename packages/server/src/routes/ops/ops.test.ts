@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../testing/harness.ts';
+import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
 
 for (const dialect of DIALECTS) {
   describe.skipIf(await shouldSkipDialect(dialect))(`ops routes (${dialect})`, () => {

@@ -1,0 +1,212 @@
+import { type IntelFormat, IntelParseError, type ParsedFeed, parseIntelFile } from '@riskgate/engine';
+import type { Logger } from 'pino';
+import { appendAudit } from '../audit/audit-service.ts';
+import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Db } from '../db/database.ts';
+import { errors } from '../errors.ts';
+import { newId } from '../ids.ts';
+import {
+  deleteIntelFeed,
+  findIntelFeed,
+  type IntelFeedSummaryRow,
+  listIntelFeedContents,
+  listIntelFeeds,
+  upsertIntelFeed,
+} from '../queries/intel-feeds.ts';
+import { type ReassessResult, reassessForNewIntel } from './intel-reassess.ts';
+import { type IntelRegistry, SERVER_SCOPE } from './intel-registry.ts';
+
+/** Record counts of a parsed feed, as stored and returned. */
+export interface FeedCounts {
+  readonly indicators: number;
+  readonly kev: number;
+  readonly androidVulnerabilities: number;
+  readonly iosReleases: number;
+  readonly eolCycles: number;
+  readonly osPointReleases: number;
+  readonly deviceModels: number;
+  readonly skippedEntries: number;
+}
+
+/** A stored feed as the admin API shows it (never its content). */
+export interface IntelFeedView {
+  readonly id: string;
+  readonly name: string;
+  readonly format: string;
+  readonly version: string | null;
+  readonly digest: string | null;
+  readonly counts: FeedCounts;
+  readonly importedAt: string;
+  /** `server`: imported with `riskgate intel import`, used by every tenant. */
+  readonly scope: 'tenant' | 'server';
+}
+
+/** The counts of a parsed feed. */
+export function countsOf(feed: ParsedFeed): FeedCounts {
+  return {
+    indicators: feed.indicators.length,
+    kev: feed.kev.length,
+    androidVulnerabilities: feed.androidVulnerabilities.length,
+    iosReleases: feed.iosReleases.length,
+    eolCycles: feed.eolCycles.length,
+    osPointReleases: feed.osPointReleases.length,
+    deviceModels: feed.deviceModels.length,
+    skippedEntries: feed.skipped.length,
+  };
+}
+
+function toView(row: IntelFeedSummaryRow): IntelFeedView {
+  return {
+    id: row.id,
+    name: row.name,
+    format: row.format,
+    version: row.version,
+    digest: row.digest,
+    counts: JSON.parse(row.counts) as FeedCounts,
+    importedAt: row.imported_at,
+    scope: row.tenant_id === SERVER_SCOPE ? 'server' : 'tenant',
+  };
+}
+
+/** Stores a parsed feed in a scope (replacing one of the same name); returns its id. */
+export async function storeFeed(
+  db: Db['db'],
+  scope: string,
+  name: string,
+  feed: ParsedFeed,
+  content: string,
+  at: string,
+  path: string | null = null,
+): Promise<string> {
+  return upsertIntelFeed(db, {
+    tenant_id: scope,
+    id: newId('fee'),
+    name,
+    format: feed.format,
+    version: feed.version ?? null,
+    digest: feed.digest ?? null,
+    counts: JSON.stringify(countsOf(feed)),
+    imported_at: at,
+    content,
+    path,
+  });
+}
+
+/** Parses every stored feed into the registry (at start). Broken stored feeds are logged and skipped. */
+export async function loadStoredIntel(
+  db: Db['db'],
+  registry: IntelRegistry,
+  logger: Logger,
+): Promise<number> {
+  const byScope = new Map<string, ParsedFeed[]>();
+  for (const row of await listIntelFeedContents(db)) {
+    if (row.content === null) continue;
+    try {
+      const feed = parseIntelFile(row.content, row.name, { format: row.format as IntelFormat });
+      byScope.set(row.tenant_id, [...(byScope.get(row.tenant_id) ?? []), feed]);
+    } catch (error) {
+      logger.warn({ feed: row.name, err: error }, 'stored intel feed does not parse');
+    }
+  }
+  for (const [scope, feeds] of byScope) registry.setFeeds(scope, feeds);
+  return [...byScope.values()].reduce((sum, feeds) => sum + feeds.length, 0);
+}
+
+/** Intel feeds uploaded through the admin API (per tenant). */
+export type IntelFeedService = ReturnType<typeof createIntelFeedService>;
+
+/** Creates the intel feed service over the registry report ingestion also reads. */
+export function createIntelFeedService(
+  ctx: Pick<ServiceContext, 'db' | 'now' | 'logger'>,
+  registry: IntelRegistry,
+) {
+  const { db, dialect } = ctx.db;
+
+  return {
+    async listFeeds(principal: Principal): Promise<{ items: IntelFeedView[] }> {
+      requirePermission(principal, 'intel:read');
+      return { items: (await listIntelFeeds(db, [principal.tenantId, SERVER_SCOPE])).map(toView) };
+    },
+
+    /**
+     * Parses an uploaded feed with the engine parsers, stores it (replacing one of the same
+     * name), rebuilds the tenant's index, and re-assesses the tenant's devices when it holds
+     * indicators. Parse errors are `invalid_request` naming the line.
+     */
+    async uploadFeed(
+      principal: Principal,
+      input: { readonly name: string; readonly content: string; readonly format?: IntelFormat },
+    ): Promise<{ feed: IntelFeedView; reassessment: ReassessResult | null }> {
+      requirePermission(principal, 'intel:write');
+      let feed: ParsedFeed;
+      try {
+        feed = parseIntelFile(
+          input.content,
+          input.name,
+          input.format !== undefined ? { format: input.format } : {},
+        );
+      } catch (error) {
+        if (error instanceof IntelParseError) throw errors.invalid(error.message);
+        throw error;
+      }
+      const at = ctx.now().toISOString();
+      const id = await db.transaction().execute(async (trx) => {
+        const stored = await storeFeed(trx, principal.tenantId, input.name, feed, input.content, at);
+        await appendAudit(trx, dialect, {
+          tenantId: principal.tenantId,
+          actor: actorOf(principal),
+          action: 'intel-feed.upload',
+          target: stored,
+          details: {
+            name: input.name,
+            format: feed.format,
+            digest: feed.digest ?? null,
+            counts: countsOf(feed),
+          },
+          at,
+        });
+        return stored;
+      });
+      const others = registry.feedsOf(principal.tenantId).filter((f) => f.source !== input.name);
+      registry.setFeeds(principal.tenantId, [...others, feed]);
+      const reassessment =
+        feed.indicators.length > 0
+          ? await reassessForNewIntel(ctx, {
+              tenantId: principal.tenantId,
+              newFeeds: [feed],
+              lookup: registry.lookup(principal.tenantId),
+              actor: actorOf(principal),
+            })
+          : null;
+      const row = await findIntelFeed(db, principal.tenantId, id);
+      if (row === undefined) throw errors.notFound('intel feed');
+      return { feed: toView(row), reassessment };
+    },
+
+    /** Deletes one of the tenant's feeds and rebuilds its index (threats already found stay until the next report). */
+    async deleteFeed(principal: Principal, id: string): Promise<IntelFeedView> {
+      requirePermission(principal, 'intel:write');
+      const at = ctx.now().toISOString();
+      const row = await db.transaction().execute(async (trx) => {
+        const found = await findIntelFeed(trx, principal.tenantId, id);
+        if (found === undefined) throw errors.notFound('intel feed');
+        await deleteIntelFeed(trx, principal.tenantId, id);
+        await appendAudit(trx, dialect, {
+          tenantId: principal.tenantId,
+          actor: actorOf(principal),
+          action: 'intel-feed.delete',
+          target: id,
+          details: { name: found.name },
+          at,
+        });
+        return found;
+      });
+      registry.setFeeds(
+        principal.tenantId,
+        registry.feedsOf(principal.tenantId).filter((f) => f.source !== row.name),
+      );
+      return toView(row);
+    },
+  };
+}
