@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { canonicalJson } from '../crypto/canonical-json.ts';
 import type { DialectName } from '../db/database.ts';
 import type { Database } from '../db/types.ts';
-import { findLastAuditEntry, insertAuditEntry, listAuditEntries } from '../queries/audit-log.ts';
+import { findLastAuditEntry, insertAuditEntry } from '../queries/audit-log.ts';
 import { lockTenant } from '../queries/tenants.ts';
+import { walkAuditChain } from './audit-chain-walk.ts';
+import { auditEntryHash, GENESIS_HASH } from './audit-hash.ts';
 
-/** The hash before the first entry of every tenant's chain. */
-export const GENESIS_HASH = '0'.repeat(64);
+export { GENESIS_HASH } from './audit-hash.ts';
 
 /** What happened, by whom, to what. */
 export interface AuditEvent {
@@ -18,10 +17,6 @@ export interface AuditEvent {
   readonly target?: string;
   readonly details?: Readonly<Record<string, unknown>>;
   readonly at: string;
-}
-
-function entryHash(prevHash: string, entry: Record<string, unknown>): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(entry)).digest('hex');
 }
 
 function hashedFields(tenantId: string, seq: number, event: Omit<AuditEvent, 'tenantId'>) {
@@ -49,7 +44,7 @@ export async function appendAudit(
   const last = await findLastAuditEntry(trx, event.tenantId);
   const seq = (last?.seq ?? 0) + 1;
   const prevHash = last?.hash ?? GENESIS_HASH;
-  const hash = entryHash(prevHash, hashedFields(event.tenantId, seq, event));
+  const hash = auditEntryHash(prevHash, hashedFields(event.tenantId, seq, event));
   await insertAuditEntry(trx, {
     tenant_id: event.tenantId,
     seq,
@@ -73,43 +68,17 @@ export interface AuditVerification {
   readonly reason?: string;
 }
 
-/** Walks the tenant's chain from the start and reports the first broken entry. */
+/**
+ * Walks the tenant's chain from the start and reports the first broken entry. This sees edits
+ * inside the table only; `audit/checkpoint-verify.ts` also checks the signed checkpoints.
+ */
 export async function verifyAuditChain(db: Kysely<Database>, tenantId: string): Promise<AuditVerification> {
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
-  let checked = 0;
-  for (;;) {
-    const page = await listAuditEntries(db, tenantId, { afterSeq: expectedSeq - 1, limit: 500 });
-    if (page.length === 0) return { ok: true, checked };
-    for (const row of page) {
-      const broken = (reason: string): AuditVerification => ({
-        ok: false,
-        checked,
-        firstBrokenSeq: row.seq,
-        reason,
-      });
-      if (row.seq !== expectedSeq)
-        return { ok: false, checked, firstBrokenSeq: expectedSeq, reason: 'missing entry' };
-      if (row.prev_hash !== prevHash) return broken('prevHash does not match the previous entry');
-      let details: unknown;
-      try {
-        details = JSON.parse(row.details);
-      } catch {
-        return broken('details are not JSON');
-      }
-      const fields = {
-        tenantId,
-        seq: row.seq,
-        actor: row.actor,
-        action: row.action,
-        target: row.target,
-        details,
-        at: row.at,
-      };
-      if (entryHash(prevHash, fields) !== row.hash) return broken('hash does not match the entry');
-      prevHash = row.hash;
-      expectedSeq += 1;
-      checked += 1;
-    }
-  }
+  const walk = await walkAuditChain(db, tenantId);
+  if (walk.ok) return { ok: true, checked: walk.checked };
+  return {
+    ok: false,
+    checked: walk.checked,
+    ...(walk.firstBrokenSeq === undefined ? {} : { firstBrokenSeq: walk.firstBrokenSeq }),
+    ...(walk.reason === undefined ? {} : { reason: walk.reason }),
+  };
 }

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import { downAccess, upAccess } from './migrations-access.ts';
 import { downAttestation, upAttestation } from './migrations-attestation.ts';
+import { downServerKeys, upServerKeys } from './migrations-audit.ts';
 import {
   downDevicesByRiskAndId,
   downDevicesByUser,
@@ -305,6 +306,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005_devices_user': { up: upDevicesByUser, down: downDevicesByUser },
   '0006_devices_risk_id': { up: upDevicesByRiskAndId, down: downDevicesByRiskAndId },
   '0007_snapshot_digest': { up: upSnapshotDigest, down: downSnapshotDigest },
+  '0008_server_keys': { up: upServerKeys, down: downServerKeys },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

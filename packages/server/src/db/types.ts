@@ -208,6 +208,15 @@ export interface AuditLogTable {
   at: string;
 }
 
+/** A deployment-wide signing key; the private key is sealed (`server_keys`). */
+export interface ServerKeysTable {
+  name: string;
+  algorithm: string;
+  public_key_pem: string;
+  key_sealed: string;
+  created_at: string;
+}
+
 export interface OutboxTable {
   tenant_id: string;
   id: string;
@@ -260,6 +269,7 @@ export interface Database {
   settings: SettingsTable;
   audit_log: AuditLogTable;
   outbox: OutboxTable;
+  server_keys: ServerKeysTable;
   attestation_challenges: AttestationChallengesTable;
   device_attestations: DeviceAttestationsTable;
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AuditLogTable, Database } from '../db/types.ts';
+import type { AuditLogTable, Database, OutboxTable } from '../db/types.ts';
 
 export type AuditRow = Selectable<AuditLogTable>;
 
@@ -35,5 +35,20 @@ export async function listAuditEntries(
     .where('seq', '>', page.afterSeq)
     .orderBy('seq')
     .limit(page.limit)
+    .execute();
+}
+
+/**
+ * Queues an outbound event unless one with this id is queued already: nodes that checkpoint the
+ * same head derive the same id, so connectors get it once.
+ */
+export async function insertOutboxEventOnce(
+  db: Kysely<Database>,
+  row: Omit<OutboxTable, 'attempts' | 'delivered_at' | 'last_error'>,
+): Promise<void> {
+  await db
+    .insertInto('outbox')
+    .values(row)
+    .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import type { ServiceContext } from '../context.ts';
+import { findLastAuditEntry, insertOutboxEventOnce } from '../queries/audit-log.ts';
+import { listTenants } from '../queries/tenants.ts';
+import { type AuditHead, type ChainWalk, walkAuditChain } from './audit-chain-walk.ts';
+import {
+  appendCheckpoints,
+  CHECKPOINT_TOPIC,
+  checkpointSignatureProblem,
+  readCheckpointFile,
+  type SignedCheckpoint,
+  signCheckpoint,
+} from './checkpoint.ts';
+import { type CheckpointKeyPair, getOrCreateCheckpointKey } from './checkpoint-key.ts';
+
+/** Where checkpoints go and how often. */
+export interface AuditCheckpointOptions {
+  /** The append-only JSON-lines checkpoint file. */
+  readonly file: string;
+  /** Milliseconds between rounds once started; a round signs only tenants whose chain moved. */
+  readonly intervalMs: number;
+}
+
+/** Signs the audit chains' heads on a schedule (see docs/audit.md). */
+export interface AuditCheckpointer {
+  readonly file: string;
+  /** One round now (after any round in flight); resolves with the checkpoints it wrote. */
+  checkpointNow(): Promise<readonly SignedCheckpoint[]>;
+  /** Runs a round every `intervalMs` (timer unref'd). */
+  start(): void;
+  /** Stops the timer and runs a last round (clean shutdown). Never rejects. */
+  stop(): Promise<void>;
+}
+
+/** Connectors may see a head from several nodes; one id per head queues it once. */
+function outboxIdOf(checkpoint: SignedCheckpoint): string {
+  const digest = createHash('sha256')
+    .update(`${checkpoint.tenantId}\n${checkpoint.seq}\n${checkpoint.hash}`)
+    .digest('hex');
+  return `out_ckp_${digest.slice(0, 32)}`;
+}
+
+/**
+ * Creates the checkpoint writer. Each round, for every tenant whose head moved since its last
+ * checkpoint, it first verifies the entries appended since then (so it never signs a chain that
+ * was cut or edited in between), then signs the head, appends the checkpoints to the file (flushed)
+ * and queues one `audit.checkpoint` outbox event per checkpoint.
+ */
+export function createAuditCheckpointer(
+  ctx: Pick<ServiceContext, 'db' | 'box' | 'now' | 'logger'>,
+  options: AuditCheckpointOptions,
+): AuditCheckpointer {
+  const db = ctx.db.db;
+  let key: CheckpointKeyPair | undefined;
+  /** Each tenant's newest checkpointed head; read from the file on the first round. */
+  let last: Map<string, AuditHead> | undefined;
+  const alarmed = new Set<string>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let pending = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function loadLast(signer: CheckpointKeyPair): Promise<Map<string, AuditHead>> {
+    const heads = new Map<string, AuditHead>();
+    for (const { checkpoint } of (await readCheckpointFile(options.file)).lines) {
+      if (checkpointSignatureProblem(checkpoint, signer) !== undefined) continue;
+      const known = heads.get(checkpoint.tenantId);
+      if (known === undefined || checkpoint.seq >= known.seq) {
+        heads.set(checkpoint.tenantId, { seq: checkpoint.seq, hash: checkpoint.hash });
+      }
+    }
+    return heads;
+  }
+
+  function alarm(tenantId: string, walk: ChainWalk): void {
+    const id = `${tenantId}:${walk.problem}:${walk.firstBrokenSeq}`;
+    if (alarmed.has(id)) return;
+    alarmed.add(id);
+    ctx.logger.error(
+      { tenantId, problem: walk.problem, firstBrokenSeq: walk.firstBrokenSeq, reason: walk.reason },
+      'audit chain fails verification since its last checkpoint; not signing it (run `riskgate audit verify`)',
+    );
+  }
+
+  async function publish(checkpoints: readonly SignedCheckpoint[]): Promise<void> {
+    try {
+      await db.transaction().execute(async (trx) => {
+        for (const checkpoint of checkpoints) {
+          await insertOutboxEventOnce(trx, {
+            tenant_id: checkpoint.tenantId,
+            id: outboxIdOf(checkpoint),
+            topic: CHECKPOINT_TOPIC,
+            payload: JSON.stringify(checkpoint),
+            next_attempt_at: checkpoint.at,
+            created_at: checkpoint.at,
+          });
+        }
+      });
+    } catch (error) {
+      // The file already holds them: the anchor stands; connectors get the next checkpoint.
+      ctx.logger.warn({ err: error }, 'audit checkpoints written to the file but not queued for connectors');
+    }
+  }
+
+  async function round(): Promise<readonly SignedCheckpoint[]> {
+    key ??= await getOrCreateCheckpointKey(ctx);
+    last ??= await loadLast(key);
+    const known = last;
+    const tenantIds = new Set([...(await listTenants(db)).map((tenant) => tenant.id), ...known.keys()]);
+    const at = ctx.now().toISOString();
+    const fresh: SignedCheckpoint[] = [];
+    for (const tenantId of tenantIds) {
+      const previous = known.get(tenantId);
+      const head = await findLastAuditEntry(db, tenantId);
+      if (head === undefined && previous === undefined) continue;
+      if (head?.seq === previous?.seq && head?.hash === previous?.hash) continue;
+      const walk = await walkAuditChain(db, tenantId, previous === undefined ? {} : { from: previous });
+      if (!walk.ok) {
+        alarm(tenantId, walk);
+        continue;
+      }
+      if (walk.head.seq > 0) fresh.push(signCheckpoint({ tenantId, ...walk.head, at }, key));
+    }
+    await appendCheckpoints(options.file, fresh);
+    for (const checkpoint of fresh)
+      known.set(checkpoint.tenantId, { seq: checkpoint.seq, hash: checkpoint.hash });
+    if (fresh.length > 0) await publish(fresh);
+    return fresh;
+  }
+
+  function checkpointNow(): Promise<readonly SignedCheckpoint[]> {
+    pending += 1;
+    const next = queue.then(round).finally(() => {
+      pending -= 1;
+    });
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
+  return {
+    file: options.file,
+    checkpointNow,
+    start() {
+      if (timer !== undefined || options.intervalMs <= 0) return;
+      timer = setInterval(() => {
+        if (pending > 0) return;
+        checkpointNow().catch((error: unknown) =>
+          ctx.logger.error({ err: error }, 'audit checkpoint round failed'),
+        );
+      }, options.intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+      await checkpointNow().catch((error: unknown) =>
+        ctx.logger.error({ err: error }, 'last audit checkpoint round failed'),
+      );
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendTestAudits, rewriteAuditEntry } from '../../test-support/audit.ts';
+import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../../test-support/db.ts';
+import type { ServiceContext } from '../context.ts';
+import { canonicalJson } from '../crypto/canonical-json.ts';
+import { createSecretBox } from '../crypto/secret-box.ts';
+import { createTenant } from '../tenants/tenant-service.ts';
+import { verifyAuditChain } from './audit-service.ts';
+import { CHECKPOINT_TOPIC, parseCheckpointLine, type SignedCheckpoint } from './checkpoint.ts';
+import { findCheckpointKey, getOrCreateCheckpointKey } from './checkpoint-key.ts';
+import { verifyTenantAgainstFile } from './checkpoint-verify.ts';
+import { type AuditCheckpointer, createAuditCheckpointer } from './checkpoint-writer.ts';
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(await shouldSkipDialect(dialect))(`signed audit checkpoints (${dialect})`, () => {
+    let t: TestDb;
+    let ctx: Pick<ServiceContext, 'db' | 'box' | 'now' | 'logger'>;
+    let file: string;
+    let checkpointer: AuditCheckpointer;
+    const logs: string[] = [];
+    beforeAll(async () => {
+      t = await createTestDb(dialect);
+      ctx = {
+        db: t.db,
+        box: createSecretBox(randomBytes(32)),
+        now: () => new Date(),
+        logger: pino({ level: 'error' }, { write: (line: string) => logs.push(line) }),
+      };
+      file = join(mkdtempSync(join(tmpdir(), 'rg-ckp-')), 'audit-checkpoints.jsonl');
+      checkpointer = createAuditCheckpointer(ctx, { file, intervalMs: 0 });
+    });
+    afterAll(async () => {
+      await t?.destroy();
+    });
+
+    /** A tenant whose chain holds `entries` + 1 entries (`tenant.create` is seq 1). */
+    async function tenantWith(entries: number): Promise<string> {
+      const { tenantId } = await createTenant(ctx, { name: 'Audit Co' });
+      await appendTestAudits(t.db, tenantId, entries);
+      return tenantId;
+    }
+
+    async function verify(tenantId: string) {
+      return verifyTenantAgainstFile(t.db.db, tenantId, file, await findCheckpointKey(ctx));
+    }
+
+    const checkpointsOf = (written: readonly SignedCheckpoint[], tenantId: string) =>
+      written.filter((checkpoint) => checkpoint.tenantId === tenantId);
+
+    it('an untouched chain verifies, anchored up to its last checkpoint', async () => {
+      const tenantId = await tenantWith(4);
+      const written = await checkpointer.checkpointNow();
+      expect(checkpointsOf(written, tenantId)).toMatchObject([{ seq: 5, type: CHECKPOINT_TOPIC }]);
+      await appendTestAudits(t.db, tenantId, 2);
+      expect(await verify(tenantId)).toEqual({
+        ok: true,
+        checked: 7,
+        headSeq: 7,
+        anchoredSeq: 5,
+        checkpoints: 1,
+        lastCheckpointSeq: 5,
+        forgedCheckpoints: 0,
+      });
+    });
+
+    it('signs only chains that moved, and queues one outbox event per head', async () => {
+      const tenantId = await tenantWith(1);
+      expect(checkpointsOf(await checkpointer.checkpointNow(), tenantId)).toHaveLength(1);
+      expect(checkpointsOf(await checkpointer.checkpointNow(), tenantId)).toHaveLength(0);
+      // A second node (its own file) signing the same head queues no second event.
+      const otherNode = createAuditCheckpointer(ctx, { file: `${file}.node2`, intervalMs: 0 });
+      expect(checkpointsOf(await otherNode.checkpointNow(), tenantId)).toHaveLength(1);
+      const events = await t.db.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('topic', '=', CHECKPOINT_TOPIC)
+        .execute();
+      expect(events).toHaveLength(1);
+      const payload = parseCheckpointLine(events[0]?.payload ?? '');
+      expect(payload).toMatchObject({ tenantId, seq: 2 });
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      expect(lines.map((line) => parseCheckpointLine(line)?.tenantId)).toContain(tenantId);
+    });
+
+    it('detects the last entries deleted (truncation), which the chain alone cannot', async () => {
+      const tenantId = await tenantWith(5);
+      await checkpointer.checkpointNow();
+      await t.db.db.deleteFrom('audit_log').where('tenant_id', '=', tenantId).where('seq', '>=', 5).execute();
+      expect(await verifyAuditChain(t.db.db, tenantId)).toEqual({ ok: true, checked: 4 });
+      expect(await verify(tenantId)).toMatchObject({
+        ok: false,
+        problem: 'truncated',
+        firstBrokenSeq: 5,
+        headSeq: 4,
+        lastCheckpointSeq: 6,
+      });
+    });
+
+    it("detects a tenant's entries all deleted", async () => {
+      const tenantId = await tenantWith(3);
+      await checkpointer.checkpointNow();
+      await t.db.db.deleteFrom('audit_log').where('tenant_id', '=', tenantId).execute();
+      expect(await verifyAuditChain(t.db.db, tenantId)).toEqual({ ok: true, checked: 0 });
+      expect(await verify(tenantId)).toMatchObject({ ok: false, problem: 'deleted', firstBrokenSeq: 1 });
+    });
+
+    it('detects a rewrite with every later hash recomputed, at the first checkpoint that differs', async () => {
+      const tenantId = await tenantWith(3);
+      await checkpointer.checkpointNow(); // seq 4
+      await appendTestAudits(t.db, tenantId, 3);
+      await checkpointer.checkpointNow(); // seq 7
+      await rewriteAuditEntry(t.db.db, tenantId, 6, { details: '{"i":"forged"}' });
+      expect(await verifyAuditChain(t.db.db, tenantId)).toEqual({ ok: true, checked: 7 });
+      expect(await verify(tenantId)).toMatchObject({
+        ok: false,
+        problem: 'rewritten',
+        firstBrokenSeq: 7,
+        anchoredSeq: 4,
+        checked: 6,
+      });
+    });
+
+    it('names the rewritten entry itself when every entry was checkpointed', async () => {
+      const tenantId = await tenantWith(0);
+      for (let i = 0; i < 5; i++) {
+        await appendTestAudits(t.db, tenantId, 1);
+        await checkpointer.checkpointNow();
+      }
+      await rewriteAuditEntry(t.db.db, tenantId, 3, { actor: 'someone-else' });
+      expect(await verify(tenantId)).toMatchObject({
+        ok: false,
+        problem: 'rewritten',
+        firstBrokenSeq: 3,
+        anchoredSeq: 2,
+      });
+    });
+
+    it('refuses forged checkpoints: edited, or signed with another key', async () => {
+      const tenantId = await tenantWith(2);
+      const [real] = checkpointsOf(await checkpointer.checkpointNow(), tenantId);
+      if (real === undefined) throw new Error('no checkpoint');
+      expect(await verify(tenantId)).toMatchObject({ ok: true });
+      appendFileSync(file, `${JSON.stringify({ ...real, seq: 2, hash: 'a'.repeat(64) })}\n`);
+      expect(await verify(tenantId)).toMatchObject({
+        ok: false,
+        problem: 'forged-checkpoint',
+        forgedCheckpoints: 1,
+        checkpoints: 1,
+      });
+      const attacker = generateKeyPairSync('ed25519');
+      const { sig: _sig, ...body } = { ...real, seq: 9 };
+      const forged = {
+        ...body,
+        sig: sign(null, Buffer.from(canonicalJson(body)), attacker.privateKey).toString('base64url'),
+      };
+      appendFileSync(file, `${JSON.stringify(forged)}\n`);
+      expect(await verify(tenantId)).toMatchObject({ ok: false, forgedCheckpoints: 2 });
+    });
+
+    it('does not sign a chain cut since its last checkpoint, and says so once', async () => {
+      const tenantId = await tenantWith(3);
+      await checkpointer.checkpointNow();
+      await t.db.db.deleteFrom('audit_log').where('tenant_id', '=', tenantId).where('seq', '=', 4).execute();
+      logs.length = 0;
+      expect(checkpointsOf(await checkpointer.checkpointNow(), tenantId)).toEqual([]);
+      expect(checkpointsOf(await checkpointer.checkpointNow(), tenantId)).toEqual([]);
+      const alarms = logs.filter((line) => line.includes(tenantId));
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]).toContain('not signing');
+    });
+
+    it('keeps the private key sealed and derives the public key from it', async () => {
+      const key = await getOrCreateCheckpointKey(ctx);
+      const row = await t.db.db.selectFrom('server_keys').selectAll().executeTakeFirstOrThrow();
+      const pkcs8 = key.privateKey.export({ format: 'der', type: 'pkcs8' });
+      expect(row.key_sealed).not.toContain(pkcs8.toString('base64url'));
+      expect(() =>
+        createSecretBox(randomBytes(32)).open(row.key_sealed, 'server-key:audit-checkpoint'),
+      ).toThrow();
+      // Swapping the stored public key does not change the key that verifies.
+      const other = generateKeyPairSync('ed25519')
+        .publicKey.export({ format: 'pem', type: 'spki' })
+        .toString();
+      await t.db.db.updateTable('server_keys').set({ public_key_pem: other }).execute();
+      expect((await findCheckpointKey(ctx))?.keyId).toBe(key.keyId);
+      await t.db.db.updateTable('server_keys').set({ public_key_pem: row.public_key_pem }).execute();
+    });
+  });
+}
