@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, LogController } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { AccessSystem } from './access/access-system.ts';
 import type { AttestationService } from './attestation/attestation-service.ts';
 import type { Config } from './config.ts';
@@ -16,7 +16,14 @@ import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { ErrorBodySchema } from './routes/http.ts';
 import { registerOpsRoutes } from './routes/ops/index.ts';
-import { jsonDepth, MAX_JSON_DEPTH, typeboxValidatorCompiler } from './validation.ts';
+import {
+  findUnsafeText,
+  jsonDepth,
+  MAX_JSON_DEPTH,
+  mayHoldUnsafeText,
+  typeboxValidatorCompiler,
+  unsafeTextMessage,
+} from './validation.ts';
 
 /** Everything the app needs, built by the caller (serve command or test harness). */
 export interface AppDeps {
@@ -40,6 +47,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_request',
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_BAD_URL: 'invalid_request',
 };
 
 function toAppError(error: FastifyError | Error): AppError | undefined {
@@ -61,6 +69,13 @@ export async function buildApp(deps: AppDeps) {
     trustProxy: deps.config.trustedProxies.length > 0 ? [...deps.config.trustedProxies] : false,
     genReqId: () => randomUUID(),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // A path Fastify cannot decode (e.g. a lone surrogate's bytes) gets our error body too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const known = toAppError(error) ?? new AppError('invalid_request', 'the request URL cannot be decoded');
+      return reply
+        .status(known.status)
+        .send({ code: known.code, message: known.message, requestId: String(request.id) });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(typeboxValidatorCompiler);
@@ -86,7 +101,18 @@ export async function buildApp(deps: AppDeps) {
         undefined,
       );
     }
+    const unsafe = mayHoldUnsafeText(raw) ? findUnsafeText(parsed, 'body') : undefined;
+    if (unsafe !== undefined)
+      return done(new AppError('invalid_request', unsafeTextMessage(unsafe)), undefined);
     done(null, parsed);
+  });
+
+  // Path params and query strings of every route, with or without a schema, are refused when
+  // they hold NUL or a lone surrogate (bodies are checked by the parser above, signature headers
+  // where they are decoded). It runs after authentication (onRequest) so strangers still get 401.
+  app.addHook('preValidation', (request, _reply, done) => {
+    const unsafe = findUnsafeText(request.params, 'params') ?? findUnsafeText(request.query, 'querystring');
+    done(unsafe === undefined ? undefined : new AppError('invalid_request', unsafeTextMessage(unsafe)));
   });
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {

@@ -7,6 +7,7 @@ import {
   verifyJwsSignature,
 } from '../crypto/jws.ts';
 import { AppError } from '../errors.ts';
+import { isUnsafeText, unsafeTextMessage } from '../validation.ts';
 
 /** How far `ts` may be from server time, in seconds (docs/agent-protocol.md §2). */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
@@ -31,6 +32,10 @@ export function parseSignature(request: SignedRequest): ParsedJws {
   }
   const jws = parseRequestJws(request.signature);
   if (jws === undefined) throw badSignature('x-riskgate-signature is not a valid ES256 compact JWS');
+  // The kid is looked up in the database before anything is verified.
+  if (jws.header.kid !== undefined && isUnsafeText(jws.header.kid)) {
+    throw new AppError('invalid_request', unsafeTextMessage('x-riskgate-signature kid'));
+  }
   if (jws.payload.n.length < 22 || jws.payload.n.length > 128 || !/^[A-Za-z0-9_-]+$/.test(jws.payload.n)) {
     throw badSignature('nonce must be at least 16 random bytes, base64url');
   }

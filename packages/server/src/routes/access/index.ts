@@ -32,7 +32,8 @@ export function registerAccessRoutes(deps: AppDeps & { readonly access: AccessSy
         scope.addHook('onRoute', (route) => {
           route.schema = { ...route.schema, security: [{ bearer: [] }] };
         });
-        scope.addHook('preHandler', async (request) => {
+        // Before the body is read or validated, as for every admin route (routes/admin/index.ts).
+        scope.addHook('onRequest', async (request) => {
           request.principal = await authenticateAdmin(deps.ctx, request.headers.authorization);
         });
         await scope.register(registerResourceRoutes(admin));

@@ -14,8 +14,9 @@ export function registerAdminRoutes(deps: AppDeps): FastifyPluginAsync {
     app.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ bearer: [] }] };
     });
-    // Authenticate before validating: strangers learn nothing about the schema.
-    app.addHook('preValidation', async (request) => {
+    // Authenticate first (onRequest: before the body is read or validated): strangers get 401,
+    // learn nothing about the schema, and cannot make the server buffer a body.
+    app.addHook('onRequest', async (request) => {
       request.principal = await authenticateAdmin(deps.ctx, request.headers.authorization);
     });
     await app.register(registerTokenRoutes(deps));
