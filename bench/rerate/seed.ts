@@ -4,7 +4,7 @@
  * (no enrollment, no reports). Everything is generated from the seed.
  */
 import type { Rng } from '@riskgate/agent';
-import type { App, RiskLevel, Snapshot } from '@riskgate/engine';
+import { type App, labelsFor, type RiskLevel, type Snapshot } from '@riskgate/engine';
 import type { Kysely } from 'kysely';
 import type {
   Database,
@@ -12,7 +12,6 @@ import type {
   SnapshotsTable,
   ThreatsTable,
 } from '../../packages/server/src/db/types.ts';
-import { labelsFor } from '../../packages/server/src/reports/threat-diff.ts';
 
 /** The threat type the re-rate benchmark reclassifies, and its catalog default. */
 export const RERATED_TYPE = 'app.adware';

@@ -1,13 +1,15 @@
+import { parseThreatRisk, threatRiskRank } from '@riskgate/engine/risk-order';
 import { humanize } from './format.ts';
 import type { Threat } from './types.ts';
 
-const RANK: Readonly<Record<string, number>> = { none: 0, low: 1, medium: 2, high: 3 };
+/** Rank of a threat's risk as the API sent it; an unknown value ranks like high (the safe side). */
+const rankOf = (risk: string): number => threatRiskRank(parseThreatRisk(risk) ?? 'high');
 
 /** Why the device has its risk level: the highest risk among its active threats. */
 export function explainRisk(level: string, active: readonly Threat[]): string {
   if (active.length === 0) return 'No active threat: the device is secured.';
-  const top = Math.max(...active.map((t) => RANK[t.risk] ?? 0));
-  const drivers = active.filter((t) => (RANK[t.risk] ?? 0) === top);
+  const top = Math.max(...active.map((t) => rankOf(t.risk)));
+  const drivers = active.filter((t) => rankOf(t.risk) === top);
   if (top === 0)
     return `The ${active.length === 1 ? 'active threat is' : `${active.length} active threats are`} rated none, so the device is secured.`;
   const names = drivers.map((t) => t.title).join(', ');

@@ -143,8 +143,7 @@ export function asEvidence(value: unknown): Evidence | undefined {
   return value as Evidence;
 }
 
-export const RISK_LEVELS: readonly RiskLevel[] = ['secured', 'low', 'medium', 'high'];
-export const THREAT_RISKS: readonly ThreatRisk[] = ['none', 'low', 'medium', 'high'];
+export { RISK_LEVELS, THREAT_RISKS } from '@riskgate/engine/risk-order';
 export const COMPLIANCE_STATES: readonly ComplianceState[] = [
   'compliant',
   'in-grace-period',

@@ -5,7 +5,8 @@ import { DEFAULT_ASSESS_SETTINGS, resolveAssessSettings } from './detectors/sett
 import type { AssessSettings, Detector, DetectorContext, Finding } from './detectors/types.ts';
 import { classify } from './risk/classify.ts';
 import { explainRisk, type RiskExplanation } from './risk/explain.ts';
-import { riskLevelOf, threatRiskRank } from './risk/level.ts';
+import { riskLevelOf } from './risk/level.ts';
+import { threatRiskRank } from './risk/order.ts';
 import type { Snapshot } from './schema/snapshot.ts';
 import type { Classification, Detection, Evidence, IntelLookup, RiskLevel, ThreatRisk } from './types.ts';
 

@@ -8,4 +8,5 @@ export * from './detectors/os.ts';
 export * from './intel/index.ts';
 export * from './risk/index.ts';
 export * from './schema/index.ts';
+export * from './state/index.ts';
 export * from './types.ts';

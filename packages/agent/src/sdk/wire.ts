@@ -1,4 +1,5 @@
 import type { RiskLevel, Snapshot, SnapshotEvent, ThreatRisk } from '@riskgate/engine';
+import { parseRiskLevel } from '@riskgate/engine/risk-order';
 import type { EcPublicJwk } from './keys.ts';
 
 /** Device description sent at enrollment (docs/agent-protocol.md §3). */
@@ -82,15 +83,13 @@ export function asErrorBody(value: unknown): ErrorBody | undefined {
   };
 }
 
-const RISK_LEVELS = new Set(['secured', 'low', 'medium', 'high']);
-
 /** Checks the fields the agent relies on in a status / report reply; throws when they are missing. */
 export function asDeviceStatus(value: unknown): DeviceStatus {
   if (
     !isRecord(value) ||
     typeof value.deviceId !== 'string' ||
     typeof value.riskLevel !== 'string' ||
-    !RISK_LEVELS.has(value.riskLevel) ||
+    parseRiskLevel(value.riskLevel) === undefined ||
     !Array.isArray(value.threats)
   ) {
     throw new Error('unexpected reply from the server: not a device status');

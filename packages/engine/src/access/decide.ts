@@ -1,6 +1,6 @@
 import { isPrincipalIncluded } from '../compliance/assignment.ts';
-import { riskRank } from '../compliance/risk-order.ts';
 import { compareParsedDottedVersions, parseDottedVersion } from '../compliance/version.ts';
+import { riskRank, threatRiskRank } from '../risk/order.ts';
 import type { Ownership, Platform, RiskLevel } from '../types.ts';
 import type {
   AccessDecision,
@@ -137,14 +137,12 @@ function refusal(policy: CompiledPolicy, device: AccessDevice): AccessReason | u
   }
 }
 
-const THREAT_RISK_RANK = { none: 0, low: 1, medium: 2, high: 3 } as const;
-
 /** What the user can fix: active threats (highest risk first), then failing compliance rules. */
 function remediationFor(device: AccessDevice, reasons: readonly AccessReason[]): readonly RemediationItem[] {
   if (!reasons.some((r) => r.code !== 'blocked-by-policy')) return EMPTY;
   const items: RemediationItem[] = device.threats
     .filter((t) => t.risk !== 'none')
-    .sort((a, b) => THREAT_RISK_RANK[b.risk] - THREAT_RISK_RANK[a.risk])
+    .sort((a, b) => threatRiskRank(b.risk) - threatRiskRank(a.risk))
     .map((t) => ({ typeId: t.typeId, title: t.title, risk: t.risk, steps: t.remediation }));
   if (reasons.some((r) => r.code === 'noncompliant')) {
     for (const issue of device.complianceIssues ?? EMPTY) items.push({ title: issue, steps: [issue] });

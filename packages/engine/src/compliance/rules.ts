@@ -1,5 +1,5 @@
+import { riskRank } from '../risk/order.ts';
 import type { ComplianceDevice, FailingRule } from './model.ts';
-import { riskRank } from './risk-order.ts';
 import type { ComplianceRules } from './schema.ts';
 import { compareDottedVersions } from './version.ts';
 

@@ -1,6 +1,7 @@
 import type { Classification, Detection, RiskLevel, ThreatRisk } from '../types.ts';
 import { type AppliedOverride, classify } from './classify.ts';
-import { riskLevelOf, threatRiskRank } from './level.ts';
+import { riskLevelOf } from './level.ts';
+import { threatRiskRank } from './order.ts';
 
 /** One threat as the explanation shows it. */
 export interface RiskContributor {

@@ -1,11 +1,13 @@
-import type {
-  AccessDevice,
-  AccessThreat,
-  ComplianceState,
-  Ownership,
-  Platform,
-  RiskLevel,
-  ThreatRisk,
+import {
+  type AccessDevice,
+  type AccessThreat,
+  type ComplianceState,
+  type Ownership,
+  type Platform,
+  parseRiskLevel,
+  parseThreatRisk,
+  RISK_LEVELS,
+  type RiskLevel,
 } from '@riskgate/engine';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.ts';
@@ -89,9 +91,7 @@ export interface DecisionCache {
 const EMPTY: readonly never[] = Object.freeze([]);
 /** Ids per bulk refresh read: far below SQLite's 32,766 parameters, small enough to interleave decisions. */
 const REFRESH_CHUNK = 1000;
-const RISKS: ReadonlySet<string> = new Set(['secured', 'low', 'medium', 'high']);
 const COMPLIANCE: ReadonlySet<string> = new Set(['compliant', 'in-grace-period', 'noncompliant', 'unknown']);
-const THREAT_RISKS: ReadonlySet<string> = new Set(['none', 'low', 'medium', 'high']);
 
 /** Shares equal small values (tenant ids, group lists, label lists, versions) between devices. */
 class Interner {
@@ -117,7 +117,7 @@ class Interner {
     const threat: AccessThreat = Object.freeze({
       typeId: this.string(row.type_id),
       title: this.string(row.title),
-      risk: (THREAT_RISKS.has(row.risk) ? row.risk : 'high') as ThreatRisk,
+      risk: parseThreatRisk(row.risk) ?? 'high',
       remediation: Object.freeze(parseSteps(row.remediation).map((step) => this.string(step))),
     });
     if (this.threats.size < 50_000) this.threats.set(key, threat);
@@ -152,7 +152,6 @@ function parseSteps(json: string): readonly string[] {
 const VERSION_RANGE = 2 ** 24;
 const PLATFORMS: readonly Platform[] = ['android', 'ios'];
 const OWNERSHIPS: readonly Ownership[] = ['corporate', 'personal'];
-const RISK_LEVELS: readonly RiskLevel[] = ['secured', 'low', 'medium', 'high'];
 const COMPLIANCE_STATES: readonly ComplianceState[] = [
   'unknown',
   'compliant',
@@ -252,7 +251,7 @@ export function createDecisionCache(db: Kysely<Database>): DecisionCache {
   let nextVersion = 1;
 
   function riskOf(row: AccessDeviceRow): RiskLevel {
-    return (RISKS.has(row.risk_level) ? row.risk_level : 'high') as RiskLevel;
+    return parseRiskLevel(row.risk_level) ?? 'high';
   }
 
   /** Builds the entry; `preloaded` are the device's active threats when already read in bulk. */

@@ -3,7 +3,9 @@ import {
   type CompliancePolicy,
   CompliancePolicySchema,
   evaluateCompliance,
+  labelsFor,
   type RiskLevel,
+  riskLevelOfRank,
   type Snapshot,
 } from '@riskgate/engine';
 import { Value } from '@sinclair/typebox/value';
@@ -22,9 +24,6 @@ import {
 } from '../queries/device-rating.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import { listCompliancePolicyDocs } from '../queries/reports.ts';
-import { labelsFor } from '../reports/threat-diff.ts';
-
-const LEVELS: readonly RiskLevel[] = ['secured', 'low', 'medium', 'high'];
 
 /** The valid compliance policies among stored documents (invalid ones are ignored, as in ingest). */
 export function parsePolicyDocs(docs: readonly string[]): CompliancePolicy[] {
@@ -160,7 +159,7 @@ export async function rerateDevices(trx: Kysely<Database>, params: RerateParams)
   const ranked = await listDeviceRanks(trx, tenantId, params.scope);
   const pending: Pending[] = [];
   for (const row of ranked) {
-    const level = LEVELS[row.rank] ?? 'secured';
+    const level = riskLevelOfRank(row.rank);
     if (level === row.risk_level && params.allCompliance !== true) continue;
     pending.push({
       row,

@@ -4,6 +4,7 @@ import {
   assess,
   type Detection,
   evaluateCompliance,
+  labelsFor,
   type Report,
   type Snapshot,
 } from '@riskgate/engine';
@@ -32,7 +33,7 @@ import { findSnapshot } from '../queries/reports.ts';
 import { PRIVACY_KEY } from '../settings/settings-service.ts';
 import { createIngestConfigBuilder, type IngestConfig, type IngestConfigReader } from './ingest-config.ts';
 import { redactSnapshot } from './privacy.ts';
-import { diffThreats, labelsFor, riskLevelOfActive, type ThreatDiff } from './threat-diff.ts';
+import { diffThreats, riskLevelOfActive, type ThreatDiff } from './threat-diff.ts';
 import { storeThreatDiff } from './threat-store.ts';
 
 /** The reply to a report: the status plus the report id and whether it was a retry. */

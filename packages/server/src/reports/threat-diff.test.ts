@@ -1,7 +1,7 @@
-import type { Detection } from '@riskgate/engine';
+import { type Detection, labelsFor } from '@riskgate/engine';
 import { describe, expect, it } from 'vitest';
 import type { ThreatRow } from '../queries/threats.ts';
-import { diffThreats, labelsFor, riskLevelOfActive } from './threat-diff.ts';
+import { diffThreats, riskLevelOfActive } from './threat-diff.ts';
 
 const detection = (key: string, risk: Detection['risk']): Detection => ({
   key,

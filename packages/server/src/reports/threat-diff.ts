@@ -1,4 +1,4 @@
-import type { Detection, RiskLevel, ThreatRisk } from '@riskgate/engine';
+import { type Detection, type RiskLevel, riskLevelOf } from '@riskgate/engine';
 import type { ThreatRow } from '../queries/threats.ts';
 
 /** What to do with the stored threats of a device after an assessment. */
@@ -27,33 +27,10 @@ export function diffThreats(stored: readonly ThreatRow[], detections: readonly D
   return { created, seenAgain, resolved };
 }
 
-const RANK: Readonly<Record<ThreatRisk, number>> = { none: 0, low: 1, medium: 2, high: 3 };
-const LEVEL: readonly RiskLevel[] = ['secured', 'low', 'medium', 'high'];
-
 /** The device risk level: the highest risk among detections that are not ignored; secured when none. */
 export function riskLevelOfActive(
   detections: readonly Detection[],
   ignoredKeys: ReadonlySet<string>,
 ): RiskLevel {
-  let rank = 0;
-  for (const detection of detections) {
-    if (!ignoredKeys.has(detection.key)) rank = Math.max(rank, RANK[detection.risk]);
-  }
-  return LEVEL[rank] ?? 'secured';
-}
-
-/** Risk labels other systems (UEM) act on; removed when the device is secured. */
-export const RISK_LABELS: Readonly<Record<RiskLevel, string | undefined>> = {
-  secured: undefined,
-  low: 'MTD - Low Risk',
-  medium: 'MTD - Moderate Risk',
-  high: 'MTD - High Risk',
-};
-
-/** The device's labels for a risk level: other labels are kept, the MTD risk label is replaced. */
-export function labelsFor(current: readonly string[], level: RiskLevel): string[] {
-  const managed = new Set(Object.values(RISK_LABELS).filter((label) => label !== undefined));
-  const kept = current.filter((label) => !managed.has(label));
-  const label = RISK_LABELS[level];
-  return label === undefined ? kept : [...kept, label];
+  return riskLevelOf(detections.filter((detection) => !ignoredKeys.has(detection.key)));
 }

@@ -1,4 +1,4 @@
-import type { RiskLevel } from '@riskgate/engine';
+import { labelsFor, parseThreatRisk, riskLevelOf } from '@riskgate/engine';
 import { appendAudit } from '../audit/audit-service.ts';
 import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
@@ -15,10 +15,6 @@ import {
   type ThreatFilter,
   updateThreat,
 } from '../queries/threats.ts';
-import { labelsFor } from '../reports/threat-diff.ts';
-
-const LEVELS: readonly RiskLevel[] = ['secured', 'low', 'medium', 'high'];
-const RANK: Readonly<Record<string, number>> = { none: 0, low: 1, medium: 2, high: 3 };
 
 /** Threat list and triage (ignore / resolve) for admins. */
 export type ThreatService = ReturnType<typeof createThreatService>;
@@ -58,8 +54,7 @@ export function createThreatService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
         const device = await findDeviceById(trx, principal.tenantId, threat.device_id);
         if (device === undefined) throw errors.notFound('device');
         const active = await listDeviceThreats(trx, principal.tenantId, device.id, ['active']);
-        const rank = active.reduce((max, row) => Math.max(max, RANK[row.risk] ?? 0), 0);
-        const riskLevel = LEVELS[rank] ?? 'secured';
+        const riskLevel = riskLevelOf(active.map((row) => ({ risk: parseThreatRisk(row.risk) ?? 'high' })));
         const labels = labelsFor(JSON.parse(device.labels) as string[], riskLevel);
         await updateDevice(trx, principal.tenantId, device.id, {
           risk_level: riskLevel,
