@@ -2,20 +2,17 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import type { AccessSystem } from './access/access-system.ts';
-import type { AttestationService } from './attestation/attestation-service.ts';
+import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import type { ServiceContext } from './context.ts';
 import { AppError, type ErrorCode, STATUS_OF } from './errors.ts';
-import type { IntelRegistry } from './intel/intel-registry.ts';
 import { type Metrics, tallyLookup } from './metrics.ts';
-import type { ReportService } from './reports/report-service.ts';
 import { registerAccessRoutes } from './routes/access/index.ts';
 import { registerAdminRoutes } from './routes/admin/index.ts';
 import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { ErrorBodySchema } from './routes/http.ts';
 import { registerOpsRoutes } from './routes/ops/index.ts';
+import type { Services } from './runtime.ts';
 import {
   findUnsafeText,
   jsonDepth,
@@ -24,20 +21,6 @@ import {
   typeboxValidatorCompiler,
   unsafeTextMessage,
 } from './validation.ts';
-
-/** Everything the app needs, built by the caller (serve command or test harness). */
-export interface AppDeps {
-  readonly ctx: ServiceContext;
-  readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'>;
-  readonly metrics: Metrics;
-  readonly reports: ReportService;
-  /** Conditional access (forward-auth, decisions, remediation, access admin API). */
-  readonly access?: AccessSystem;
-  /** The intel ingest assesses with; intel feed uploads update it (services/intel-registry.ts). */
-  readonly intel?: IntelRegistry;
-  /** Hardware attestation (challenges, verified facts in the device detail). */
-  readonly attestation?: AttestationService;
-}
 
 /** Fastify's own error codes we answer with our vocabulary. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -61,10 +44,19 @@ function toAppError(error: FastifyError | Error): AppError | undefined {
   return undefined;
 }
 
-/** Builds the Fastify app: JSON parsing with raw bytes kept, errors, OpenAPI, and all routes. */
-export async function buildApp(deps: AppDeps) {
+/**
+ * Builds the Fastify app: JSON parsing with raw bytes kept, errors, OpenAPI, and all routes over
+ * the services it is given (built once by `createRuntime`, the composition root).
+ */
+export async function buildApp(deps: {
+  readonly logger: Logger;
+  readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'>;
+  readonly metrics: Metrics;
+  readonly services: Services;
+}) {
+  const { services } = deps;
   const app = Fastify({
-    loggerInstance: deps.ctx.logger,
+    loggerInstance: deps.logger,
     bodyLimit: deps.config.bodyLimit,
     trustProxy: deps.config.trustedProxies.length > 0 ? [...deps.config.trustedProxies] : false,
     genReqId: () => randomUUID(),
@@ -165,10 +157,10 @@ export async function buildApp(deps: AppDeps) {
     },
   });
 
-  await app.register(registerOpsRoutes(deps));
-  await app.register(registerAdminRoutes(deps), { prefix: '/v1/admin' });
-  await app.register(registerDeviceRoutes(deps), { prefix: '/v1/device' });
-  if (deps.access !== undefined) await app.register(registerAccessRoutes({ ...deps, access: deps.access }));
+  await app.register(registerOpsRoutes({ metrics: deps.metrics, pingDatabase: services.pingDatabase }));
+  await app.register(registerAdminRoutes(services), { prefix: '/v1/admin' });
+  await app.register(registerDeviceRoutes({ ...services, metrics: deps.metrics }), { prefix: '/v1/device' });
+  await app.register(registerAccessRoutes(services));
   await app.register(registerConsoleRoutes());
   await app.ready();
   return app;

@@ -1,21 +1,69 @@
 import pino, { type Logger } from 'pino';
+import { createAccessAdminService } from './access/access-admin-service.ts';
 import { type AccessOptions, createAccessSystem } from './access/access-system.ts';
 import { buildApp } from './app.ts';
 import { registerAttestationMetrics } from './attestation/attestation-metrics.ts';
 import { type AttestationSettings, createAttestationService } from './attestation/attestation-service.ts';
 import { type AttestationTrust, NO_ATTESTATION_TRUST } from './attestation/attestation-trust.ts';
+import { createAuditLogService } from './audit/audit-log-service.ts';
+import { authenticateAdmin } from './auth/auth-service.ts';
+import { createTokenService } from './auth/token-service.ts';
+import { createCompliancePolicyService } from './compliance/compliance-policy-service.ts';
 import type { Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
 import { createSecretBox } from './crypto/secret-box.ts';
-import type { Db } from './db/database.ts';
-import { loadStoredIntel } from './intel/intel-feed-service.ts';
+import { type Db, pingDatabase } from './db/database.ts';
+import { authenticateDevice } from './device-identity/device-auth-service.ts';
+import { enrollDevice } from './device-identity/enrollment-service.ts';
+import { createDeviceExplainService } from './devices/device-explain-service.ts';
+import { createDeviceService } from './devices/device-service.ts';
+import { createIntelFeedService, loadStoredIntel } from './intel/intel-feed-service.ts';
 import { createIntelRegistry } from './intel/intel-registry.ts';
 import { EMPTY_INTEL, type IntelSource } from './intel/intel-source.ts';
 import { createMetrics } from './metrics.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
 import { createReportService } from './reports/report-service.ts';
+import { createSettingsService } from './settings/settings-service.ts';
+import { createThreatService } from './threats/threat-service.ts';
+import { createThreatTypeService } from './threats/threat-type-service.ts';
 
-/** Builds the service context and the app over an open, migrated database. */
+/**
+ * Every service the routes call, built once by {@link createRuntime} (the composition root) and
+ * handed to `buildApp`; routes never construct services. One instance per runtime, so two runtimes
+ * in one process share nothing.
+ */
+export interface Services {
+  /** Admin bearer tokens → principal (`Authorization` header). */
+  readonly authenticateAdmin: (authorization: string | undefined) => ReturnType<typeof authenticateAdmin>;
+  /** Signed device requests → device row, and enrollment (docs/agent-protocol.md). */
+  readonly deviceIdentity: {
+    readonly authenticate: (
+      request: Parameters<typeof authenticateDevice>[1],
+    ) => ReturnType<typeof authenticateDevice>;
+    readonly enroll: (
+      request: Parameters<typeof enrollDevice>[1],
+      body: Parameters<typeof enrollDevice>[2],
+    ) => ReturnType<typeof enrollDevice>;
+  };
+  /** Readiness: resolves when the database answers. */
+  readonly pingDatabase: () => Promise<void>;
+  readonly tokens: ReturnType<typeof createTokenService>;
+  readonly devices: ReturnType<typeof createDeviceService>;
+  readonly explain: ReturnType<typeof createDeviceExplainService>;
+  readonly threats: ReturnType<typeof createThreatService>;
+  readonly threatTypes: ReturnType<typeof createThreatTypeService>;
+  readonly compliancePolicies: ReturnType<typeof createCompliancePolicyService>;
+  readonly intelFeeds: ReturnType<typeof createIntelFeedService>;
+  readonly settings: ReturnType<typeof createSettingsService>;
+  readonly auditLog: ReturnType<typeof createAuditLogService>;
+  readonly reports: ReturnType<typeof createReportService>;
+  readonly attestation: ReturnType<typeof createAttestationService>;
+  /** Conditional access (forward-auth, decisions, remediation) and its admin API. */
+  readonly access: Awaited<ReturnType<typeof createAccessSystem>>;
+  readonly accessAdmin: ReturnType<typeof createAccessAdminService>;
+}
+
+/** Builds the service context, every service and the app over an open, migrated database. */
 export async function createRuntime(params: {
   readonly db: Db;
   readonly secretKey: Uint8Array;
@@ -58,6 +106,27 @@ export async function createRuntime(params: {
     onDeviceChanged: access.deviceChanged,
     reserveDeviceChange: access.reserveDeviceChange,
   });
-  const app = await buildApp({ ctx, config: params.config, metrics, reports, access, intel, attestation });
-  return { ctx, metrics, reports, app, access, intel, attestation };
+  const services: Services = {
+    authenticateAdmin: (authorization) => authenticateAdmin(ctx, authorization),
+    deviceIdentity: {
+      authenticate: (request) => authenticateDevice(ctx, request),
+      enroll: (request, body) => enrollDevice(ctx, request, body),
+    },
+    pingDatabase: () => pingDatabase(params.db.db),
+    tokens: createTokenService(ctx),
+    devices: createDeviceService(ctx),
+    explain: createDeviceExplainService(ctx),
+    threats: createThreatService(ctx),
+    threatTypes: createThreatTypeService(ctx),
+    compliancePolicies: createCompliancePolicyService(ctx),
+    intelFeeds: createIntelFeedService(ctx, intel),
+    settings: createSettingsService(ctx),
+    auditLog: createAuditLogService(ctx),
+    reports,
+    attestation,
+    access,
+    accessAdmin: createAccessAdminService(ctx, { configChanged: access.configChanged }),
+  };
+  const app = await buildApp({ logger, config: params.config, metrics, services });
+  return { ctx, metrics, services, reports, app, access, intel, attestation };
 }

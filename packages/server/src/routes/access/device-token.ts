@@ -2,8 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AccessSystem } from '../../access/access-system.ts';
-import type { ServiceContext } from '../../context.ts';
-import { authenticateDevice } from '../../device-identity/device-auth-service.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses } from '../http.ts';
 
 /**
@@ -11,7 +10,10 @@ import { errorResponses } from '../http.ts';
  * session token bound to the device, which the agent hands to the phone's browser for flows
  * where no client certificate reaches the proxy (`X-Riskgate-Device-Token`).
  */
-export function registerDeviceTokenRoute(ctx: ServiceContext, access: AccessSystem): FastifyPluginAsync {
+export function registerDeviceTokenRoute(
+  deviceIdentity: Services['deviceIdentity'],
+  access: AccessSystem,
+): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.post(
@@ -29,7 +31,7 @@ export function registerDeviceTokenRoute(ctx: ServiceContext, access: AccessSyst
       },
       async (request) => {
         const header = request.headers['x-riskgate-signature'];
-        const device = await authenticateDevice(ctx, {
+        const device = await deviceIdentity.authenticate({
           signature: typeof header === 'string' ? header : undefined,
           method: request.method,
           url: request.url,

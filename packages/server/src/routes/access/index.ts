@@ -1,8 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { createAccessAdminService } from '../../access/access-admin-service.ts';
-import type { AccessSystem } from '../../access/access-system.ts';
-import type { AppDeps } from '../../app.ts';
-import { authenticateAdmin } from '../../auth/auth-service.ts';
+import type { Services } from '../../runtime.ts';
 import { registerAccessLogRoutes } from '../admin/access-log.ts';
 import { registerAccessPolicyRoutes } from '../admin/access-policies.ts';
 import { registerResourceRoutes } from '../admin/resources.ts';
@@ -16,7 +13,9 @@ import { registerRemediationRoutes } from './remediation.ts';
  * tokens, the remediation page with its event stream, and the access admin API (resources,
  * access policies, access log) under `/v1/admin` with its own bearer authentication.
  */
-export function registerAccessRoutes(deps: AppDeps & { readonly access: AccessSystem }): FastifyPluginAsync {
+export function registerAccessRoutes(
+  deps: Pick<Services, 'access' | 'accessAdmin' | 'authenticateAdmin' | 'deviceIdentity'>,
+): FastifyPluginAsync {
   return async (app) => {
     const access = deps.access;
     app.addHook('onClose', async () => {
@@ -24,9 +23,9 @@ export function registerAccessRoutes(deps: AppDeps & { readonly access: AccessSy
     });
     await app.register(registerCheckRoutes(access));
     await app.register(registerDecideRoute(access));
-    await app.register(registerDeviceTokenRoute(deps.ctx, access));
+    await app.register(registerDeviceTokenRoute(deps.deviceIdentity, access));
     await app.register(registerRemediationRoutes(access));
-    const admin = createAccessAdminService(deps.ctx, { configChanged: access.configChanged });
+    const admin = deps.accessAdmin;
     await app.register(
       async (scope) => {
         scope.addHook('onRoute', (route) => {
@@ -34,7 +33,7 @@ export function registerAccessRoutes(deps: AppDeps & { readonly access: AccessSy
         });
         // Before the body is read or validated, as for every admin route (routes/admin/index.ts).
         scope.addHook('onRequest', async (request) => {
-          request.principal = await authenticateAdmin(deps.ctx, request.headers.authorization);
+          request.principal = await deps.authenticateAdmin(request.headers.authorization);
         });
         await scope.register(registerResourceRoutes(admin));
         await scope.register(registerAccessPolicyRoutes(admin));

@@ -1,16 +1,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createAuditLogService } from '../../audit/audit-log-service.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses, principalOf } from '../http.ts';
 import { AuditEntrySchema, AuditQuery } from './schemas.ts';
 
 const errs = errorResponses(400, 401, 403);
 
 /** The audit log: read a page, verify the chain. */
-export function registerAuditRoutes(deps: AppDeps): FastifyPluginAsync {
-  const audit = createAuditLogService(deps.ctx);
+export function registerAuditRoutes(audit: Services['auditLog']): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.get(

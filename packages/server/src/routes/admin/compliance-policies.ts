@@ -2,8 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CompliancePolicySchema } from '@riskgate/engine';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createCompliancePolicyService } from '../../compliance/compliance-policy-service.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
@@ -22,10 +21,9 @@ const ChangeResultSchema = (policy: typeof CompliancePolicyViewSchema | ReturnTy
   Type.Object({ policy, devicesExamined: Type.Integer(), devicesChanged: Type.Integer() });
 
 /** Compliance policies CRUD; each change re-evaluates device compliance at once. */
-export function registerCompliancePolicyRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerCompliancePolicyRoutes(policies: Services['compliancePolicies']): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const policies = createCompliancePolicyService(deps.ctx);
 
     app.get(
       '/compliance-policies',

@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createDeviceExplainService } from '../../devices/device-explain-service.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
@@ -63,10 +62,9 @@ export const DeviceExplanationSchema = Type.Object({
 });
 
 /** `GET /devices/:id/explanation`: latest snapshot, risk explanation and failing compliance rules. */
-export function registerDeviceExplanationRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerDeviceExplanationRoutes(explain: Services['explain']): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const explain = createDeviceExplainService(deps.ctx);
     app.get(
       '/devices/:id/explanation',
       {

@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createDeviceService } from '../../devices/device-service.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 import { DeviceAttestationSchema, deviceAttestationReply } from './attestation-schemas.ts';
 import { DeviceSchema, ListDevicesQuery, ThreatSchema } from './schemas.ts';
@@ -10,10 +9,10 @@ import { DeviceSchema, ListDevicesQuery, ThreatSchema } from './schemas.ts';
 const errs = errorResponses(400, 401, 403, 404);
 
 /** Device list, detail and retire. */
-export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerDeviceRoutes(deps: Pick<Services, 'devices' | 'attestation'>): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const devices = createDeviceService(deps.ctx);
+    const { devices } = deps;
 
     app.get(
       '/devices',
@@ -69,7 +68,6 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
       async (request) => {
         const principal = principalOf(request);
         const detail = await devices.getDevice(principal, request.params.id);
-        if (deps.attestation === undefined) return detail;
         const view = await deps.attestation.deviceAttestation(principal.tenantId, request.params.id);
         return { ...detail, attestation: deviceAttestationReply(view) };
       },

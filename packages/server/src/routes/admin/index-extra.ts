@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
+import type { Services } from '../../runtime.ts';
 import { registerCompliancePolicyRoutes } from './compliance-policies.ts';
 import { registerDeviceExplanationRoutes } from './device-explanation.ts';
 import { registerIntelFeedRoutes } from './intel-feeds.ts';
@@ -9,11 +9,13 @@ import { registerThreatTypeRoutes } from './threat-types.ts';
  * Admin routes beyond the foundation (threat types, compliance policies, privacy
  * settings, intel feeds). Registered inside the authenticated admin scope by `index.ts`.
  */
-export function registerExtraAdminRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerExtraAdminRoutes(
+  deps: Pick<Services, 'threatTypes' | 'compliancePolicies' | 'intelFeeds' | 'explain'>,
+): FastifyPluginAsync {
   return async (app) => {
-    await app.register(registerThreatTypeRoutes(deps));
-    await app.register(registerCompliancePolicyRoutes(deps));
-    await app.register(registerIntelFeedRoutes(deps));
-    await app.register(registerDeviceExplanationRoutes(deps));
+    await app.register(registerThreatTypeRoutes(deps.threatTypes));
+    await app.register(registerCompliancePolicyRoutes(deps.compliancePolicies));
+    await app.register(registerIntelFeedRoutes(deps.intelFeeds));
+    await app.register(registerDeviceExplanationRoutes(deps.explain));
   };
 }

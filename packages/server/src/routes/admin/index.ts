@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { authenticateAdmin } from '../../auth/auth-service.ts';
+import type { Services } from '../../runtime.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerDeviceRoutes } from './devices.ts';
 import { registerExtraAdminRoutes } from './index-extra.ts';
@@ -9,7 +8,22 @@ import { registerThreatRoutes } from './threats.ts';
 import { registerTokenRoutes } from './tokens.ts';
 
 /** The admin API under /v1/admin: bearer-authenticated; roles are checked in services. */
-export function registerAdminRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerAdminRoutes(
+  deps: Pick<
+    Services,
+    | 'authenticateAdmin'
+    | 'tokens'
+    | 'devices'
+    | 'attestation'
+    | 'threats'
+    | 'settings'
+    | 'auditLog'
+    | 'threatTypes'
+    | 'compliancePolicies'
+    | 'intelFeeds'
+    | 'explain'
+  >,
+): FastifyPluginAsync {
   return async (app) => {
     app.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ bearer: [] }] };
@@ -17,13 +31,13 @@ export function registerAdminRoutes(deps: AppDeps): FastifyPluginAsync {
     // Authenticate first (onRequest: before the body is read or validated): strangers get 401,
     // learn nothing about the schema, and cannot make the server buffer a body.
     app.addHook('onRequest', async (request) => {
-      request.principal = await authenticateAdmin(deps.ctx, request.headers.authorization);
+      request.principal = await deps.authenticateAdmin(request.headers.authorization);
     });
-    await app.register(registerTokenRoutes(deps));
+    await app.register(registerTokenRoutes(deps.tokens));
     await app.register(registerDeviceRoutes(deps));
-    await app.register(registerThreatRoutes(deps));
-    await app.register(registerSettingsRoutes(deps));
-    await app.register(registerAuditRoutes(deps));
+    await app.register(registerThreatRoutes(deps.threats));
+    await app.register(registerSettingsRoutes(deps.settings));
+    await app.register(registerAuditRoutes(deps.auditLog));
     await app.register(registerExtraAdminRoutes(deps));
   };
 }

@@ -2,10 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type IntelFormat, PARSERS } from '@riskgate/engine';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createIntelFeedService } from '../../intel/intel-feed-service.ts';
-import { createIntelRegistry } from '../../intel/intel-registry.ts';
-import { EMPTY_INTEL } from '../../intel/intel-source.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 
 const errs = errorResponses(400, 401, 403, 404, 413);
@@ -58,11 +55,10 @@ const ReassessSchema = Type.Object({
 });
 
 /** Intel feeds uploaded through the API (per tenant), listed with the server-wide ones. */
-export function registerIntelFeedRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerIntelFeedRoutes(feeds: Services['intelFeeds']): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     // Without a shared registry (an app built without one) uploads still parse, store and count.
-    const feeds = createIntelFeedService(deps.ctx, deps.intel ?? createIntelRegistry(EMPTY_INTEL));
 
     app.get(
       '/intel/feeds',

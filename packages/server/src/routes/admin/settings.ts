@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createSettingsService } from '../../settings/settings-service.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses, principalOf } from '../http.ts';
 
 const PrivacySchema = Type.Object(
@@ -15,10 +14,9 @@ const PrivacySchema = Type.Object(
 );
 
 /** Tenant settings. */
-export function registerSettingsRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerSettingsRoutes(settings: Services['settings']): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const settings = createSettingsService(deps.ctx);
     app.get(
       '/settings/privacy',
       {

@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createThreatTypeService } from '../../threats/threat-type-service.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses, principalOf } from '../http.ts';
 import {
   FamilyParams,
@@ -15,10 +14,9 @@ import {
 const errs = errorResponses(400, 401, 403, 404);
 
 /** Threat types: the catalog with the tenant's risk overrides (by type and by family). */
-export function registerThreatTypeRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerThreatTypeRoutes(types: Services['threatTypes']): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const types = createThreatTypeService(deps.ctx);
 
     app.get(
       '/threat-types',

@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createThreatService } from '../../threats/threat-service.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 import { ThreatSchema } from './schemas.ts';
 
@@ -24,10 +23,9 @@ const ListThreatsQuery = Type.Object(
 );
 
 /** Threat list and triage. */
-export function registerThreatRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerThreatRoutes(threats: Services['threats']): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const threats = createThreatService(deps.ctx);
 
     app.get(
       '/threats',

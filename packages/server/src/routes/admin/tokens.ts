@@ -1,8 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { createTokenService } from '../../auth/token-service.ts';
+import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 import {
   ApiTokenSchema,
@@ -16,10 +15,9 @@ import {
 const errs = errorResponses(400, 401, 403, 404);
 
 /** API tokens and enrollment tokens. */
-export function registerTokenRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const tokens = createTokenService(deps.ctx);
 
     app.post(
       '/api-tokens',

@@ -1,10 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { authenticateDevice } from '../../device-identity/device-auth-service.ts';
-import { enrollDevice } from '../../device-identity/enrollment-service.ts';
 import type { SignedRequest } from '../../device-identity/request-signature.ts';
-import { createDeviceService } from '../../devices/device-service.ts';
+import type { Metrics } from '../../metrics.ts';
+import type { Services } from '../../runtime.ts';
 import { deviceOf, errorResponses } from '../http.ts';
 import { registerAttestationRoutes } from './attestation.ts';
 import {
@@ -28,10 +26,14 @@ function signedRequestOf(request: FastifyRequest): SignedRequest {
 }
 
 /** The device API under /v1/device (docs/agent-protocol.md): every request is signed. */
-export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerDeviceRoutes(
+  deps: Pick<Services, 'deviceIdentity' | 'devices' | 'attestation' | 'reports'> & {
+    readonly metrics: Metrics;
+  },
+): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const devices = createDeviceService(deps.ctx);
+    const { devices } = deps;
     app.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ deviceSignature: [] }] };
     });
@@ -47,7 +49,7 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const result = await enrollDevice(deps.ctx, signedRequestOf(request), request.body);
+        const result = await deps.deviceIdentity.enroll(signedRequestOf(request), request.body);
         return reply.status(201).send(result);
       },
     );
@@ -56,7 +58,7 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
       const app = signed.withTypeProvider<TypeBoxTypeProvider>();
       // Authenticate before validating: strangers learn nothing about the schema.
       app.addHook('preValidation', async (request) => {
-        request.device = await authenticateDevice(deps.ctx, signedRequestOf(request));
+        request.device = await deps.deviceIdentity.authenticate(signedRequestOf(request));
       });
 
       app.get(
@@ -71,7 +73,7 @@ export function registerDeviceRoutes(deps: AppDeps): FastifyPluginAsync {
         async (request) => devices.getDeviceStatus(deviceOf(request)),
       );
 
-      if (deps.attestation !== undefined) registerAttestationRoutes(app, deps.attestation);
+      registerAttestationRoutes(app, deps.attestation);
 
       app.post(
         '/reports',

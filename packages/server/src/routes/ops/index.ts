@@ -1,15 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../../app.ts';
-import { pingDatabase } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
+import type { Metrics } from '../../metrics.ts';
 import { errorResponses } from '../http.ts';
 import { DOCS_HTML } from './docs-page.ts';
 
 const HealthReply = Type.Object({ status: Type.Literal('ok') });
 
 /** Operations routes: health, readiness, metrics, OpenAPI and docs. No authentication. */
-export function registerOpsRoutes(deps: AppDeps): FastifyPluginAsync {
+export function registerOpsRoutes(deps: {
+  readonly metrics: Metrics;
+  readonly pingDatabase: () => Promise<void>;
+}): FastifyPluginAsync {
   return async (app) => {
     app.get(
       '/healthz',
@@ -28,7 +30,7 @@ export function registerOpsRoutes(deps: AppDeps): FastifyPluginAsync {
       },
       async (request) => {
         try {
-          await pingDatabase(deps.ctx.db.db);
+          await deps.pingDatabase();
         } catch (error) {
           request.log.warn({ err: error }, 'database ping failed');
           throw new AppError('unavailable', 'database is not reachable');
