@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, resolveSecretKey } from './config.ts';
+import { auditCheckpointFileOf, ConfigError, loadConfig, resolveSecretKey } from './config.ts';
 
 describe('loadConfig', () => {
   it('has defaults and no secret', () => {
@@ -16,7 +16,23 @@ describe('loadConfig', () => {
       bodyLimit: 4 * 1024 * 1024,
       attestationChallengeTtl: 300,
       attestationMaxAge: 86_400,
+      auditCheckpointInterval: 60,
     });
+  });
+
+  it('reads the audit checkpoint settings; the file defaults to the data folder', () => {
+    const config = loadConfig({
+      RISKGATE_DATA_DIR: '/var/lib/riskgate',
+      RISKGATE_AUDIT_CHECKPOINT_INTERVAL: '0',
+    });
+    expect(config.auditCheckpointInterval).toBe(0);
+    expect(auditCheckpointFileOf(config)).toBe('/var/lib/riskgate/audit-checkpoints.jsonl');
+    expect(
+      auditCheckpointFileOf(loadConfig({ RISKGATE_AUDIT_CHECKPOINT_FILE: '/mnt/worm/riskgate.jsonl' })),
+    ).toBe('/mnt/worm/riskgate.jsonl');
+    expect(() => loadConfig({ RISKGATE_AUDIT_CHECKPOINT_INTERVAL: '-5' })).toThrow(
+      /RISKGATE_AUDIT_CHECKPOINT_INTERVAL/,
+    );
   });
 
   it('reads the attestation settings', () => {

@@ -33,6 +33,10 @@ export const ConfigSchema = Type.Object(
     attestationChallengeTtl: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
     /** Seconds a verified attestation stands for reports that carry no chain. */
     attestationMaxAge: Type.Integer({ minimum: 0, maximum: 30 * 86_400, default: 86_400 }),
+    /** Append-only JSON-lines file of signed audit checkpoints (default: `<dataDir>/audit-checkpoints.jsonl`). */
+    auditCheckpointFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** Seconds between audit checkpoint rounds (only chains that moved are signed); 0: only at shutdown. */
+    auditCheckpointInterval: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
   },
   { additionalProperties: false },
 );
@@ -59,6 +63,8 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_ATTESTATION_REVOCATIONS: 'attestationRevocations',
   RISKGATE_ATTESTATION_CHALLENGE_TTL: 'attestationChallengeTtl',
   RISKGATE_ATTESTATION_MAX_AGE: 'attestationMaxAge',
+  RISKGATE_AUDIT_CHECKPOINT_FILE: 'auditCheckpointFile',
+  RISKGATE_AUDIT_CHECKPOINT_INTERVAL: 'auditCheckpointInterval',
 };
 
 const LIST_KEYS: ReadonlySet<keyof Config> = new Set(['intelPaths', 'trustedProxies']);
@@ -67,6 +73,7 @@ const INT_KEYS: ReadonlySet<keyof Config> = new Set([
   'bodyLimit',
   'attestationChallengeTtl',
   'attestationMaxAge',
+  'auditCheckpointInterval',
 ]);
 
 function envNameOf(key: string): string {
@@ -139,6 +146,11 @@ export function decodeSecretKey(text: string): Buffer {
 /** Where the SQLite database lives when no `DATABASE_URL` is set. */
 export function sqlitePathOf(config: Config): string {
   return join(resolve(config.dataDir), 'riskgate.db');
+}
+
+/** Where signed audit checkpoints are appended. */
+export function auditCheckpointFileOf(config: Config): string {
+  return resolve(config.auditCheckpointFile ?? join(config.dataDir, 'audit-checkpoints.jsonl'));
 }
 
 /**

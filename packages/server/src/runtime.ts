@@ -6,6 +6,7 @@ import { registerAttestationMetrics } from './attestation/attestation-metrics.ts
 import { type AttestationSettings, createAttestationService } from './attestation/attestation-service.ts';
 import { type AttestationTrust, NO_ATTESTATION_TRUST } from './attestation/attestation-trust.ts';
 import { createAuditLogService } from './audit/audit-log-service.ts';
+import { type AuditCheckpointOptions, createAuditCheckpointer } from './audit/checkpoint-writer.ts';
 import { authenticateAdmin } from './auth/auth-service.ts';
 import { createTokenService } from './auth/token-service.ts';
 import { createCompliancePolicyService } from './compliance/compliance-policy-service.ts';
@@ -76,6 +77,8 @@ export async function createRuntime(params: {
   readonly access?: AccessOptions;
   /** Hardware attestation roots, revocation list and settings; none: every chain is refused. */
   readonly attestation?: { readonly trust: AttestationTrust; readonly settings?: AttestationSettings };
+  /** Signed audit checkpoints (file and interval); none: verification checks the chain alone. */
+  readonly auditCheckpoints?: AuditCheckpointOptions;
 }) {
   const now = params.now ?? (() => new Date());
   const logger = params.logger ?? pino({ level: 'silent' });
@@ -106,6 +109,9 @@ export async function createRuntime(params: {
     onDeviceChanged: access.deviceChanged,
     reserveDeviceChange: access.reserveDeviceChange,
   });
+  // Built here, started by the caller (`serve`): tests run rounds by hand.
+  const auditCheckpoints =
+    params.auditCheckpoints === undefined ? undefined : createAuditCheckpointer(ctx, params.auditCheckpoints);
   const services: Services = {
     authenticateAdmin: (authorization) => authenticateAdmin(ctx, authorization),
     deviceIdentity: {
@@ -121,12 +127,12 @@ export async function createRuntime(params: {
     compliancePolicies: createCompliancePolicyService(ctx),
     intelFeeds: createIntelFeedService(ctx, intel),
     settings: createSettingsService(ctx),
-    auditLog: createAuditLogService(ctx),
+    auditLog: createAuditLogService(ctx, { checkpointFile: auditCheckpoints?.file }),
     reports,
     attestation,
     access,
     accessAdmin: createAccessAdminService(ctx, { configChanged: access.configChanged }),
   };
   const app = await buildApp({ logger, config: params.config, metrics, services });
-  return { ctx, metrics, services, reports, app, access, intel, attestation };
+  return { ctx, metrics, services, reports, app, access, intel, attestation, auditCheckpoints };
 }

@@ -47,6 +47,8 @@ export async function createHarness(
     readonly bodyLimit?: number;
     readonly intel?: IntelSource;
     readonly attestation?: Parameters<typeof createRuntime>[0]['attestation'];
+    /** Signed audit checkpoints (a file under a temp folder); rounds run by hand. */
+    readonly auditCheckpoints?: Parameters<typeof createRuntime>[0]['auditCheckpoints'];
   } = {},
 ): Promise<Harness> {
   const testDb = await createTestDb(dialect);
@@ -58,6 +60,7 @@ export async function createHarness(
     now: () => clock.now,
     ...(options.intel !== undefined ? { intel: options.intel } : {}),
     ...(options.attestation !== undefined ? { attestation: options.attestation } : {}),
+    ...(options.auditCheckpoints !== undefined ? { auditCheckpoints: options.auditCheckpoints } : {}),
   });
   const tenant = await seedTenant(runtime.ctx, 'Acme');
   const otherTenant = await seedTenant(runtime.ctx, 'Globex');

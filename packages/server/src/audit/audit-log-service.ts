@@ -1,7 +1,12 @@
 import { type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { listAuditEntries } from '../queries/audit-log.ts';
-import { type AuditVerification, verifyAuditChain } from './audit-service.ts';
+import { findCheckpointKey, getOrCreateCheckpointKey } from './checkpoint-key.ts';
+import {
+  type AnchoredAuditVerification,
+  verifyAuditWithCheckpoints,
+  verifyTenantAgainstFile,
+} from './checkpoint-verify.ts';
 
 /** An audit entry as the admin API shows it. */
 export interface AuditEntryView {
@@ -15,8 +20,21 @@ export interface AuditEntryView {
   readonly hash: string;
 }
 
-/** Reading and verifying the audit log through the admin API. */
-export function createAuditLogService(ctx: Pick<ServiceContext, 'db'>) {
+/** The public half of the audit checkpoint key, for verifiers outside the database. */
+export interface CheckpointKeyView {
+  readonly algorithm: 'Ed25519';
+  readonly keyId: string;
+  readonly publicKeyPem: string;
+}
+
+/**
+ * Reading and verifying the audit log through the admin API. With `checkpointFile`, verification
+ * also checks the signed checkpoints there (docs/audit.md); without, the chain alone.
+ */
+export function createAuditLogService(
+  ctx: Pick<ServiceContext, 'db' | 'box' | 'now'>,
+  options: { readonly checkpointFile?: string | undefined } = {},
+) {
   const db = ctx.db.db;
   return {
     async listEntries(
@@ -37,9 +55,22 @@ export function createAuditLogService(ctx: Pick<ServiceContext, 'db'>) {
       }));
     },
 
-    async verify(principal: Principal): Promise<AuditVerification> {
+    async verify(principal: Principal): Promise<AnchoredAuditVerification> {
       requirePermission(principal, 'audit:read');
-      return verifyAuditChain(db, principal.tenantId);
+      if (options.checkpointFile === undefined) return verifyAuditWithCheckpoints(db, principal.tenantId);
+      return verifyTenantAgainstFile(
+        db,
+        principal.tenantId,
+        options.checkpointFile,
+        await findCheckpointKey(ctx),
+      );
+    },
+
+    /** The checkpoint public key (made on first use, like the first checkpoint would). */
+    async checkpointKey(principal: Principal): Promise<CheckpointKeyView> {
+      requirePermission(principal, 'audit:read');
+      const { algorithm, keyId, publicKeyPem } = await getOrCreateCheckpointKey(ctx);
+      return { algorithm, keyId, publicKeyPem };
     },
   };
 }

@@ -26,7 +26,7 @@ export interface AuditCheckpointer {
   readonly file: string;
   /** One round now (after any round in flight); resolves with the checkpoints it wrote. */
   checkpointNow(): Promise<readonly SignedCheckpoint[]>;
-  /** Runs a round every `intervalMs` (timer unref'd). */
+  /** Runs a round now and then every `intervalMs` (timer unref'd); with 0, only at {@link stop}. */
   start(): void;
   /** Stops the timer and runs a last round (clean shutdown). Never rejects. */
   stop(): Promise<void>;
@@ -61,12 +61,23 @@ export function createAuditCheckpointer(
 
   async function loadLast(signer: CheckpointKeyPair): Promise<Map<string, AuditHead>> {
     const heads = new Map<string, AuditHead>();
+    let unverified = 0;
     for (const { checkpoint } of (await readCheckpointFile(options.file)).lines) {
-      if (checkpointSignatureProblem(checkpoint, signer) !== undefined) continue;
+      if (checkpointSignatureProblem(checkpoint, signer) !== undefined) {
+        unverified += 1;
+        continue;
+      }
       const known = heads.get(checkpoint.tenantId);
       if (known === undefined || checkpoint.seq >= known.seq) {
         heads.set(checkpoint.tenantId, { seq: checkpoint.seq, hash: checkpoint.hash });
       }
+    }
+    if (unverified > 0) {
+      // Another key's or a forged line: the key row was replaced or deleted, or the file edited.
+      ctx.logger.error(
+        { file: options.file, unverified, keyId: signer.keyId },
+        'audit checkpoint file holds checkpoints this key does not verify (run `riskgate audit verify`)',
+      );
     }
     return heads;
   }
@@ -102,7 +113,10 @@ export function createAuditCheckpointer(
   }
 
   async function round(): Promise<readonly SignedCheckpoint[]> {
-    key ??= await getOrCreateCheckpointKey(ctx);
+    if (key === undefined) {
+      key = await getOrCreateCheckpointKey(ctx);
+      ctx.logger.info({ keyId: key.keyId, file: options.file }, 'audit checkpoints: signing key and file');
+    }
     last ??= await loadLast(key);
     const known = last;
     const tenantIds = new Set([...(await listTenants(db)).map((tenant) => tenant.id), ...known.keys()]);
@@ -141,13 +155,15 @@ export function createAuditCheckpointer(
     checkpointNow,
     start() {
       if (timer !== undefined || options.intervalMs <= 0) return;
-      timer = setInterval(() => {
+      const tick = () => {
         if (pending > 0) return;
         checkpointNow().catch((error: unknown) =>
           ctx.logger.error({ err: error }, 'audit checkpoint round failed'),
         );
-      }, options.intervalMs);
+      };
+      timer = setInterval(tick, options.intervalMs);
       timer.unref();
+      tick();
     },
     async stop() {
       if (timer !== undefined) clearInterval(timer);

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appendTestAudits, rewriteAuditEntry } from '../../test-support/audit.ts';
 import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../../test-support/db.ts';
 import type { ServiceContext } from '../context.ts';
@@ -11,7 +11,12 @@ import { canonicalJson } from '../crypto/canonical-json.ts';
 import { createSecretBox } from '../crypto/secret-box.ts';
 import { createTenant } from '../tenants/tenant-service.ts';
 import { verifyAuditChain } from './audit-service.ts';
-import { CHECKPOINT_TOPIC, parseCheckpointLine, type SignedCheckpoint } from './checkpoint.ts';
+import {
+  CHECKPOINT_TOPIC,
+  parseCheckpointLine,
+  readCheckpointFile,
+  type SignedCheckpoint,
+} from './checkpoint.ts';
 import { findCheckpointKey, getOrCreateCheckpointKey } from './checkpoint-key.ts';
 import { verifyTenantAgainstFile } from './checkpoint-verify.ts';
 import { type AuditCheckpointer, createAuditCheckpointer } from './checkpoint-writer.ts';
@@ -161,6 +166,10 @@ for (const dialect of DIALECTS) {
       };
       appendFileSync(file, `${JSON.stringify(forged)}\n`);
       expect(await verify(tenantId)).toMatchObject({ ok: false, forgedCheckpoints: 2 });
+      // A writer (re)starting over that file says so.
+      logs.length = 0;
+      await createAuditCheckpointer(ctx, { file, intervalMs: 0 }).checkpointNow();
+      expect(logs.join('')).toContain('does not verify');
     });
 
     it('does not sign a chain cut since its last checkpoint, and says so once', async () => {
@@ -173,6 +182,26 @@ for (const dialect of DIALECTS) {
       const alarms = logs.filter((line) => line.includes(tenantId));
       expect(alarms).toHaveLength(1);
       expect(alarms[0]).toContain('not signing');
+    });
+
+    it('runs rounds on its schedule once started, and a last one when stopped', async () => {
+      const tenantId = await tenantWith(1);
+      const scheduled = createAuditCheckpointer(ctx, { file: `${file}.scheduled`, intervalMs: 40 });
+      scheduled.start();
+      const fileHeads = async () =>
+        (await readCheckpointFile(`${file}.scheduled`)).lines
+          .filter((line) => line.checkpoint.tenantId === tenantId)
+          .map((line) => line.checkpoint.seq);
+      await vi.waitFor(async () => expect(await fileHeads()).toEqual([2]), { timeout: 5000 });
+      await appendTestAudits(t.db, tenantId, 1);
+      await vi.waitFor(async () => expect(await fileHeads()).toEqual([2, 3]), { timeout: 5000 });
+      await appendTestAudits(t.db, tenantId, 1);
+      await scheduled.stop();
+      expect((await fileHeads()).at(-1)).toBe(4);
+      // Stopped: no more rounds.
+      await appendTestAudits(t.db, tenantId, 1);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect((await fileHeads()).at(-1)).toBe(4);
     });
 
     it('keeps the private key sealed and derives the public key from it', async () => {

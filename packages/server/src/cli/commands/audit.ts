@@ -1,48 +1,190 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { verifyAuditChain } from '../../audit/audit-service.ts';
-import { loadConfig } from '../../config.ts';
-import { findTenantById, listTenants } from '../../queries/tenants.ts';
-import type { Command } from '../command.ts';
+import pino from 'pino';
+import { readCheckpointFile } from '../../audit/checkpoint.ts';
+import {
+  type CheckpointPublicKey,
+  checkpointPublicKeyOf,
+  findCheckpointKey,
+} from '../../audit/checkpoint-key.ts';
+import {
+  type AnchoredAuditVerification,
+  groupCheckpoints,
+  verifyAuditWithCheckpoints,
+} from '../../audit/checkpoint-verify.ts';
+import { createAuditCheckpointer } from '../../audit/checkpoint-writer.ts';
+import {
+  auditCheckpointFileOf,
+  type Config,
+  ConfigError,
+  loadConfig,
+  resolveSecretKey,
+} from '../../config.ts';
+import { createSecretBox } from '../../crypto/secret-box.ts';
+import type { Db } from '../../db/database.ts';
+import { listTenants } from '../../queries/tenants.ts';
+import type { Command, CommandIo } from '../command.ts';
 import { openConfiguredDatabase } from '../open-database.ts';
 
-/** `riskgate audit verify [--tenant id]`: checks every tenant's hash chain (or one). Exit 1 when broken. */
-export const command: Command = {
-  summary: 'verify the hash-chained audit log',
-  usage: 'riskgate audit verify [--tenant <id>]',
-  async run(args, io) {
-    const [action, ...rest] = args;
-    const { values } = parseArgs({ args: rest, options: { tenant: { type: 'string' } }, strict: true });
-    if (action !== 'verify') {
-      io.stderr.write(`usage: ${this.usage}\n`);
+const USAGE = [
+  'riskgate audit verify [--tenant <id>] [--checkpoints <file>] [--public-key <pem>] [--json]',
+  'riskgate audit checkpoint        sign every moved chain head now (as the server does on its schedule)',
+  'riskgate audit key               print the checkpoint public key',
+].join('\n       ');
+
+/** The checkpoint key: the pinned public key if given, else the server's own (needs the secret key). */
+async function verifierKey(
+  config: Config,
+  db: Db,
+  publicKeyFile: string | undefined,
+): Promise<{ key: CheckpointPublicKey | undefined; note?: string }> {
+  if (publicKeyFile !== undefined) return { key: checkpointPublicKeyOf(readFileSync(publicKeyFile, 'utf8')) };
+  let secretKey: Buffer;
+  try {
+    secretKey = resolveSecretKey(config, { allowGenerate: false });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return {
+      key: undefined,
+      note: 'no secret key to open the checkpoint key: pass --public-key or set RISKGATE_SECRET_KEY',
+    };
+  }
+  const box = createSecretBox(secretKey);
+  try {
+    const key = await findCheckpointKey({ db, box });
+    return key === undefined ? { key, note: 'no checkpoint key exists in this database yet' } : { key };
+  } catch {
+    throw new Error(
+      'the checkpoint key does not open with this secret key (wrong RISKGATE_SECRET_KEY, or the key row was altered)',
+    );
+  }
+}
+
+const LABEL: Readonly<Record<NonNullable<AnchoredAuditVerification['problem']>, string>> = {
+  broken: 'BROKEN',
+  deleted: 'DELETED',
+  truncated: 'TRUNCATED',
+  rewritten: 'REWRITTEN',
+  'forged-checkpoint': 'FORGED CHECKPOINT',
+};
+
+function describe(tenantId: string, result: AnchoredAuditVerification): string {
+  if (result.ok) {
+    const anchor =
+      result.checkpoints === 0
+        ? 'no checkpoint yet'
+        : `anchored up to seq ${result.anchoredSeq} by ${result.checkpoints} checkpoint(s)`;
+    return `${tenantId}: ok (${result.checked} entries) ${anchor}`;
+  }
+  const label = result.problem === undefined ? 'BROKEN' : LABEL[result.problem];
+  const where = result.firstBrokenSeq === undefined ? '' : ` at seq ${result.firstBrokenSeq}`;
+  return `${tenantId}: ${label}${where}: ${result.reason} (${result.checked} entries verified before it)`;
+}
+
+async function verify(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      tenant: { type: 'string' },
+      checkpoints: { type: 'string' },
+      'public-key': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const config = loadConfig(io.env);
+  const file = values.checkpoints ?? auditCheckpointFileOf(config);
+  const db = await openConfiguredDatabase(config);
+  try {
+    const { key, note } = await verifierKey(config, db, values['public-key']);
+    const { lines, malformed } = await readCheckpointFile(file);
+    const groups = groupCheckpoints(lines, key);
+    const known = new Set([...(await listTenants(db.db)).map((tenant) => tenant.id), ...groups.keys()]);
+    if (values.tenant !== undefined && !known.has(values.tenant)) {
+      io.stderr.write(`no tenant ${values.tenant} in the database or the checkpoints\n`);
       return 2;
     }
-    const db = await openConfiguredDatabase(loadConfig(io.env));
-    try {
-      let tenantIds: string[];
-      if (values.tenant !== undefined) {
-        if ((await findTenantById(db.db, values.tenant)) === undefined) {
-          io.stderr.write(`no tenant ${values.tenant}\n`);
-          return 2;
-        }
-        tenantIds = [values.tenant];
-      } else {
-        tenantIds = (await listTenants(db.db)).map((tenant) => tenant.id);
-      }
-      let broken = 0;
-      for (const tenantId of tenantIds) {
-        const result = await verifyAuditChain(db.db, tenantId);
-        if (result.ok) {
-          io.stdout.write(`${tenantId}: ok (${result.checked} entries)\n`);
-        } else {
-          broken += 1;
-          io.stdout.write(
-            `${tenantId}: BROKEN at seq ${result.firstBrokenSeq}: ${result.reason} (${result.checked} entries verified before it)\n`,
-          );
-        }
-      }
-      return broken === 0 ? 0 : 1;
-    } finally {
-      await db.close();
+    // Tenants only the checkpoints remember are verified too: their rows may have been deleted.
+    const tenantIds = values.tenant === undefined ? [...known] : [values.tenant];
+    const results: (AnchoredAuditVerification & { readonly tenantId: string })[] = [];
+    for (const tenantId of tenantIds) {
+      results.push({
+        tenantId,
+        ...(await verifyAuditWithCheckpoints(db.db, tenantId, groups.get(tenantId))),
+      });
     }
+    const failed = results.filter((result) => !result.ok).length;
+    if (values.json === true) {
+      const report = {
+        checkpointFile: file,
+        keyId: key?.keyId ?? null,
+        malformedLines: malformed,
+        tenants: results,
+      };
+      io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      io.stdout.write(`checkpoints: ${file} (${lines.length} checkpoint(s)); key: ${key?.keyId ?? 'none'}\n`);
+      if (note !== undefined) io.stdout.write(`note: ${note}\n`);
+      if (malformed.length > 0)
+        io.stdout.write(`note: lines that are not checkpoints: ${malformed.join(', ')}\n`);
+      for (const result of results) io.stdout.write(`${describe(result.tenantId, result)}\n`);
+    }
+    return failed === 0 ? 0 : 1;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Opens the database and the server key the way `serve` does (the secret key is required). */
+async function withServerKey<T>(
+  io: CommandIo,
+  run: (ctx: { db: Db; config: Config; box: ReturnType<typeof createSecretBox> }) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(io.env);
+  const box = createSecretBox(resolveSecretKey(config, { allowGenerate: false }));
+  const db = await openConfiguredDatabase(config);
+  try {
+    return await run({ db, config, box });
+  } finally {
+    await db.close();
+  }
+}
+
+/** `riskgate audit verify|checkpoint|key`: the audit log's hash chain and its signed checkpoints. */
+export const command: Command = {
+  summary: 'verify the audit log against its signed checkpoints; write a checkpoint; print the key',
+  usage: USAGE,
+  async run(args, io) {
+    const [action, ...rest] = args;
+    if (action === 'verify') return verify(rest, io);
+    if (action === 'checkpoint' && rest.length === 0) {
+      return withServerKey(io, async ({ db, config, box }) => {
+        const logger = pino({ level: 'warn' }, { write: (line: string) => io.stderr.write(line) });
+        const file = auditCheckpointFileOf(config);
+        const written = await createAuditCheckpointer(
+          { db, box, now: () => new Date(), logger },
+          { file, intervalMs: 0 },
+        ).checkpointNow();
+        io.stdout.write(`${written.length} checkpoint(s) appended to ${file}\n`);
+        for (const checkpoint of written)
+          io.stdout.write(`${checkpoint.tenantId}: seq ${checkpoint.seq} ${checkpoint.hash}\n`);
+        return 0;
+      });
+    }
+    if (action === 'key' && rest.length === 0) {
+      return withServerKey(io, async ({ db, box }) => {
+        const key = await findCheckpointKey({ db, box });
+        if (key === undefined) {
+          io.stderr.write(
+            'no checkpoint key yet: it is made with the first checkpoint (`riskgate audit checkpoint`)\n',
+          );
+          return 1;
+        }
+        io.stdout.write(`key id: ${key.keyId} (${key.algorithm})\n${key.publicKeyPem}`);
+        return 0;
+      });
+    }
+    io.stderr.write(`usage: ${USAGE}\n`);
+    return 2;
   },
 };

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { loadAccessSettings } from '../../access/access-settings.ts';
 import { accessOptionsForServe, startGatewayForServe } from '../../access/serve-gateway.ts';
 import { loadAttestationFromConfig } from '../../attestation/attestation-config.ts';
-import { loadConfig, resolveSecretKey } from '../../config.ts';
+import { auditCheckpointFileOf, loadConfig, resolveSecretKey } from '../../config.ts';
 import { seedDemoPolicies } from '../../demo/demo-policies.ts';
 import { ensureDemoTenant } from '../../demo/demo-service.ts';
 import { defaultDatasetsDir, loadIntelFromPaths } from '../../intel/intel-source.ts';
@@ -49,7 +49,19 @@ export const command: Command = {
     const access = accessOptionsForServe(config, accessSettings);
     const attestation = await loadAttestationFromConfig(config, io.env, logger);
     attestation.trust.startRefresh();
-    const runtime = await createRuntime({ db, secretKey, config, logger, intel, access, attestation });
+    const runtime = await createRuntime({
+      db,
+      secretKey,
+      config,
+      logger,
+      intel,
+      access,
+      attestation,
+      auditCheckpoints: {
+        file: auditCheckpointFileOf(config),
+        intervalMs: config.auditCheckpointInterval * 1000,
+      },
+    });
     const { app, ctx } = runtime;
 
     const sweeper = setInterval(() => {
@@ -60,6 +72,7 @@ export const command: Command = {
     sweeper.unref();
 
     const address = await app.listen({ host: config.host, port: config.port });
+    runtime.auditCheckpoints?.start();
     const gatewayConfig = values['gateway-config'];
     const gateway =
       gatewayConfig === undefined
@@ -108,6 +121,8 @@ export const command: Command = {
         clearInterval(sweeper);
         Promise.resolve(gateway?.close())
           .then(() => app.close())
+          // After the last request: the final checkpoint covers every entry written.
+          .then(() => runtime.auditCheckpoints?.stop())
           .then(() => db.close())
           .then(
             () => resolve(0),

@@ -80,6 +80,12 @@ const ROUTES: readonly RouteCase[] = [
   },
   { name: 'audit log', method: 'GET', url: () => '/v1/admin/audit-log', allowed: READERS },
   { name: 'audit verify', method: 'GET', url: () => '/v1/admin/audit-log/verify', allowed: READERS },
+  {
+    name: 'audit checkpoint key',
+    method: 'GET',
+    url: () => '/v1/admin/audit-log/checkpoint-key',
+    allowed: READERS,
+  },
 ];
 
 for (const dialect of DIALECTS) {

@@ -7,6 +7,27 @@ import { AuditEntrySchema, AuditQuery } from './schemas.ts';
 
 const errs = errorResponses(400, 401, 403);
 
+const AuditVerificationSchema = Type.Object({
+  ok: Type.Boolean(),
+  checked: Type.Integer(),
+  headSeq: Type.Integer(),
+  anchoredSeq: Type.Integer(),
+  checkpoints: Type.Integer(),
+  lastCheckpointSeq: Type.Integer(),
+  forgedCheckpoints: Type.Integer(),
+  problem: Type.Optional(
+    Type.Union([
+      Type.Literal('broken'),
+      Type.Literal('deleted'),
+      Type.Literal('truncated'),
+      Type.Literal('rewritten'),
+      Type.Literal('forged-checkpoint'),
+    ]),
+  ),
+  firstBrokenSeq: Type.Optional(Type.Integer()),
+  reason: Type.Optional(Type.String()),
+});
+
 /** The audit log: read a page, verify the chain. */
 export function registerAuditRoutes(audit: Services['auditLog']): FastifyPluginAsync {
   return async (plain) => {
@@ -29,19 +50,32 @@ export function registerAuditRoutes(audit: Services['auditLog']): FastifyPluginA
       {
         schema: {
           tags: ['admin'],
-          summary: 'Verify the audit hash chain',
+          summary: 'Verify the audit hash chain and its signed checkpoints',
+          description:
+            'Checks every link and hash, then the signed checkpoints: truncation, deletion and rewriting (with recomputed hashes) are reported with the first bad seq.',
+          response: { 200: AuditVerificationSchema, ...errs },
+        },
+      },
+      async (request) => audit.verify(principalOf(request)),
+    );
+
+    app.get(
+      '/audit-log/checkpoint-key',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'The public key audit checkpoints are signed with',
           response: {
             200: Type.Object({
-              ok: Type.Boolean(),
-              checked: Type.Integer(),
-              firstBrokenSeq: Type.Optional(Type.Integer()),
-              reason: Type.Optional(Type.String()),
+              algorithm: Type.Literal('Ed25519'),
+              keyId: Type.String(),
+              publicKeyPem: Type.String(),
             }),
             ...errs,
           },
         },
       },
-      async (request) => audit.verify(principalOf(request)),
+      async (request) => audit.checkpointKey(principalOf(request)),
     );
   };
 }

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appendTestAudits, rewriteAuditEntry } from '../../../test-support/audit.ts';
+import { parseCheckpointLine } from '../../audit/checkpoint.ts';
+import { openDatabase } from '../../db/database.ts';
+import type { CommandIo } from '../command.ts';
+import { command as audit } from './audit.ts';
+import { command as tenant } from './tenant.ts';
+
+function io(env: Record<string, string>): CommandIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: (text: string) => (err += text) },
+    env,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+async function run(args: string[], env: Record<string, string>) {
+  const captured = io(env);
+  const code = await audit.run(args, captured);
+  return { code, out: captured.out(), err: captured.err() };
+}
+
+describe('riskgate audit checkpoint / verify / key (SQLite data folder)', () => {
+  it('anchors the chain and reports truncation, deletion, rewriting and forged checkpoints', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rg-audit-cli-'));
+    const env = { RISKGATE_DATA_DIR: dataDir, RISKGATE_SECRET_KEY: randomBytes(32).toString('hex') };
+    const ids: Record<string, string> = {};
+    for (const name of ['Acme', 'Globex', 'Initech', 'Umbrella']) {
+      const created = io(env);
+      expect(await tenant.run(['create', '--name', name], created)).toBe(0);
+      ids[name] = /tenant id:\s+(ten_\w+)/.exec(created.out())?.[1] ?? '';
+    }
+    const db = openDatabase({ dialect: 'sqlite', path: join(dataDir, 'riskgate.db') });
+    try {
+      for (const id of Object.values(ids)) await appendTestAudits(db, id, 5);
+
+      const signed = await run(['checkpoint'], env);
+      expect(signed).toMatchObject({ code: 0 });
+      expect(signed.out).toContain('4 checkpoint(s) appended');
+      expect((await run(['checkpoint'], env)).out).toContain('0 checkpoint(s) appended');
+      const clean = await run(['verify'], env);
+      expect(clean.code).toBe(0);
+      expect(clean.out).toContain(`${ids.Acme}: ok (6 entries) anchored up to seq 6 by 1 checkpoint(s)`);
+
+      // An outside verifier: the public key alone, no secret key.
+      const key = await run(['key'], env);
+      expect(key.out).toMatch(/key id: [\w-]{43} \(Ed25519\)\n-----BEGIN PUBLIC KEY-----/);
+      const pemFile = join(dataDir, 'checkpoint-key.pem');
+      writeFileSync(pemFile, key.out.slice(key.out.indexOf('-----BEGIN')));
+      const outside = { RISKGATE_DATA_DIR: dataDir };
+      expect((await run(['verify', '--public-key', pemFile], outside)).code).toBe(0);
+
+      // Tamper as someone with the database but not the secret key.
+      const acme = ids.Acme ?? '';
+      const globex = ids.Globex ?? '';
+      const initech = ids.Initech ?? '';
+      await db.db.deleteFrom('audit_log').where('tenant_id', '=', acme).where('seq', '>', 4).execute();
+      await db.db.deleteFrom('audit_log').where('tenant_id', '=', globex).execute();
+      await db.db.deleteFrom('api_tokens').where('tenant_id', '=', globex).execute();
+      await db.db.deleteFrom('tenants').where('id', '=', globex).execute();
+      await rewriteAuditEntry(db.db, initech, 3, { action: 'nothing.happened' });
+      const file = join(dataDir, 'audit-checkpoints.jsonl');
+      const umbrellaLine = readFileSync(file, 'utf8')
+        .split('\n')
+        .map((line) => parseCheckpointLine(line))
+        .find((checkpoint) => checkpoint?.tenantId === ids.Umbrella);
+      appendFileSync(file, `${JSON.stringify({ ...umbrellaLine, seq: 7 })}\n`);
+
+      const found = await run(['verify'], env);
+      expect(found.code).toBe(1);
+      expect(found.out).toContain(`${acme}: TRUNCATED at seq 5:`);
+      expect(found.out).toContain(`${globex}: DELETED at seq 1:`);
+      expect(found.out).toContain(`${initech}: REWRITTEN at seq 6:`);
+      expect(found.out).toContain(`${ids.Umbrella}: FORGED CHECKPOINT:`);
+
+      const one = await run(['verify', '--tenant', initech, '--json', '--public-key', pemFile], outside);
+      expect(one.code).toBe(1);
+      expect(JSON.parse(one.out)).toMatchObject({
+        checkpointFile: file,
+        tenants: [{ tenantId: initech, ok: false, problem: 'rewritten', firstBrokenSeq: 6, checked: 5 }],
+      });
+
+      // Without the checkpoints none of it shows: the anchor is what finds it.
+      const unanchored = await run(['verify', '--checkpoints', join(dataDir, 'none.jsonl')], env);
+      expect(unanchored.code).toBe(0);
+      expect(unanchored.out).not.toContain(globex);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it.each([
+    [['verify', '--tenant', 'ten_nobody']],
+    [['verify', '--bogus']],
+    [['checkpoint', 'extra']],
+    [['rotate']],
+  ])('refuses %j with exit code 2 or an error', async (args) => {
+    const env = { RISKGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'rg-audit-cli-')) };
+    const result = await run(args, env).catch((error: unknown) => ({ code: 2, out: '', err: String(error) }));
+    expect(result.code).toBe(2);
+    expect(result.err).not.toBe('');
+  });
+});
