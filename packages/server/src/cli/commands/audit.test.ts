@@ -4,23 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendTestAudits, rewriteAuditEntry } from '../../../test-support/audit.ts';
+import { captureIo as io } from '../../../test-support/cli.ts';
 import { parseCheckpointLine } from '../../audit/checkpoint.ts';
 import { openDatabase } from '../../db/database.ts';
-import type { CommandIo } from '../command.ts';
 import { command as audit } from './audit.ts';
 import { command as tenant } from './tenant.ts';
-
-function io(env: Record<string, string>): CommandIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 async function run(args: string[], env: Record<string, string>) {
   const captured = io(env);

@@ -3,21 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { CommandIo } from '../command.ts';
+import { captureIo as io } from '../../../test-support/cli.ts';
 import { command as audit } from './audit.ts';
 import { command as tenant } from './tenant.ts';
-
-function io(env: Record<string, string>): CommandIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('riskgate tenant / audit (SQLite data folder)', () => {
   it('creates a tenant with an owner token, verifies the audit chain, and finds tampering', async () => {
