@@ -68,10 +68,21 @@ export function requirePermission(principal: Principal, permission: Permission):
   if (!can(principal, permission)) throw errors.forbidden(`role ${principal.role} may not ${permission}`);
 }
 
-/** Roles a principal may hand out: owners any; admins any but owner; nobody else. */
-export function canGrantRole(principal: Principal, role: Role): boolean {
-  if (principal.role === 'owner') return true;
-  return principal.role === 'admin' && role !== 'owner';
+/**
+ * The role hierarchy: owner > admin > analyst = helpdesk. A token may only be created, changed or
+ * revoked by a principal ranked at least as high as the token's role (docs/admin-api.md, issue 11.8).
+ */
+export const ROLE_RANK: Readonly<Record<Role, number>> = { owner: 3, admin: 2, analyst: 1, helpdesk: 1 };
+
+/** Whether the principal may create, change or revoke a token of `role` (rank at or above it). */
+export function canManageRole(principal: Principal, role: Role): boolean {
+  return can(principal, 'tokens:write') && ROLE_RANK[principal.role] >= ROLE_RANK[role];
+}
+
+/** Throws `forbidden` unless the principal may manage tokens of `role`. */
+export function requireRoleAtMost(principal: Principal, role: Role): void {
+  if (!canManageRole(principal, role))
+    throw errors.forbidden(`role ${principal.role} may not manage ${role} tokens`);
 }
 
 /** The audit actor for a principal. */

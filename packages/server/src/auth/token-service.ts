@@ -2,16 +2,22 @@ import { appendAudit } from '../audit/audit-service.ts';
 import type { ServiceContext } from '../context.ts';
 import { mintToken } from '../crypto/tokens.ts';
 import type { Role } from '../db/types.ts';
-import { errors } from '../errors.ts';
+import { AppError, errors } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { insertApiToken, listApiTokens, revokeApiToken } from '../queries/api-tokens.ts';
+import {
+  type ApiTokenRow,
+  findLiveApiTokenById,
+  insertApiToken,
+  listApiTokens,
+  updateLiveApiToken,
+} from '../queries/api-tokens.ts';
 import {
   type EnrollmentTokenRow,
   insertEnrollmentToken,
   listEnrollmentTokens,
   revokeEnrollmentToken,
 } from '../queries/enrollment-tokens.ts';
-import { actorOf, canGrantRole, type Principal, requirePermission } from './principal.ts';
+import { actorOf, type Principal, requirePermission, requireRoleAtMost } from './principal.ts';
 
 /** An API token as listed (never the secret). */
 export interface ApiTokenView {
@@ -46,6 +52,24 @@ export interface EnrollmentTokenInput {
   readonly maxUses?: number | null;
 }
 
+/** What {@link TokenService.updateApiToken} may change. */
+export interface ApiTokenChange {
+  readonly name?: string;
+  readonly role?: Role;
+}
+
+function toApiTokenView(row: ApiTokenRow): ApiTokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
 export function toEnrollmentTokenView(row: EnrollmentTokenRow): EnrollmentTokenView {
   return {
     id: row.id,
@@ -70,8 +94,7 @@ export function createTokenService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
     /** Mints an API token with `role`; the secret is returned once. */
     async createApiToken(principal: Principal, input: { readonly name: string; readonly role: Role }) {
       requirePermission(principal, 'tokens:write');
-      if (!canGrantRole(principal, input.role))
-        throw errors.forbidden(`role ${principal.role} may not grant ${input.role}`);
+      requireRoleAtMost(principal, input.role);
       const at = ctx.now().toISOString();
       const minted = mintToken('api');
       const id = newId('tok');
@@ -103,30 +126,55 @@ export function createTokenService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
 
     async listApiTokens(principal: Principal): Promise<ApiTokenView[]> {
       requirePermission(principal, 'tokens:read');
-      const rows = await listApiTokens(db, principal.tenantId);
-      return rows.map((row) => ({
-        id: row.id,
-        name: row.name,
-        role: row.role,
-        prefix: row.prefix,
-        createdAt: row.created_at,
-        lastUsedAt: row.last_used_at,
-        revokedAt: row.revoked_at,
-      }));
+      return (await listApiTokens(db, principal.tenantId)).map(toApiTokenView);
     },
 
+    /** Revokes a token of a role ranked at or below the caller's. */
     async revokeApiToken(principal: Principal, id: string): Promise<void> {
       requirePermission(principal, 'tokens:write');
       const at = ctx.now().toISOString();
       await db.transaction().execute(async (trx) => {
-        if (!(await revokeApiToken(trx, principal.tenantId, id, at))) throw errors.notFound('API token');
+        const row = await findLiveApiTokenById(trx, principal.tenantId, id);
+        if (row === undefined) throw errors.notFound('API token');
+        requireRoleAtMost(principal, row.role);
+        if (!(await updateLiveApiToken(trx, principal.tenantId, id, row.role, { revoked_at: at })))
+          throw new AppError('conflict', 'the token changed meanwhile; try again');
         await appendAudit(trx, dialect, {
           tenantId: principal.tenantId,
           actor: actorOf(principal),
           action: 'api-token.revoke',
           target: id,
+          details: { role: row.role },
           at,
         });
+      });
+    },
+
+    /**
+     * Renames a token and/or changes its role. The caller must rank at or above both the token's
+     * current role and the new one, so nobody lifts a token above themselves or touches a higher one.
+     */
+    async updateApiToken(principal: Principal, id: string, change: ApiTokenChange): Promise<ApiTokenView> {
+      requirePermission(principal, 'tokens:write');
+      if (change.name === undefined && change.role === undefined)
+        throw errors.invalid('give a new name or role');
+      if (change.role !== undefined) requireRoleAtMost(principal, change.role);
+      const at = ctx.now().toISOString();
+      return db.transaction().execute(async (trx) => {
+        const row = await findLiveApiTokenById(trx, principal.tenantId, id);
+        if (row === undefined) throw errors.notFound('API token');
+        requireRoleAtMost(principal, row.role);
+        if (!(await updateLiveApiToken(trx, principal.tenantId, id, row.role, change)))
+          throw new AppError('conflict', 'the token changed meanwhile; try again');
+        await appendAudit(trx, dialect, {
+          tenantId: principal.tenantId,
+          actor: actorOf(principal),
+          action: 'api-token.update',
+          target: id,
+          details: { from: { name: row.name, role: row.role }, to: change },
+          at,
+        });
+        return toApiTokenView({ ...row, ...change });
       });
     },
 

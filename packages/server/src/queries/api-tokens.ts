@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiTokensTable, Database } from '../db/types.ts';
+import type { ApiTokensTable, Database, Role } from '../db/types.ts';
 
 export type ApiTokenRow = Selectable<ApiTokensTable>;
 
@@ -36,18 +36,39 @@ export async function listApiTokens(db: Kysely<Database>, tenantId: string): Pro
     .execute();
 }
 
-/** Revokes one token of the tenant; `false` when there is no such live token. */
-export async function revokeApiToken(
+/** One live (not revoked) token of the tenant, or `undefined`. */
+export async function findLiveApiTokenById(
   db: Kysely<Database>,
   tenantId: string,
   id: string,
-  at: string,
+): Promise<ApiTokenRow | undefined> {
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/**
+ * Changes a live token (name, role, or `revoked_at` to revoke it), only while it still has
+ * `expectedRole`, the role the caller was checked against, so a concurrent role change cannot slip
+ * past that check; `false` when no live token matched.
+ */
+export async function updateLiveApiToken(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+  expectedRole: Role,
+  change: { readonly name?: string; readonly role?: Role; readonly revoked_at?: string },
 ): Promise<boolean> {
   const result = await db
     .updateTable('api_tokens')
-    .set({ revoked_at: at })
+    .set(change)
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
+    .where('role', '=', expectedRole)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;

@@ -3,7 +3,7 @@ import { TestDevice } from '../../../test-support/device.ts';
 import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
 import type { Role } from '../../db/types.ts';
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface RouteCase {
   readonly name: string;
@@ -40,6 +40,14 @@ const ROUTES: readonly RouteCase[] = [
     name: 'revoke API token',
     method: 'DELETE',
     url: (ids) => `/v1/admin/api-tokens/${ids.apiTokenId}`,
+    allowed: MANAGERS,
+    owned: true,
+  },
+  {
+    name: 'change API token',
+    method: 'PATCH',
+    url: (ids) => `/v1/admin/api-tokens/${ids.apiTokenId}`,
+    payload: { name: 'renamed' },
     allowed: MANAGERS,
     owned: true,
   },
@@ -164,6 +172,7 @@ for (const dialect of DIALECTS) {
               method: route.method,
               url: route.url(ids),
               headers: h.auth('owner', h.otherTenant),
+              ...(route.payload ? { payload: route.payload } : {}),
             });
             expect(reply.statusCode).toBe(404);
             expect(reply.json().code).toBe('not_found');

@@ -16,6 +16,11 @@ export const CreateApiTokenBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const UpdateApiTokenBody = Type.Object(
+  { name: Type.Optional(Str(100)), role: Type.Optional(RoleSchema) },
+  { additionalProperties: false },
+);
+
 export const ApiTokenSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),

@@ -10,9 +10,10 @@ import {
   CreatedEnrollmentTokenSchema,
   CreateEnrollmentTokenBody,
   EnrollmentTokenSchema,
+  UpdateApiTokenBody,
 } from './schemas.ts';
 
-const errs = errorResponses(400, 401, 403, 404);
+const errs = errorResponses(400, 401, 403, 404, 409);
 
 /** API tokens and enrollment tokens. */
 export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAsync {
@@ -59,6 +60,20 @@ export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAs
         await tokens.revokeApiToken(principalOf(request), request.params.id);
         return reply.status(204).send(null);
       },
+    );
+
+    app.patch(
+      '/api-tokens/:id',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Rename an API token or change its role (never above your own)',
+          params: IdParams,
+          body: UpdateApiTokenBody,
+          response: { 200: ApiTokenSchema, ...errs },
+        },
+      },
+      async (request) => tokens.updateApiToken(principalOf(request), request.params.id, request.body),
     );
 
     app.post(
