@@ -9,11 +9,9 @@ import { join, resolve } from 'node:path';
 import { listBenchmarks, loadBenchmark } from './lib/discover.ts';
 import { machineInfo } from './lib/machine.ts';
 import { renderMarkdown, renderTable } from './lib/render.ts';
+import { DEFAULT_SEED } from './lib/seed.ts';
 import { nowNs } from './lib/stats.ts';
 import type { BenchContext, BenchOutcome } from './lib/types.ts';
-
-/** Fixed default seed: the inputs are the same from run to run unless `--seed` changes them. */
-export const DEFAULT_SEED = 20261125;
 
 interface Args {
   readonly names: string[];
