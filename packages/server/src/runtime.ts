@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { createAccessAdminService } from './access/access-admin-service.ts';
-import { type AccessOptions, createAccessSystem } from './access/access-system.ts';
+import { type AccessOptions, type AccessSystem, createAccessSystem } from './access/access-system.ts';
 import { buildApp } from './app.ts';
 import { registerAttestationMetrics } from './attestation/attestation-metrics.ts';
 import { type AttestationSettings, createAttestationService } from './attestation/attestation-service.ts';
@@ -9,6 +9,7 @@ import { createAuditLogService } from './audit/audit-log-service.ts';
 import { type AuditCheckpointOptions, createAuditCheckpointer } from './audit/checkpoint-writer.ts';
 import { authenticateAdmin } from './auth/auth-service.ts';
 import { createTokenService } from './auth/token-service.ts';
+import { createClusterSync } from './cluster/cluster-sync.ts';
 import { createCompliancePolicyService } from './compliance/compliance-policy-service.ts';
 import type { Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
@@ -18,9 +19,9 @@ import { authenticateDevice } from './device-identity/device-auth-service.ts';
 import { enrollDevice } from './device-identity/enrollment-service.ts';
 import { createDeviceExplainService } from './devices/device-explain-service.ts';
 import { createDeviceService } from './devices/device-service.ts';
-import { createIntelFeedService, loadStoredIntel } from './intel/intel-feed-service.ts';
-import { createIntelRegistry } from './intel/intel-registry.ts';
+import { createIntelFeedService } from './intel/intel-feed-service.ts';
 import { EMPTY_INTEL, type IntelSource } from './intel/intel-source.ts';
+import { createStoredIntel } from './intel/stored-intel.ts';
 import { createMetrics } from './metrics.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
 import { createReportService } from './reports/report-service.ts';
@@ -79,14 +80,45 @@ export async function createRuntime(params: {
   readonly attestation?: { readonly trust: AttestationTrust; readonly settings?: AttestationSettings };
   /** Signed audit checkpoints (file and interval); none: verification checks the chain alone. */
   readonly auditCheckpoints?: AuditCheckpointOptions;
+  /** SQLite: how often to look for changes other processes made (default 250 ms; 0: never). */
+  readonly clusterPollMs?: number;
 }) {
   const now = params.now ?? (() => new Date());
   const logger = params.logger ?? pino({ level: 'silent' });
   const metrics = createMetrics(() => countDevicesByRisk(params.db.db));
-  const access = await createAccessSystem(
-    { db: params.db, secretKey: params.secretKey, registry: metrics.registry, logger, now },
+  // Stored feeds (API uploads, `riskgate intel import`) layered over the start-up intel, kept at
+  // the database's version by the cluster sync and by every report (docs/cluster.md).
+  const intel = createStoredIntel(params.db.db, params.intel ?? EMPTY_INTEL, logger);
+  let access: AccessSystem | undefined;
+  const sync = createClusterSync({
+    db: params.db,
+    logger,
+    handlers: {
+      intel: (version) => intel.ensure(version),
+      config: (tenantId) => access?.applyClusterChange('config', tenantId),
+      devices: (tenantId) => access?.applyClusterChange('devices', tenantId),
+    },
+    ...(params.clusterPollMs === undefined ? {} : { pollMs: params.clusterPollMs }),
+  });
+  access = await createAccessSystem(
+    {
+      db: params.db,
+      secretKey: params.secretKey,
+      registry: metrics.registry,
+      logger,
+      now,
+      onClusterVersion: sync.received,
+      onClusterReconnect: () => {
+        sync
+          .checkAll()
+          .catch((error: unknown) => logger.warn({ err: error }, 'cluster version check failed'));
+      },
+      onClose: () => sync.close(),
+    },
     { trustedProxies: params.config.trustedProxies, ...params.access },
   );
+  await intel.reload();
+  await sync.checkAll();
   const ctx: ServiceContext = {
     db: params.db,
     box: createSecretBox(params.secretKey),
@@ -94,9 +126,6 @@ export async function createRuntime(params: {
     logger,
     devicesChanged: access.devicesChanged,
   };
-  // Stored feeds (API uploads, `riskgate intel import`) layered over the start-up intel.
-  const intel = createIntelRegistry(params.intel ?? EMPTY_INTEL);
-  await loadStoredIntel(params.db.db, intel, logger);
   const attestation = createAttestationService(ctx, {
     trust: params.attestation?.trust ?? NO_ATTESTATION_TRUST,
     ...(params.attestation?.settings === undefined ? {} : { settings: params.attestation.settings }),

@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit-service.ts';
 import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
+import { announceChange, configScope } from '../cluster/cluster-scopes.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/types.ts';
 import { getOrCreateDeviceCa } from '../device-identity/device-ca-service.ts';
@@ -94,6 +95,8 @@ export function createAccessAdminService(
     const at = ctx.now().toISOString();
     const result = await db.transaction().execute(async (trx) => {
       const value = await change(trx, at);
+      // Other processes on the database (SQLite: by polling) recompile the tenant's configuration.
+      await announceChange(trx, dialect, configScope(principal.tenantId));
       await appendAudit(trx, dialect, {
         tenantId: principal.tenantId,
         actor: actorOf(principal),

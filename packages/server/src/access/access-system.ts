@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { announceChange, devicesScope } from '../cluster/cluster-scopes.ts';
 import type { Db } from '../db/database.ts';
 import { createEventBus, type EventBus } from '../events/device-events.ts';
 import { type ClusterMessage, type ClusterNotifier, createPgNotifier } from '../events/pg-notify.ts';
@@ -65,6 +66,11 @@ export interface AccessSystem {
   devicesChanged(tenantId: string, deviceIds: readonly string[]): Promise<void>;
   /** Drops the tenant's compiled resources and policies here and on the other nodes. */
   configChanged(tenantId: string): Promise<void>;
+  /**
+   * Another process changed shared state (see cluster/cluster-scopes.ts): apply it here only.
+   * `config`: recompile the tenant's resources and policies; `devices`: drop the cached devices.
+   */
+  applyClusterChange(kind: 'config' | 'devices', tenantId: string): void;
   close(): Promise<void>;
 }
 
@@ -87,6 +93,12 @@ export interface AccessSystemDeps {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** A `cluster_versions` scope announced by NOTIFY (see cluster/cluster-sync.ts). */
+  readonly onClusterVersion?: (scope: string, version: number) => void;
+  /** The LISTEN connection is back: versions announced meanwhile must be read. */
+  readonly onClusterReconnect?: () => void;
+  /** Called first by `close` (the app closes the access system when it closes). */
+  readonly onClose?: () => void;
 }
 
 /** Builds the access subsystem; connects LISTEN when a PostgreSQL URL is given. */
@@ -133,12 +145,14 @@ export async function createAccessSystem(
       logger: deps.logger,
       onMessage(message: ClusterMessage) {
         if (message.kind === 'config') applyConfig(message.tenantId);
+        else if (message.kind === 'version') deps.onClusterVersion?.(message.scope, message.version);
         else void applyDevice(message.tenantId, message.deviceId);
       },
       onReconnect() {
         // Notifications sent while disconnected are lost: forget everything cached.
         devices.clear();
         policies.clear();
+        deps.onClusterReconnect?.();
       },
     });
   }
@@ -155,9 +169,24 @@ export async function createAccessSystem(
     }
   }
 
+  /**
+   * SQLite has no NOTIFY: other processes on the same file learn of device changes made outside
+   * report ingestion (triage, re-rating, retirement) from the tenant's `devices` version, which
+   * they poll. (PostgreSQL nodes get one NOTIFY per device instead.)
+   */
+  async function announceDevices(tenantId: string): Promise<void> {
+    if (deps.db.dialect !== 'sqlite') return;
+    try {
+      await announceChange(deps.db.db, deps.db.dialect, devicesScope(tenantId));
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'could not announce a device change to other processes');
+    }
+  }
+
   async function deviceChanged(tenantId: string, deviceId: string): Promise<void> {
     const version = await applyDevice(tenantId, deviceId);
     await tell({ kind: 'device', tenantId, deviceId, version: version ?? 0 });
+    await announceDevices(tenantId);
   }
 
   function reserveDeviceChange(tenantId: string, deviceId: string): DeviceChangeReservation {
@@ -219,6 +248,7 @@ export async function createAccessSystem(
         );
       }
       for (const event of events) bus.publish(event);
+      await announceDevices(tenantId);
       if (notifier === undefined) return;
       const versions = new Map(events.map((event) => [event.deviceId, event.version] as const));
       let next = 0;
@@ -235,7 +265,12 @@ export async function createAccessSystem(
       applyConfig(tenantId);
       await tell({ kind: 'config', tenantId });
     },
+    applyClusterChange(kind, tenantId) {
+      if (kind === 'config') applyConfig(tenantId);
+      else devices.clear();
+    },
     async close() {
+      deps.onClose?.();
       await log.close();
       await notifier?.close();
     },

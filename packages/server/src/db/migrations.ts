@@ -3,6 +3,7 @@ import { Migrator } from 'kysely';
 import { downAccess, upAccess } from './migrations-access.ts';
 import { downAttestation, upAttestation } from './migrations-attestation.ts';
 import { downServerKeys, upServerKeys } from './migrations-audit.ts';
+import { downClusterVersions, upClusterVersions } from './migrations-cluster.ts';
 import {
   downDevicesByRiskAndId,
   downDevicesByUser,
@@ -307,6 +308,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006_devices_risk_id': { up: upDevicesByRiskAndId, down: downDevicesByRiskAndId },
   '0007_snapshot_digest': { up: upSnapshotDigest, down: downSnapshotDigest },
   '0008_server_keys': { up: upServerKeys, down: downServerKeys },
+  '0009_cluster_versions': { up: upClusterVersions, down: downClusterVersions },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

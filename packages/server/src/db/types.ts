@@ -248,6 +248,12 @@ export interface DeviceAttestationsTable {
   checked_at: string;
 }
 
+/** Version of each kind of state nodes keep copies of (see `cluster/cluster-sync.ts`). */
+export interface ClusterVersionsTable {
+  scope: string;
+  version: number;
+}
+
 /** The whole database, as Kysely sees it. */
 export interface Database {
   tenants: TenantsTable;
@@ -270,6 +276,7 @@ export interface Database {
   audit_log: AuditLogTable;
   outbox: OutboxTable;
   server_keys: ServerKeysTable;
+  cluster_versions: ClusterVersionsTable;
   attestation_challenges: AttestationChallengesTable;
   device_attestations: DeviceAttestationsTable;
 }

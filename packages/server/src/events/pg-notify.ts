@@ -8,7 +8,9 @@ export type ClusterMessage =
       readonly deviceId: string;
       readonly version: number;
     }
-  | { readonly kind: 'config'; readonly tenantId: string };
+  | { readonly kind: 'config'; readonly tenantId: string }
+  /** A `cluster_versions` scope reached `version` (see cluster/cluster-scopes.ts); sent by any process. */
+  | { readonly kind: 'version'; readonly scope: string; readonly version: number };
 
 /** Sends and receives {@link ClusterMessage}s between the nodes sharing one database. */
 export interface ClusterNotifier {
@@ -47,11 +49,27 @@ function parseMessage(payload: string | undefined, nodeId: string): ClusterMessa
   }
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as Record<string, unknown>;
+  if (m.k === 'v' && typeof m.s === 'string' && typeof m.v === 'number') {
+    return { kind: 'version', scope: m.s, version: m.v };
+  }
   if (m.n === nodeId || typeof m.t !== 'string') return undefined;
   if (m.k === 'd' && typeof m.d === 'string') {
     return { kind: 'device', tenantId: m.t, deviceId: m.d, version: typeof m.v === 'number' ? m.v : 0 };
   }
   return m.k === 'c' ? { kind: 'config', tenantId: m.t } : undefined;
+}
+
+/**
+ * The NOTIFY announcing a scope's new version, for a transaction to send with `pg_notify`. It
+ * carries no node id: any process (the CLI too) sends it, and a node that already holds the
+ * version ignores it.
+ */
+export function versionNotification(
+  scope: string,
+  version: number,
+  channel: string = DEFAULT_CHANNEL,
+): { readonly channel: string; readonly payload: string } {
+  return { channel, payload: JSON.stringify({ k: 'v', s: scope, v: version }) };
 }
 
 /**
@@ -113,12 +131,14 @@ export async function createPgNotifier(options: PgNotifierOptions): Promise<Clus
 
   await connect();
 
-  const payloadOf = (message: ClusterMessage): string =>
-    JSON.stringify(
+  const payloadOf = (message: ClusterMessage): string => {
+    if (message.kind === 'version') return versionNotification(message.scope, message.version).payload;
+    return JSON.stringify(
       message.kind === 'device'
         ? { k: 'd', t: message.tenantId, d: message.deviceId, v: message.version, n: options.nodeId }
         : { k: 'c', t: message.tenantId, n: options.nodeId },
     );
+  };
 
   return {
     async notify(message) {

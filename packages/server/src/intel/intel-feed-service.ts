@@ -1,7 +1,7 @@
 import { type IntelFormat, IntelParseError, type ParsedFeed, parseIntelFile } from '@riskgate/engine';
-import type { Logger } from 'pino';
 import { appendAudit } from '../audit/audit-service.ts';
 import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
+import { announceChange, INTEL_SCOPE } from '../cluster/cluster-scopes.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../db/database.ts';
 import { errors } from '../errors.ts';
@@ -10,12 +10,12 @@ import {
   deleteIntelFeed,
   findIntelFeed,
   type IntelFeedSummaryRow,
-  listIntelFeedContents,
   listIntelFeeds,
   upsertIntelFeed,
 } from '../queries/intel-feeds.ts';
 import { type ReassessResult, reassessForNewIntel } from './intel-reassess.ts';
-import { type IntelRegistry, SERVER_SCOPE } from './intel-registry.ts';
+import { SERVER_SCOPE } from './intel-registry.ts';
+import type { StoredIntel } from './stored-intel.ts';
 
 /** Record counts of a parsed feed, as stored and returned. */
 export interface FeedCounts {
@@ -93,33 +93,17 @@ export async function storeFeed(
   });
 }
 
-/** Parses every stored feed into the registry (at start). Broken stored feeds are logged and skipped. */
-export async function loadStoredIntel(
-  db: Db['db'],
-  registry: IntelRegistry,
-  logger: Logger,
-): Promise<number> {
-  const byScope = new Map<string, ParsedFeed[]>();
-  for (const row of await listIntelFeedContents(db)) {
-    if (row.content === null) continue;
-    try {
-      const feed = parseIntelFile(row.content, row.name, { format: row.format as IntelFormat });
-      byScope.set(row.tenant_id, [...(byScope.get(row.tenant_id) ?? []), feed]);
-    } catch (error) {
-      logger.warn({ feed: row.name, err: error }, 'stored intel feed does not parse');
-    }
-  }
-  for (const [scope, feeds] of byScope) registry.setFeeds(scope, feeds);
-  return [...byScope.values()].reduce((sum, feeds) => sum + feeds.length, 0);
-}
-
 /** Intel feeds uploaded through the admin API (per tenant). */
 export type IntelFeedService = ReturnType<typeof createIntelFeedService>;
 
-/** Creates the intel feed service over the registry report ingestion also reads. */
+/**
+ * Creates the intel feed service over the stored intel report ingestion also reads. Every change
+ * raises the `intel` cluster version in its transaction (so every node reloads) and this node
+ * reloads before answering.
+ */
 export function createIntelFeedService(
-  ctx: Pick<ServiceContext, 'db' | 'now' | 'logger'>,
-  registry: IntelRegistry,
+  ctx: Pick<ServiceContext, 'db' | 'now' | 'logger' | 'devicesChanged'>,
+  intel: StoredIntel,
 ) {
   const { db, dialect } = ctx.db;
 
@@ -166,16 +150,16 @@ export function createIntelFeedService(
           },
           at,
         });
+        await announceChange(trx, dialect, INTEL_SCOPE);
         return stored;
       });
-      const others = registry.feedsOf(principal.tenantId).filter((f) => f.source !== input.name);
-      registry.setFeeds(principal.tenantId, [...others, feed]);
+      await intel.reload();
       const reassessment =
         feed.indicators.length > 0
           ? await reassessForNewIntel(ctx, {
               tenantId: principal.tenantId,
               newFeeds: [feed],
-              lookup: registry.lookup(principal.tenantId),
+              lookup: intel.lookup(principal.tenantId),
               actor: actorOf(principal),
             })
           : null;
@@ -200,12 +184,10 @@ export function createIntelFeedService(
           details: { name: found.name },
           at,
         });
+        await announceChange(trx, dialect, INTEL_SCOPE);
         return found;
       });
-      registry.setFeeds(
-        principal.tenantId,
-        registry.feedsOf(principal.tenantId).filter((f) => f.source !== row.name),
-      );
+      await intel.reload();
       return toView(row);
     },
   };

@@ -12,6 +12,11 @@ export const SERVER_SCOPE = '*';
 export interface IntelRegistry extends IntelSource {
   /** Replaces the stored feeds of one scope (a tenant id or {@link SERVER_SCOPE}) and rebuilds its index. */
   setFeeds(scope: string, feeds: readonly ParsedFeed[]): void;
+  /**
+   * Replaces the stored feeds of every scope at once: the new indexes are built before any lookup
+   * sees them (synchronously), so a lookup never meets an empty or half-built index.
+   */
+  replaceAll(byScope: ReadonlyMap<string, readonly ParsedFeed[]>): void;
   /** The stored feeds of one scope. */
   feedsOf(scope: string): readonly ParsedFeed[];
 }
@@ -33,16 +38,18 @@ function layered(first: IntelLookup, then: IntelLookup): IntelLookup {
 
 /** Creates a registry over a base source; empty until {@link IntelRegistry.setFeeds} is called. */
 export function createIntelRegistry(base: IntelSource): IntelRegistry {
-  const feeds = new Map<string, readonly ParsedFeed[]>();
-  const lookups = new Map<string, IntelLookup>();
+  let feeds = new Map<string, readonly ParsedFeed[]>();
+  let lookups = new Map<string, IntelLookup>();
+  // Builds the new indexes aside and swaps them in: lookups see the old set or the new one.
   const rebuild = () => {
-    lookups.clear();
+    const next = new Map<string, IntelLookup>();
     const server = feeds.get(SERVER_SCOPE) ?? [];
     for (const [scope, own] of feeds) {
       if (scope === SERVER_SCOPE) continue;
-      lookups.set(scope, buildIntelIndex([...server, ...own]));
+      next.set(scope, buildIntelIndex([...server, ...own]));
     }
-    if (server.length > 0) lookups.set(SERVER_SCOPE, buildIntelIndex(server));
+    if (server.length > 0) next.set(SERVER_SCOPE, buildIntelIndex(server));
+    lookups = next;
   };
   return {
     lookup(tenantId) {
@@ -53,6 +60,12 @@ export function createIntelRegistry(base: IntelSource): IntelRegistry {
     setFeeds(scope, next) {
       if (next.length === 0) feeds.delete(scope);
       else feeds.set(scope, [...next]);
+      rebuild();
+    },
+    replaceAll(byScope) {
+      feeds = new Map(
+        [...byScope].filter(([, own]) => own.length > 0).map(([scope, own]) => [scope, [...own]]),
+      );
       rebuild();
     },
     feedsOf: (scope) => feeds.get(scope) ?? [],

@@ -31,16 +31,18 @@ export async function listIntelFeeds(
     .execute();
 }
 
-/** Every stored feed with content (for rebuilding indexes at start). */
-export async function listIntelFeedContents(
+/** Every stored feed of every scope, without content (what a node compares with the feeds it holds). */
+export async function listAllIntelFeeds(db: Kysely<Database>): Promise<IntelFeedSummaryRow[]> {
+  return db.selectFrom('intel_feeds').select(SUMMARY).orderBy('tenant_id').orderBy('name').execute();
+}
+
+/** The content of the given feeds (any scope); a feed deleted meanwhile is missing. */
+export async function listIntelFeedContentsByIds(
   db: Kysely<Database>,
-): Promise<Pick<IntelFeedRow, 'tenant_id' | 'id' | 'name' | 'format' | 'content'>[]> {
-  return db
-    .selectFrom('intel_feeds')
-    .select(['tenant_id', 'id', 'name', 'format', 'content'])
-    .orderBy('tenant_id')
-    .orderBy('name')
-    .execute();
+  ids: readonly string[],
+): Promise<Pick<IntelFeedRow, 'id' | 'content'>[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('intel_feeds').select(['id', 'content']).where('id', 'in', ids).execute();
 }
 
 /** One feed of a scope by id, without content. */

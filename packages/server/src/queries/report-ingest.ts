@@ -48,12 +48,16 @@ select "device".*, (select count(*) from "report")::int as "report_inserted",
   (select "digest" from "snapshots" where "device_id" = "device"."id" for share) as "snapshot_digest"
   from "device"`,
 );
-/** `listIngestConfigRows` plus the stored outcome of the report id (kind `r`), in one statement. */
+/**
+ * `listIngestConfigRows` plus the stored outcome of the report id (kind `r`) and the stored intel
+ * version (kind `v`, see cluster/cluster-scopes.ts), in one statement.
+ */
 const READ_INGEST_START = new Statement(
   `select 'o' as "kind", "type_id" as "key", "risk" as "value", '' as "sort" from "threat_type_overrides" where "tenant_id" = ?
 union all select 'p', "id", "doc", "created_at" from "compliance_policies" where "tenant_id" = ?
 union all select 's', "key", "value", '' from "settings" where "tenant_id" = ? and "key" = ?
 union all select 'r', "report_id", "outcome", '' from "reports" where "tenant_id" = ? and "device_id" = ? and "report_id" = ?
+union all select 'v', "scope", cast("version" as text), '' from "cluster_versions" where "scope" = ?
 order by "kind", "sort", "key"`,
 );
 const FIND_DEVICE_FOR_SIGNATURE = new Statement('select * from "devices" where "id" = ?');
@@ -118,14 +122,14 @@ export async function findReportOutcome(
 
 /**
  * What a report needs before its transaction, in one statement: the tenant's ingest configuration
- * rows (as `listIngestConfigRows` with `settingKey`) and the stored outcome if the device already
- * sent this report id.
+ * rows (as `listIngestConfigRows` with `settingKey`), the stored outcome if the device already
+ * sent this report id, and the stored version of `versionScope` (0 when it never changed).
  */
 export async function readIngestStart(
   db: Kysely<Database>,
   dialect: DialectName,
-  params: { tenantId: string; deviceId: string; reportId: string; settingKey: string },
-): Promise<{ config: IngestConfigRow[]; outcome: string | undefined }> {
+  params: { tenantId: string; deviceId: string; reportId: string; settingKey: string; versionScope: string },
+): Promise<{ config: IngestConfigRow[]; outcome: string | undefined; version: number }> {
   const { tenantId } = params;
   const result = await db.executeQuery<IngestConfigRow>(
     READ_INGEST_START.query(dialect, [
@@ -136,15 +140,18 @@ export async function readIngestStart(
       tenantId,
       params.deviceId,
       params.reportId,
+      params.versionScope,
     ]),
   );
   const config: IngestConfigRow[] = [];
   let outcome: string | undefined;
+  let version = 0;
   for (const row of result.rows) {
     if (row.kind === ('r' as string)) outcome = row.value;
+    else if (row.kind === ('v' as string)) version = Number(row.value);
     else config.push({ kind: row.kind, key: row.key, value: row.value });
   }
-  return { config, outcome };
+  return { config, outcome, version };
 }
 
 /**

@@ -12,6 +12,7 @@ import type { DeviceChangeReservation } from '../access/access-system.ts';
 import type { WrittenDeviceState } from '../access/decision-cache.ts';
 import type { AttestationService } from '../attestation/attestation-service.ts';
 import { appendAudit } from '../audit/audit-service.ts';
+import { INTEL_SCOPE } from '../cluster/cluster-scopes.ts';
 import type { ServiceContext } from '../context.ts';
 import type { DeviceStatus } from '../devices/device-service.ts';
 import { AppError } from '../errors.ts';
@@ -19,6 +20,7 @@ import { newId } from '../ids.ts';
 import type { IntelSource } from '../intel/intel-source.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AccessThreatRow } from '../queries/access-devices.ts';
+import { findClusterVersion } from '../queries/cluster-versions.ts';
 import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import {
@@ -57,7 +59,12 @@ export interface ReportService {
 export function createReportService(
   ctx: Pick<ServiceContext, 'db' | 'now' | 'logger'>,
   deps: {
-    readonly intel: IntelSource;
+    /**
+     * The intel to assess with; with `ensure`, the stored feeds as this node holds them: each report
+     * first brings them up to the database's `intel` version (read with the report's first
+     * statement), so no report is assessed with feeds older than the database's.
+     */
+    readonly intel: IntelSource & { ensure?(version: number): Promise<void> };
     readonly metrics: Pick<Metrics, 'assessmentSeconds'>;
     /** Server-side hardware attestation; without it, attestation claims stay as reported. */
     readonly attestation?: Pick<AttestationService, 'prepareIngest'>;
@@ -83,15 +90,18 @@ export function createReportService(
   ): Promise<{ earlier: ReportOutcome | undefined; config: IngestConfig }> {
     if (readConfig !== undefined) {
       const earlier = await storedOutcome(device, reportId);
+      if (deps.intel.ensure !== undefined) await deps.intel.ensure(await findClusterVersion(db, INTEL_SCOPE));
       return { earlier, config: await readConfig(db, device.tenant_id) };
     }
-    // Both in one statement (one round trip on PostgreSQL).
+    // All in one statement (one round trip on PostgreSQL).
     const read = await readIngestStart(db, dialect, {
       tenantId: device.tenant_id,
       deviceId: device.id,
       reportId,
       settingKey: PRIVACY_KEY,
+      versionScope: INTEL_SCOPE,
     });
+    if (read.outcome === undefined) await deps.intel.ensure?.(read.version);
     return {
       earlier: read.outcome === undefined ? undefined : duplicateOf(read.outcome),
       config: buildConfig(read.config),

@@ -3,13 +3,15 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { appendAudit } from '../../audit/audit-service.ts';
+import { announceChange, devicesScope, INTEL_SCOPE } from '../../cluster/cluster-scopes.ts';
 import { loadConfig } from '../../config.ts';
 import type { Db } from '../../db/database.ts';
-import { countsOf, loadStoredIntel, storeFeed } from '../../intel/intel-feed-service.ts';
+import { countsOf, storeFeed } from '../../intel/intel-feed-service.ts';
 import { reassessForNewIntel } from '../../intel/intel-reassess.ts';
-import { createIntelRegistry, SERVER_SCOPE } from '../../intel/intel-registry.ts';
+import { SERVER_SCOPE } from '../../intel/intel-registry.ts';
 import { EMPTY_INTEL } from '../../intel/intel-source.ts';
 import { loadIntelFiles } from '../../intel/load-files.ts';
+import { createStoredIntel } from '../../intel/stored-intel.ts';
 import { findTenantById, listTenants } from '../../queries/tenants.ts';
 import type { Command, CommandIo } from '../command.ts';
 import { openConfiguredDatabase } from '../open-database.ts';
@@ -55,6 +57,8 @@ async function importFeeds(
         },
         at,
       });
+    // Running servers on this database reload the stored feeds (docs/cluster.md).
+    await announceChange(trx, db.dialect, INTEL_SCOPE);
   });
   const indicators = stored.reduce((sum, feed) => sum + feed.indicators, 0);
   io.stdout.write(
@@ -64,13 +68,17 @@ async function importFeeds(
   const newFeeds = result.feeds.filter((feed) => feed.indicators.length > 0);
   if (options.reassess && newFeeds.length > 0) {
     const logger = pino({ level: 'silent' });
-    const registry = createIntelRegistry(EMPTY_INTEL);
-    await loadStoredIntel(db.db, registry, logger);
+    const intel = createStoredIntel(db.db, EMPTY_INTEL, logger);
+    await intel.reload();
+    // Running servers drop the cached state of the devices this changed (they read them again).
+    const devicesChanged = async (tenantId: string, ids: readonly string[]) => {
+      if (ids.length > 0) await announceChange(db.db, db.dialect, devicesScope(tenantId));
+    };
     for (const tenantId of tenantIds) {
       const started = performance.now();
       const outcome = await reassessForNewIntel(
-        { db, now: () => new Date(), logger },
-        { tenantId, newFeeds, lookup: registry.lookup(tenantId), actor: 'cli' },
+        { db, now: () => new Date(), logger, devicesChanged },
+        { tenantId, newFeeds, lookup: intel.lookup(tenantId), actor: 'cli' },
       );
       io.stdout.write(
         `re-assessed ${tenantId}: ${outcome.devicesExamined} devices, ${outcome.devicesWithNewThreats} with new threats (${outcome.threatsCreated} threats), ${outcome.devicesChanged} changed state, ${Math.round(performance.now() - started)} ms\n`,
@@ -83,8 +91,9 @@ async function importFeeds(
 /**
  * `riskgate intel import <path>…`: parses intel files (or folders) with the engine parsers, prints
  * per-file counts, stores the feeds in the database (server-wide unless `--tenant`), and
- * re-assesses existing devices from their stored snapshots. A running server loads stored feeds at
- * start; feeds uploaded through the admin API take effect at once. Exit 1 when a file failed.
+ * re-assesses existing devices from their stored snapshots. Running servers on the same database
+ * load the new feeds within a second, and before their next report (docs/cluster.md); feeds
+ * uploaded through the admin API likewise. Exit 1 when a file failed.
  */
 export const command: Command = {
   summary: 'import intel files into the database (per-file counts; devices re-assessed)',
