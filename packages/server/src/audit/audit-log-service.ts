@@ -1,7 +1,7 @@
 import { type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { listAuditEntries } from '../queries/audit-log.ts';
-import { findCheckpointKey, getOrCreateCheckpointKey } from './checkpoint-key.ts';
+import { findCheckpointVerifier, getOrCreateCheckpointKey } from './checkpoint-key.ts';
 import {
   type AnchoredAuditVerification,
   verifyAuditWithCheckpoints,
@@ -62,7 +62,7 @@ export function createAuditLogService(
         db,
         principal.tenantId,
         options.checkpointFile,
-        await findCheckpointKey(ctx),
+        await findCheckpointVerifier(ctx),
       );
     },
 

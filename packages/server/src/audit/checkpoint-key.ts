@@ -65,6 +65,30 @@ export async function findCheckpointKey(
   return row === undefined ? undefined : openKeyPair(ctx, row.key_sealed);
 }
 
+/** What checkpoints are verified with: a key, or why there is none (every checkpoint then fails). */
+export type CheckpointVerifier =
+  | { readonly key: CheckpointPublicKey; readonly missing?: undefined }
+  | { readonly key?: undefined; readonly missing: string };
+
+/**
+ * The server's checkpoint key as a verifier. A key row that does not open (altered, or another
+ * secret key) is a finding to report, not a server error.
+ */
+export async function findCheckpointVerifier(
+  ctx: Pick<ServiceContext, 'db' | 'box'>,
+): Promise<CheckpointVerifier> {
+  const row = await findServerKey(ctx.db.db, KEY_NAME);
+  if (row === undefined) return { missing: 'no checkpoint key exists in the database' };
+  try {
+    return { key: openKeyPair(ctx, row.key_sealed) };
+  } catch {
+    return {
+      missing:
+        'the checkpoint key in the database does not open with the secret key (row altered, or another secret key)',
+    };
+  }
+}
+
 /**
  * The deployment's audit checkpoint key (Ed25519), made on first use. The private key is stored
  * sealed with the secret key; when two nodes race to make it, the first insert wins and both use it.

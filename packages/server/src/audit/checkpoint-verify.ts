@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.ts';
 import { type AuditProblem, walkAuditChain } from './audit-chain-walk.ts';
 import { type CheckpointLine, checkpointSignatureProblem, readCheckpointFile } from './checkpoint.ts';
-import type { CheckpointPublicKey } from './checkpoint-key.ts';
+import type { CheckpointVerifier } from './checkpoint-key.ts';
 
 /** A tenant's checkpoints, split by whether their signature verifies. */
 export interface TenantCheckpoints {
@@ -13,12 +13,12 @@ export interface TenantCheckpoints {
 const NONE: TenantCheckpoints = { valid: [], forged: [] };
 
 /**
- * Groups a checkpoint file's lines by tenant and checks each signature. Without a key (no
- * checkpoint key exists) no checkpoint can be trusted, so each one counts as forged.
+ * Groups a checkpoint file's lines by tenant and checks each signature. Without a key (none
+ * exists, or it does not open) no checkpoint can be trusted, so each one counts as forged.
  */
 export function groupCheckpoints(
   lines: readonly CheckpointLine[],
-  key: CheckpointPublicKey | undefined,
+  verifier: CheckpointVerifier,
 ): Map<string, TenantCheckpoints> {
   const groups = new Map<string, { valid: CheckpointLine[]; forged: { line: number; reason: string }[] }>();
   for (const entry of lines) {
@@ -29,9 +29,9 @@ export function groupCheckpoints(
       groups.set(tenantId, group);
     }
     const problem =
-      key === undefined
-        ? 'no checkpoint key exists to verify it'
-        : checkpointSignatureProblem(entry.checkpoint, key);
+      verifier.key === undefined
+        ? verifier.missing
+        : checkpointSignatureProblem(entry.checkpoint, verifier.key);
     if (problem === undefined) group.valid.push(entry);
     else group.forged.push({ line: entry.line, reason: problem });
   }
@@ -109,9 +109,9 @@ export async function verifyTenantAgainstFile(
   db: Kysely<Database>,
   tenantId: string,
   file: string,
-  key: CheckpointPublicKey | undefined,
+  verifier: CheckpointVerifier,
 ): Promise<AnchoredAuditVerification> {
   const { lines } = await readCheckpointFile(file);
   const mine = lines.filter((entry) => entry.checkpoint.tenantId === tenantId);
-  return verifyAuditWithCheckpoints(db, tenantId, groupCheckpoints(mine, key).get(tenantId));
+  return verifyAuditWithCheckpoints(db, tenantId, groupCheckpoints(mine, verifier).get(tenantId));
 }

@@ -17,7 +17,7 @@ import {
   readCheckpointFile,
   type SignedCheckpoint,
 } from './checkpoint.ts';
-import { findCheckpointKey, getOrCreateCheckpointKey } from './checkpoint-key.ts';
+import { findCheckpointKey, findCheckpointVerifier, getOrCreateCheckpointKey } from './checkpoint-key.ts';
 import { verifyTenantAgainstFile } from './checkpoint-verify.ts';
 import { type AuditCheckpointer, createAuditCheckpointer } from './checkpoint-writer.ts';
 
@@ -51,7 +51,7 @@ for (const dialect of DIALECTS) {
     }
 
     async function verify(tenantId: string) {
-      return verifyTenantAgainstFile(t.db.db, tenantId, file, await findCheckpointKey(ctx));
+      return verifyTenantAgainstFile(t.db.db, tenantId, file, await findCheckpointVerifier(ctx));
     }
 
     const checkpointsOf = (written: readonly SignedCheckpoint[], tenantId: string) =>

@@ -3,9 +3,10 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { readCheckpointFile } from '../../audit/checkpoint.ts';
 import {
-  type CheckpointPublicKey,
+  type CheckpointVerifier,
   checkpointPublicKeyOf,
   findCheckpointKey,
+  findCheckpointVerifier,
 } from '../../audit/checkpoint-key.ts';
 import {
   type AnchoredAuditVerification,
@@ -33,11 +34,11 @@ const USAGE = [
 ].join('\n       ');
 
 /** The checkpoint key: the pinned public key if given, else the server's own (needs the secret key). */
-async function verifierKey(
+async function verifierOf(
   config: Config,
   db: Db,
   publicKeyFile: string | undefined,
-): Promise<{ key: CheckpointPublicKey | undefined; note?: string }> {
+): Promise<CheckpointVerifier> {
   if (publicKeyFile !== undefined) return { key: checkpointPublicKeyOf(readFileSync(publicKeyFile, 'utf8')) };
   let secretKey: Buffer;
   try {
@@ -45,19 +46,10 @@ async function verifierKey(
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return {
-      key: undefined,
-      note: 'no secret key to open the checkpoint key: pass --public-key or set RISKGATE_SECRET_KEY',
+      missing: 'no secret key to open the checkpoint key: pass --public-key or set RISKGATE_SECRET_KEY',
     };
   }
-  const box = createSecretBox(secretKey);
-  try {
-    const key = await findCheckpointKey({ db, box });
-    return key === undefined ? { key, note: 'no checkpoint key exists in this database yet' } : { key };
-  } catch {
-    throw new Error(
-      'the checkpoint key does not open with this secret key (wrong RISKGATE_SECRET_KEY, or the key row was altered)',
-    );
-  }
+  return findCheckpointVerifier({ db, box: createSecretBox(secretKey) });
 }
 
 const LABEL: Readonly<Record<NonNullable<AnchoredAuditVerification['problem']>, string>> = {
@@ -96,9 +88,10 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   const file = values.checkpoints ?? auditCheckpointFileOf(config);
   const db = await openConfiguredDatabase(config);
   try {
-    const { key, note } = await verifierKey(config, db, values['public-key']);
+    const verifier = await verifierOf(config, db, values['public-key']);
+    const { key } = verifier;
     const { lines, malformed } = await readCheckpointFile(file);
-    const groups = groupCheckpoints(lines, key);
+    const groups = groupCheckpoints(lines, verifier);
     const known = new Set([...(await listTenants(db.db)).map((tenant) => tenant.id), ...groups.keys()]);
     if (values.tenant !== undefined && !known.has(values.tenant)) {
       io.stderr.write(`no tenant ${values.tenant} in the database or the checkpoints\n`);
@@ -124,7 +117,7 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
       io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       io.stdout.write(`checkpoints: ${file} (${lines.length} checkpoint(s)); key: ${key?.keyId ?? 'none'}\n`);
-      if (note !== undefined) io.stdout.write(`note: ${note}\n`);
+      if (verifier.missing !== undefined) io.stdout.write(`note: ${verifier.missing}\n`);
       if (malformed.length > 0)
         io.stdout.write(`note: lines that are not checkpoints: ${malformed.join(', ')}\n`);
       for (const result of results) io.stdout.write(`${describe(result.tenantId, result)}\n`);

@@ -140,5 +140,26 @@ for (const dialect of DIALECTS) {
       appendFileSync(file, `${JSON.stringify({ ...body, sig })}\n`);
       expect(await verify()).toMatchObject({ ok: false, problem: 'forged-checkpoint', forgedCheckpoints: 1 });
     });
+
+    it('reports checkpoints as unverifiable when the key row was altered, without a server error', async () => {
+      const { verify } = await checkpointedTenant(1);
+      const row = await db.db.selectFrom('server_keys').selectAll().executeTakeFirstOrThrow();
+      const [version, iv, tag, body] = row.key_sealed.split('.');
+      await db.db
+        .updateTable('server_keys')
+        .set({
+          key_sealed: [version, iv, tag, `${body?.startsWith('A') ? 'B' : 'A'}${body?.slice(1)}`].join('.'),
+        })
+        .execute();
+      try {
+        expect(await verify()).toMatchObject({
+          ok: false,
+          problem: 'forged-checkpoint',
+          reason: expect.stringContaining('does not open'),
+        });
+      } finally {
+        await db.db.updateTable('server_keys').set({ key_sealed: row.key_sealed }).execute();
+      }
+    });
   });
 }
