@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDatasetsDir, loadIntelFromPaths } from '../../server/src/intel/intel-source.ts';
+import { defaultDatasetsDir, loadIntelSource } from '../../server/src/intel/intel-source.ts';
 import { TestDevice } from '../../server/test-support/device.ts';
 import { createHarness, type Harness } from '../../server/test-support/harness.ts';
 import { cleanAndroidSnapshot, storeApp } from '../../server/test-support/snapshots.ts';
@@ -57,7 +57,7 @@ describe.skipIf(!hasChromium && !inCi)('admin console in Chromium (sqlite)', () 
   beforeAll(async () => {
     if (!hasChromium) throw new Error(`${CHROMIUM} is required under CI=true (apt-get install chromium)`);
     await ensureConsoleBuilt();
-    const intel = loadIntelFromPaths(
+    const intel = await loadIntelSource(
       [join(defaultDatasetsDir(), 'stalkerware-indicators', 'ioc.yaml')],
       pino({ level: 'silent' }),
     );

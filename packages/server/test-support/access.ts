@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import type { AccessOptions } from '../src/access/access-system.ts';
 import type { DialectName } from '../src/db/database.ts';
 import type { Role } from '../src/db/types.ts';
-import { defaultDatasetsDir, type IntelSource, loadIntelFromPaths } from '../src/intel/intel-source.ts';
+import { defaultDatasetsDir, type IntelSource, loadIntelSource } from '../src/intel/intel-source.ts';
 import { createRuntime } from '../src/runtime.ts';
 import { createTenant, mintTenantApiToken } from '../src/tenants/tenant-service.ts';
 import { createTestDb, postgresAdminUrl, type TestDb } from './db.ts';
@@ -17,11 +17,11 @@ import { cleanAndroidSnapshot, storeApp } from './snapshots.ts';
 /** TheTruthSpy, listed in stalkerware-indicators/ioc.yaml. */
 export const STALKERWARE_APP = 'com.apspy.app';
 
-let stalkerwareIntel: IntelSource | undefined;
+let stalkerwareIntel: Promise<IntelSource> | undefined;
 
 /** The real stalkerware-indicators feed (loaded once per test file). */
-export function stalkerwareIntelSource(): IntelSource {
-  stalkerwareIntel ??= loadIntelFromPaths(
+export function stalkerwareIntelSource(): Promise<IntelSource> {
+  stalkerwareIntel ??= loadIntelSource(
     [join(defaultDatasetsDir(), 'stalkerware-indicators', 'ioc.yaml')],
     pino({ level: 'silent' }),
   );
@@ -72,7 +72,7 @@ export async function createAccessHarness(
     secretKey,
     config: { bodyLimit: 1024 * 1024, trustedProxies: [] },
     now: () => clock.now,
-    intel: stalkerwareIntelSource(),
+    intel: await stalkerwareIntelSource(),
     access,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

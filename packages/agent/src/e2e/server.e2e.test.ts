@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadIntelFromPaths } from '../../../server/src/intel/intel-source.ts';
+import { loadIntelSource } from '../../../server/src/intel/intel-source.ts';
 import {
   createHarness,
   DIALECTS,
@@ -32,7 +32,7 @@ const device = {
   osVersion: '16',
   agentVersion: '0.1.0',
 } as const;
-const intel = loadIntelFromPaths([locateDatasets()], pino({ level: 'silent' }));
+const intel = await loadIntelSource([locateDatasets()], pino({ level: 'silent' }));
 const profileIntel = loadProfileIntel();
 
 /**

@@ -36,7 +36,7 @@ describe.skipIf(await shouldSkipDialect('postgres'))(
         db: a.testDb.db,
         secretKey: randomBytes(32),
         config: { bodyLimit: 1024 * 1024, trustedProxies: [] },
-        intel: stalkerwareIntelSource(),
+        intel: await stalkerwareIntelSource(),
         access: { proxySecret: PROXY_SECRET, postgresUrl: await postgresUrlOf(a.testDb) },
       });
       await a.addResource({ id: 'exchange', name: 'Exchange', kind: 'http-app', hosts: ['mail.acme.test'] });

@@ -54,7 +54,7 @@ for (const dialect of DIALECTS) {
         secretKey: a.secretKey,
         config: { bodyLimit: 1024 * 1024, trustedProxies: [] },
         now: () => a.clock.now,
-        intel: stalkerwareIntelSource(),
+        intel: await stalkerwareIntelSource(),
         access: {
           proxySecret: PROXY_SECRET,
           ...(dialect === 'postgres' && !quiet ? { postgresUrl: env.DATABASE_URL ?? '' } : {}),

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildIntelIndex, type IntelLookup, parseIntelFile } from '@riskgate/engine';
+import { buildIntelIndex, type IntelLookup, type ParsedFeed } from '@riskgate/engine';
 import type { Logger } from 'pino';
+import { type IntelFileReport, type LoadIntelOptions, loadIntelFiles } from './load-files.ts';
 
 /**
  * Where report ingestion gets its threat intelligence. A seam: the intel feature (feeds in the
@@ -25,41 +25,26 @@ export function defaultDatasetsDir(env: Readonly<Record<string, string | undefin
   return resolve(repoRoot, '..', 'shared', 'datasets');
 }
 
-function* filesUnder(path: string): Generator<string> {
-  const stats = statSync(path);
-  if (stats.isFile()) {
-    yield path;
-    return;
-  }
-  for (const entry of readdirSync(path).sort()) {
-    if (entry.startsWith('.')) continue;
-    yield* filesUnder(join(path, entry));
-  }
-}
-
 /**
- * Loads every intel file it recognises under `paths` (files or folders) once, at start, into one
- * index shared by all tenants. Files in unknown formats are skipped; parse errors are logged.
+ * Start-up intel (`riskgate serve`, RISKGATE_INTEL_PATHS): loads `paths` with the one intel loader
+ * (`loadIntelFiles`, the same as `riskgate intel import` and `riskgate assess --intel`, so one
+ * folder gives one indicator set everywhere) into one index shared by all tenants. Every file that
+ * is skipped or fails is logged with its reason (never silently) and listed in `files`.
  */
-export function loadIntelFromPaths(
+export async function loadIntelSource(
   paths: readonly string[],
-  logger: Logger,
-): IntelSource & { readonly files: number } {
-  const feeds = [];
-  for (const root of paths) {
-    if (!existsSync(root)) {
-      logger.warn({ path: root }, 'intel path does not exist');
-      continue;
-    }
-    for (const file of filesUnder(root)) {
-      if (statSync(file).size > 64 * 1024 * 1024) continue;
-      try {
-        feeds.push(parseIntelFile(readFileSync(file, 'utf8'), file));
-      } catch (error) {
-        logger.debug({ path: file, err: error }, 'not an intel file');
-      }
-    }
+  logger: Pick<Logger, 'info' | 'warn'>,
+  options: LoadIntelOptions = {},
+): Promise<
+  IntelSource & { readonly feeds: readonly ParsedFeed[]; readonly files: readonly IntelFileReport[] }
+> {
+  const result = await loadIntelFiles(paths, options);
+  for (const file of result.files) {
+    if (file.status === 'skipped')
+      logger.info({ path: file.path, reason: file.reason }, 'intel file skipped');
+    else if (file.status === 'error')
+      logger.warn({ path: file.path, reason: file.reason }, 'intel file not loaded');
   }
-  const index = buildIntelIndex(feeds);
-  return { lookup: () => index, files: feeds.length };
+  const index = buildIntelIndex(result.feeds);
+  return { lookup: () => index, feeds: result.feeds, files: result.files };
 }

@@ -6,7 +6,7 @@ import { loadAttestationFromConfig } from '../../attestation/attestation-config.
 import { auditCheckpointFileOf, loadConfig, resolveSecretKey } from '../../config.ts';
 import { seedDemoPolicies } from '../../demo/demo-policies.ts';
 import { ensureDemoTenant } from '../../demo/demo-service.ts';
-import { defaultDatasetsDir, loadIntelFromPaths } from '../../intel/intel-source.ts';
+import { defaultDatasetsDir, loadIntelSource } from '../../intel/intel-source.ts';
 import { deleteExpiredDeviceNonces } from '../../queries/device-nonces.ts';
 import { createRuntime } from '../../runtime.ts';
 import type { Command } from '../command.ts';
@@ -41,9 +41,14 @@ export const command: Command = {
     logger.info({ database: describeDatabase(config) }, 'database ready');
     const intelPaths = config.intelPaths.length > 0 ? config.intelPaths : [defaultDatasetsDir(io.env)];
     const started = performance.now();
-    const intel = loadIntelFromPaths(intelPaths, logger);
+    const intel = await loadIntelSource(intelPaths, logger);
     logger.info(
-      { paths: intelPaths, files: intel.files, ms: Math.round(performance.now() - started) },
+      {
+        paths: intelPaths,
+        feeds: intel.feeds.length,
+        skipped: intel.files.filter((file) => file.status !== 'loaded').length,
+        ms: Math.round(performance.now() - started),
+      },
       'intel loaded',
     );
     const access = accessOptionsForServe(config, accessSettings);

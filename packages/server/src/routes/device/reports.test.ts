@@ -6,10 +6,10 @@ import { TestDevice } from '../../../test-support/device.ts';
 import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
 import { cleanAndroidSnapshot, storeApp } from '../../../test-support/snapshots.ts';
 import { createDecisionCache } from '../../access/decision-cache.ts';
-import { defaultDatasetsDir, loadIntelFromPaths } from '../../intel/intel-source.ts';
+import { defaultDatasetsDir, loadIntelSource } from '../../intel/intel-source.ts';
 
 const STALKERWARE = 'com.apspy.app'; // TheTruthSpy in stalkerware-indicators/ioc.yaml
-const intel = loadIntelFromPaths(
+const intel = await loadIntelSource(
   [join(defaultDatasetsDir(), 'stalkerware-indicators', 'ioc.yaml')],
   pino({ level: 'silent' }),
 );
