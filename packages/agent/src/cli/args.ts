@@ -45,6 +45,19 @@ export function parseDuration(value: unknown, name: string, fallbackMs: number):
   return Number(match[1]) * unit;
 }
 
+/**
+ * A point in time (`2027-03-01` or a full ISO 8601 timestamp) for `--now`; `fallback` when absent.
+ * Profiles compute every date (patch level, install times, probes) from it.
+ */
+export function parseInstant(value: unknown, name: string, fallback: () => Date): Date {
+  if (value === undefined) return fallback();
+  const text = String(value);
+  const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(time))
+    throw new UsageError(`--${name} must be a date like 2027-03-01 or 2027-03-01T12:00:00Z`);
+  return new Date(time);
+}
+
 /** The agent's state directory: `--state-dir`, else `RISKGATE_AGENT_STATE`, else `~/.riskgate-agent`. */
 export function stateDirOf(value: unknown, env: Readonly<Record<string, string | undefined>>): string {
   if (typeof value === 'string' && value !== '') return value;

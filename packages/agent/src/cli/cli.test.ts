@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeDeviceServer, startFakeDeviceServer } from '../../test-support/fake-device-server.ts';
 import { loadProfileIntel } from '../profiles/datasets.ts';
 import { generateDevice } from '../profiles/generate-device.ts';
-import { parseDuration } from './args.ts';
+import { parseDuration, parseInstant } from './args.ts';
 import type { Command, CommandIo } from './command.ts';
 import { UsageError } from './command.ts';
 
@@ -36,6 +36,37 @@ describe('parseDuration', () => {
   });
   it.each(['', 'soon', '-5s', '5d'])('refuses %j', (text) => {
     expect(() => parseDuration(text, 'duration', 0)).toThrow(UsageError);
+  });
+});
+
+describe('parseInstant (--now)', () => {
+  it('reads a date or an ISO timestamp, and falls back when absent', () => {
+    expect(parseInstant('2029-12-06', 'now', () => new Date(0)).toISOString()).toBe(
+      '2029-12-06T00:00:00.000Z',
+    );
+    expect(parseInstant('2029-12-06T10:30:00+02:00', 'now', () => new Date(0)).toISOString()).toBe(
+      '2029-12-06T08:30:00.000Z',
+    );
+    expect(parseInstant(undefined, 'now', () => new Date(5)).getTime()).toBe(5);
+  });
+  it.each(['', 'tomorrow', '2029-13-45', '1700000000', '2029-12-06 10:00'])('refuses %j', (text) => {
+    expect(() => parseInstant(text, 'now', () => new Date())).toThrow(UsageError);
+  });
+});
+
+describe('riskgate-agent profile --now', () => {
+  it('dates the snapshot from --now: collectedAt, patch level and probes follow it', async () => {
+    // The profile reads the datasets where the environment says (RISKGATE_DATASETS), as the CLI does.
+    const io = { ...captureIo(), env: process.env };
+    expect(await (await load('profile')).run(['clean', '--now', '2029-12-06T12:00:00Z'], io)).toBe(0);
+    const snapshot = JSON.parse(io.out()) as { collectedAt: string; device: { securityPatch: string } };
+    expect(snapshot.collectedAt).toBe('2029-12-06T12:00:00.000Z');
+    const age = (Date.parse('2029-12-06') - Date.parse(snapshot.device.securityPatch)) / 86_400_000;
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(60);
+    await expect((await load('profile')).run(['clean', '--now', 'soon'], captureIo())).rejects.toThrow(
+      UsageError,
+    );
   });
 });
 

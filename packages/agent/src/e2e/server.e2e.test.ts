@@ -17,7 +17,7 @@ import {
 } from '../../../server/test-support/harness.ts';
 import { loadProfileIntel, locateDatasets } from '../profiles/datasets.ts';
 import { generateDevice } from '../profiles/generate-device.ts';
-import type { ProfileName } from '../profiles/profiles.ts';
+import { PROFILE_NAMES, ROGUE_AP_IMITATES } from '../profiles/profiles.ts';
 import { createAgentClient, createMemoryAgent, openAgent } from '../sdk/agent-client.ts';
 import { createMemoryEnrollmentStore } from '../sdk/enrollment-store.ts';
 import { ServerError } from '../sdk/http.ts';
@@ -35,26 +35,6 @@ const device = {
 const intel = await loadIntelSource([locateDatasets()], pino({ level: 'silent' }));
 const profileIntel = loadProfileIntel();
 
-/**
- * Every profile except `rogue-ap`: its expectation needs the tenant's known networks, which the
- * server does not let a tenant configure yet (its report service uses default settings).
- */
-const PROFILES: readonly ProfileName[] = [
-  'clean',
-  'clean-ios',
-  'stalkerware',
-  'spyware',
-  'rooted',
-  'jailbroken',
-  'no-screen-lock',
-  'old-patch',
-  'eol-os',
-  'mitm',
-  'open-wifi',
-  'phishing',
-  'c2',
-];
-
 for (const dialect of DIALECTS) {
   describe.skipIf(await shouldSkipDialect(dialect))(`agent against the real server (${dialect})`, () => {
     let h: Harness;
@@ -64,6 +44,13 @@ for (const dialect of DIALECTS) {
       h = await createHarness(dialect, { intel });
       url = await h.app.listen({ port: 0, host: '127.0.0.1' });
       dir = await mkdtemp(join(tmpdir(), 'riskgate-e2e-'));
+      // The company Wi-Fi the rogue-ap profile imitates, as the demo tenant lists it.
+      const known = await fetch(`${url}/v1/admin/settings/detection`, {
+        method: 'PUT',
+        headers: { ...h.auth('admin'), 'content-type': 'application/json' },
+        body: JSON.stringify({ knownNetworks: [ROGUE_AP_IMITATES] }),
+      });
+      expect(known.status).toBe(200);
     });
     afterAll(async () => {
       await h?.close();
@@ -113,7 +100,7 @@ for (const dialect of DIALECTS) {
       expect(error).toMatchObject({ status: 401, code: 'invalid_enrollment_token' });
     });
 
-    it.each(PROFILES)('%s: expected threats and risk; remediation returns to secured', async (name) => {
+    it.each(PROFILE_NAMES)('%s: expected threats and risk; remediation returns to secured', async (name) => {
       const built = generateDevice(name, { seed: 11, intel: profileIntel, now: h.clock.now });
       const agent = createMemoryAgent();
       await agent.enroll({

@@ -13,14 +13,40 @@ export interface ProfileContext {
   readonly skipApps?: boolean;
 }
 
-const ANDROID_MODELS = [
-  { manufacturer: 'Google', model: 'Pixel 8', codename: 'shiba' },
-  { manufacturer: 'Google', model: 'Pixel 9', codename: 'tokay' },
-  { manufacturer: 'Google', model: 'Pixel 8 Pro', codename: 'husky' },
+/**
+ * Samsung phones report their model code (`SM-S921B`), which endoflife.date does not list: no device
+ * end of life applies to them, on any date.
+ */
+const SAMSUNG_MODELS = [
   { manufacturer: 'samsung', model: 'SM-S921B', codename: 'e1s' },
   { manufacturer: 'samsung', model: 'SM-S928B', codename: 'e3q' },
 ] as const;
 
+/** How many of the newest still-supported Pixels a clean fleet is spread over. */
+const NEWEST_PIXELS = 4;
+
+/**
+ * Pixels still receiving security updates at `now`, newest first, chosen from the end-of-life data
+ * itself (a hard-coded "Pixel 8" turns into an end-of-life device in October 2030). The data is cut on
+ * one day and every phone it lists ends some day: when none is still supported at `now`, the phone is
+ * one released after the data was cut (one number above the newest listed), which the data cannot
+ * know, exactly as the engine treats any phone newer than its feed.
+ */
+function supportedPixels(
+  intel: ProfileIntel,
+  now: Date,
+): { manufacturer: string; model: string; codename: string }[] {
+  const today = now.toISOString().slice(0, 10);
+  const supported = intel.pixelModels
+    .filter((pixel) => pixel.eol === false || pixel.eol > today)
+    .slice(0, NEWEST_PIXELS)
+    .map((pixel) => ({ manufacturer: 'Google', model: pixel.label, codename: pixel.cycle }));
+  if (supported.length > 0) return supported;
+  const newest = Math.max(0, ...intel.pixelModels.map((pixel) => Number(/\d+/.exec(pixel.label)?.[0] ?? 0)));
+  return [{ manufacturer: 'Google', model: `Pixel ${newest + 1}`, codename: `pixel${newest + 1}` }];
+}
+
+/** iPhones: endoflife.date lists the ones below as supported with no end date (`eol: false`). */
 const IOS_MODELS = ['iPhone 15', 'iPhone 15 Pro', 'iPhone 16', 'iPhone 16 Pro Max'];
 
 const BENIGN_DOMAINS = [
@@ -42,24 +68,35 @@ const BENIGN_DOMAINS = [
   'weather.com',
 ];
 
-/** The security patch level Android devices get: the first or fifth of a month. */
+/**
+ * The security patch level Android devices get: the first or fifth of a month, the newest one on or
+ * before `daysAgo` days before `now`. Rounding down to that day adds up to 26 days to the age.
+ */
 export function patchLevel(now: Date, daysAgo: number): string {
   const date = new Date(now.getTime() - daysAgo * 86_400_000);
   const day = date.getUTCDate() >= 5 ? '05' : '01';
   return `${date.toISOString().slice(0, 8)}${day}`;
 }
 
-/** The newest supported Android release (eol false) that is not a future preview. */
-export function supportedAndroid(intel: ProfileIntel): string {
+/** Whether a release is still supported at `now` (`eol` false, or a security end after `now`). */
+const supportedAt = (eol: string | false, now: Date): boolean =>
+  eol === false || eol > now.toISOString().slice(0, 10);
+
+/**
+ * The Android release a clean phone runs, chosen from the end-of-life data at `now` (never a fixed
+ * number that expires): the second newest supported cycle, what most fleets run (the newest may be
+ * brand new).
+ */
+export function supportedAndroid(intel: ProfileIntel, now: Date): string {
   const supported = intel.androidReleases
-    .filter((release) => release.eol === false)
+    .filter((release) => supportedAt(release.eol, now))
     .map((release) => release.cycle);
-  // The newest cycle may be brand new; the second newest is what most fleets run.
-  return supported[1] ?? supported[0] ?? '15';
+  return supported[1] ?? supported[0] ?? '16';
 }
 
-export function supportedIos(intel: ProfileIntel): string {
-  return intel.iosReleases.find((release) => release.eol === false)?.latest ?? '18.7.10';
+/** The latest version of the newest iOS cycle supported at `now` (end-of-life data, newest first). */
+export function supportedIos(intel: ProfileIntel, now: Date): string {
+  return intel.iosReleases.find((release) => supportedAt(release.eol, now))?.latest ?? '26.6.1';
 }
 
 /** A passing attestation that agrees with the reported state (so no attestation-mismatch). */
@@ -154,9 +191,11 @@ function visited(rng: Rng, now: Date): NonNullable<Snapshot['visitedDomains']> {
 /** A clean, current Android phone: supported OS, recent patch, store apps, locked bootloader. */
 export function cleanAndroid(ctx: ProfileContext): Snapshot {
   const { rng, now } = ctx;
-  const model = rng.pick(ANDROID_MODELS);
-  const osVersion = supportedAndroid(ctx.intel);
-  const securityPatch = patchLevel(now, rng.int(5, 40));
+  const model = rng.pick([...supportedPixels(ctx.intel, now), ...SAMSUNG_MODELS]);
+  const osVersion = supportedAndroid(ctx.intel, now);
+  // 3-25 days, plus up to 26 of rounding to the patch day: under 52 days, inside the default 60-day
+  // "low" patch age (settings.patchAgeDays), on any `now`.
+  const securityPatch = patchLevel(now, rng.int(3, 25));
   const build = `BP${rng.int(1, 4)}A.${securityPatch.slice(2, 4)}${securityPatch.slice(5, 7)}05.${rng.int(1, 30).toString().padStart(3, '0')}`;
   const device: Snapshot['device'] = {
     platform: 'android',
@@ -184,7 +223,7 @@ export function cleanIos(ctx: ProfileContext): Snapshot {
   const { rng, now } = ctx;
   const device: Snapshot['device'] = {
     platform: 'ios',
-    osVersion: supportedIos(ctx.intel),
+    osVersion: supportedIos(ctx.intel, now),
     model: rng.pick(IOS_MODELS),
     manufacturer: 'Apple',
     agentVersion: ctx.agentVersion,

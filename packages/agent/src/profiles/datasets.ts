@@ -20,6 +20,8 @@ export interface ProfileIntel {
   readonly androidReleases: readonly { cycle: string; eol: string | false }[];
   /** iOS releases: cycle, latest version, security end. */
   readonly iosReleases: readonly { cycle: string; latest: string; eol: string | false }[];
+  /** Google Pixel phones (endoflife.date `pixel`), newest first: cycle id, label, security end. */
+  readonly pixelModels: readonly { cycle: string; label: string; eol: string | false }[];
 }
 
 /**
@@ -118,5 +120,10 @@ export function loadProfileIntel(dir: string = locateDatasets()): ProfileIntel {
       latest: String(release.latest ?? release.releaseCycle),
       eol: dateText(release.eol),
     })),
+    pixelModels: releases(join(dir, 'endoflife-products', 'pixel.yaml')).flatMap((release) =>
+      typeof release.releaseLabel === 'string'
+        ? [{ cycle: String(release.releaseCycle), label: release.releaseLabel, eol: dateText(release.eol) }]
+        : [],
+    ),
   };
 }

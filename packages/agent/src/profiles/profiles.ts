@@ -47,6 +47,17 @@ export interface ProfileBuild {
 
 type Builder = (ctx: ProfileContext) => ProfileBuild;
 
+/**
+ * The company Wi-Fi the `rogue-ap` profile imitates (same SSID, weaker security, an access point not
+ * in the list). A tenant must list it in its known networks for the imitation to be detected; the
+ * server's demo tenant does (`DEMO_KNOWN_NETWORK`).
+ */
+export const ROGUE_AP_IMITATES: KnownNetwork = {
+  ssid: 'Acme-Corp',
+  security: 'wpa2-enterprise',
+  bssids: ['8c:3b:ad:41:7e:02', '8c:3b:ad:41:7e:12'],
+};
+
 const removeApps = (snapshot: Snapshot, ids: readonly string[]): Snapshot => ({
   ...snapshot,
   apps: snapshot.apps.filter((app) => !ids.includes(app.id)),
@@ -247,17 +258,14 @@ const BUILDERS: Readonly<Record<ProfileName, Builder>> = {
     const base = cleanAndroid(ctx);
     const today = ctx.now.toISOString().slice(0, 10);
     const ended = ctx.intel.androidReleases.filter((release) => release.eol !== false && release.eol < today);
+    // The newest release whose support ended before `now`; the data lists many, and more with time.
     const release = ended[0] ?? { cycle: '12', eol: '2025-03-03' };
     const lastPatch = release.eol === false ? patchLevel(ctx.now, 400) : `${release.eol.slice(0, 8)}01`;
-    // The newer release's build id and fingerprint do not apply to the old OS: leave them out.
+    // The newer release's build id and fingerprint do not apply to the old OS: leave them out. The
+    // model stays the clean phone's (still supported by its maker at `now`), so updating the OS
+    // is the whole fix; an old model would end up end-of-life itself as the calendar moves.
     const { buildFingerprint: _fingerprint, osBuild: _build, ...identity } = base.device;
-    const device = {
-      ...identity,
-      manufacturer: 'Google',
-      model: 'Pixel 7',
-      osVersion: release.cycle,
-      securityPatch: lastPatch,
-    };
+    const device = { ...identity, osVersion: release.cycle, securityPatch: lastPatch };
     return {
       snapshot: {
         ...base,
@@ -302,11 +310,7 @@ const BUILDERS: Readonly<Record<ProfileName, Builder>> = {
 
   'rogue-ap': (ctx) => {
     const base = cleanAndroid(ctx);
-    const known: KnownNetwork = {
-      ssid: 'Acme-Corp',
-      security: 'wpa2-enterprise',
-      bssids: ['8c:3b:ad:41:7e:02', '8c:3b:ad:41:7e:12'],
-    };
+    const known = ROGUE_AP_IMITATES;
     return {
       snapshot: {
         ...base,
@@ -378,7 +382,7 @@ function visitedProfile(ctx: ProfileContext, domain: string, threat: string, ris
 function updateAndroid(snapshot: Snapshot, ctx: ProfileContext): Snapshot {
   const device = {
     ...snapshot.device,
-    osVersion: supportedAndroid(ctx.intel),
+    osVersion: supportedAndroid(ctx.intel, ctx.now),
     securityPatch: patchLevel(ctx.now, 10),
   };
   return {

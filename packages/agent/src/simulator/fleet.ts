@@ -65,6 +65,8 @@ export interface FleetSummary {
   readonly riskLevels: Readonly<Record<RiskLevel, number>>;
   readonly threatsAppeared: number;
   readonly threatsFixed: number;
+  /** Acknowledged replies by profile. */
+  readonly acknowledgedByProfile: Readonly<Record<string, number>>;
   /** Replies whose risk differed from the profile's expectation, by profile (depends on tenant settings). */
   readonly expectationMismatches: Readonly<Record<string, number>>;
 }
@@ -115,6 +117,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
   const errorsByCode: Record<string, number> = {};
   const riskLevels: Record<RiskLevel, number> = { secured: 0, low: 0, medium: 0, high: 0 };
   const mismatches: Record<string, number> = {};
+  const acknowledgedByProfile: Record<string, number> = {};
   const enrollLatency: number[] = [];
   const latency: number[] = [];
   let appeared = 0;
@@ -210,6 +213,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
         }
         latency.push(performance.now() - t0);
         counters.acknowledged++;
+        acknowledgedByProfile[device.profile] = (acknowledgedByProfile[device.profile] ?? 0) + 1;
         if (outcome.reply.duplicate) counters.duplicates++;
         riskLevels[outcome.reply.riskLevel]++;
         if (outcome.reply.riskLevel !== expected)
@@ -279,6 +283,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
       riskLevels,
       threatsAppeared: appeared,
       threatsFixed: fixed,
+      acknowledgedByProfile,
       expectationMismatches: mismatches,
     };
   } finally {

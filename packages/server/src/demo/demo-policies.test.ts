@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
 import { createHarness, type Harness } from '../../test-support/harness.ts';
-import { seedDemoPolicies } from './demo-policies.ts';
+import { DEMO_KNOWN_NETWORK, seedDemoPolicies } from './demo-policies.ts';
 
 for (const dialect of DIALECTS) {
   describe.skipIf(await shouldSkipDialect(dialect))(`demo policies (${dialect})`, () => {
@@ -13,7 +13,7 @@ for (const dialect of DIALECTS) {
       await h?.close();
     });
 
-    it('seeds a compliance policy, a resource and an access policy through the admin API', async () => {
+    it('seeds a compliance policy, a resource, an access policy and the known Wi-Fi through the admin API', async () => {
       const token = h.tenant.tokens.owner;
       expect(await seedDemoPolicies(h.app, token)).toEqual([]);
       const get = async (url: string) =>
@@ -25,11 +25,12 @@ for (const dialect of DIALECTS) {
       expect((await get('/v1/admin/access-policies')).items).toMatchObject([
         { id: 'demo-low-risk-only', grant: { kind: 'require-risk-at-most', level: 'low' } },
       ]);
+      expect(await get('/v1/admin/settings/detection')).toEqual({ knownNetworks: [DEMO_KNOWN_NETWORK] });
     });
 
     it('reports what it could not seed instead of failing the start', async () => {
       const notes = await seedDemoPolicies(h.app, 'rgat_not-a-token');
-      expect(notes).toHaveLength(3);
+      expect(notes).toHaveLength(4);
       expect(notes[0]).toMatch(/could not seed \/v1\/admin\/compliance-policies: 401/);
     });
   });

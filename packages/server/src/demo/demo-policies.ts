@@ -6,12 +6,29 @@ export interface Injector {
 }
 
 /**
- * What a new demo tenant starts with, so that the Quick start shows compliance and conditional
- * access at work: a compliance policy "threat level at or under low", a web app resource, and an
- * access policy that lets only low-risk devices reach it. Seeded once, through the public admin API
- * (validation and audit included), when the demo tenant is created.
+ * The company Wi-Fi of the demo tenant: the network the agent's `rogue-ap` profile imitates (same
+ * SSID, weaker security, an access point not listed here), so that profile raises
+ * `network.rogue-access-point` against the demo as the README promises. Kept equal to the profile's
+ * by the agent's demo-fleet test.
  */
-const DEMO_SEED: readonly { readonly url: string; readonly body: Record<string, unknown> }[] = [
+export const DEMO_KNOWN_NETWORK = {
+  ssid: 'Acme-Corp',
+  security: 'wpa2-enterprise',
+  bssids: ['8c:3b:ad:41:7e:02', '8c:3b:ad:41:7e:12'],
+} as const;
+
+/**
+ * What a new demo tenant starts with, so that the Quick start shows compliance and conditional
+ * access at work: a compliance policy "threat level at or under low", a web app resource, an
+ * access policy that lets only low-risk devices reach it, and the company Wi-Fi (known networks).
+ * Seeded once, through the public admin API (validation and audit included), when the demo tenant
+ * is created.
+ */
+const DEMO_SEED: readonly {
+  readonly method?: 'PUT';
+  readonly url: string;
+  readonly body: Record<string, unknown>;
+}[] = [
   {
     url: '/v1/admin/compliance-policies',
     body: {
@@ -41,6 +58,11 @@ const DEMO_SEED: readonly { readonly url: string; readonly body: Record<string, 
       grant: { kind: 'require-risk-at-most', level: 'low' },
     },
   },
+  {
+    method: 'PUT',
+    url: '/v1/admin/settings/detection',
+    body: { knownNetworks: [DEMO_KNOWN_NETWORK] },
+  },
 ];
 
 /** Seeds the demo policies; returns a note per item that could not be created. */
@@ -48,7 +70,7 @@ export async function seedDemoPolicies(app: Injector, ownerToken: string): Promi
   const notes: string[] = [];
   for (const item of DEMO_SEED) {
     const reply = await app.inject({
-      method: 'POST',
+      method: item.method ?? 'POST',
       url: item.url,
       headers: { authorization: `Bearer ${ownerToken}` },
       payload: item.body,

@@ -11,12 +11,12 @@ export interface IngestConfigRow {
 
 /**
  * What report ingestion reads of a tenant, in one statement: its threat-type overrides, its
- * compliance policy documents (oldest first, as `listCompliancePolicyDocs`) and the named setting.
+ * compliance policy documents (oldest first, as `listCompliancePolicyDocs`) and the named settings.
  */
 export async function listIngestConfigRows(
   db: Kysely<Database>,
   tenantId: string,
-  settingKey: string,
+  settingKeys: readonly string[],
 ): Promise<IngestConfigRow[]> {
   const rows = await db
     .selectFrom('threat_type_overrides')
@@ -33,7 +33,7 @@ export async function listIngestConfigRows(
         .selectFrom('settings')
         .select([sql<string>`'s'`.as('kind'), 'key', 'value', sql<string>`''`.as('sort')])
         .where('tenant_id', '=', tenantId)
-        .where('key', '=', settingKey),
+        .where('key', 'in', [...settingKeys]),
     )
     .orderBy('kind')
     .orderBy('sort')

@@ -49,13 +49,14 @@ select "device".*, (select count(*) from "report")::int as "report_inserted",
   from "device"`,
 );
 /**
- * `listIngestConfigRows` plus the stored outcome of the report id (kind `r`) and the stored intel
- * version (kind `v`, see cluster/cluster-scopes.ts), in one statement.
+ * `listIngestConfigRows` (two setting keys: privacy and detection) plus the stored outcome of the
+ * report id (kind `r`) and the stored intel version (kind `v`, see cluster/cluster-scopes.ts), in one
+ * statement.
  */
 const READ_INGEST_START = new Statement(
   `select 'o' as "kind", "type_id" as "key", "risk" as "value", '' as "sort" from "threat_type_overrides" where "tenant_id" = ?
 union all select 'p', "id", "doc", "created_at" from "compliance_policies" where "tenant_id" = ?
-union all select 's', "key", "value", '' from "settings" where "tenant_id" = ? and "key" = ?
+union all select 's', "key", "value", '' from "settings" where "tenant_id" = ? and "key" in (?, ?)
 union all select 'r', "report_id", "outcome", '' from "reports" where "tenant_id" = ? and "device_id" = ? and "report_id" = ?
 union all select 'v', "scope", cast("version" as text), '' from "cluster_versions" where "scope" = ?
 order by "kind", "sort", "key"`,
@@ -122,13 +123,19 @@ export async function findReportOutcome(
 
 /**
  * What a report needs before its transaction, in one statement: the tenant's ingest configuration
- * rows (as `listIngestConfigRows` with `settingKey`), the stored outcome if the device already
+ * rows (as `listIngestConfigRows` with `settingKeys`), the stored outcome if the device already
  * sent this report id, and the stored version of `versionScope` (0 when it never changed).
  */
 export async function readIngestStart(
   db: Kysely<Database>,
   dialect: DialectName,
-  params: { tenantId: string; deviceId: string; reportId: string; settingKey: string; versionScope: string },
+  params: {
+    tenantId: string;
+    deviceId: string;
+    reportId: string;
+    settingKeys: readonly [string, string];
+    versionScope: string;
+  },
 ): Promise<{ config: IngestConfigRow[]; outcome: string | undefined; version: number }> {
   const { tenantId } = params;
   const result = await db.executeQuery<IngestConfigRow>(
@@ -136,7 +143,7 @@ export async function readIngestStart(
       tenantId,
       tenantId,
       tenantId,
-      params.settingKey,
+      ...params.settingKeys,
       tenantId,
       params.deviceId,
       params.reportId,

@@ -1,4 +1,5 @@
 import {
+  type AssessSettings,
   type Classification,
   type CompliancePolicy,
   CompliancePolicySchema,
@@ -8,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.ts';
 import { type IngestConfigRow, listIngestConfigRows } from '../queries/ingest-config.ts';
+import { assessSettingsOf, DETECTION_KEY, parseDetectionSettings } from '../settings/detection-settings.ts';
 import { PRIVACY_KEY } from '../settings/settings-service.ts';
 import { DEFAULT_PRIVACY, type PrivacySettings } from './privacy.ts';
 
@@ -18,7 +20,12 @@ export interface IngestConfig {
   /** Compliance policies that match the schema, oldest first (invalid documents skipped). */
   readonly policies: readonly CompliancePolicy[];
   readonly privacy: PrivacySettings;
+  /** The tenant's detection settings for `assess` (known Wi-Fi networks). */
+  readonly assessSettings: Partial<AssessSettings>;
 }
+
+/** The settings keys ingestion reads: privacy and detection. */
+export const INGEST_SETTING_KEYS = [PRIVACY_KEY, DETECTION_KEY] as const;
 
 /** Reads a tenant's ingest configuration (one query per call). */
 export type IngestConfigReader = (db: Kysely<Database>, tenantId: string) => Promise<IngestConfig>;
@@ -59,7 +66,7 @@ function memo<T>(build: (text: string) => T): (text: string) => T {
  */
 export function createIngestConfigReader(): IngestConfigReader {
   const build = createIngestConfigBuilder();
-  return async (db, tenantId) => build(await listIngestConfigRows(db, tenantId, PRIVACY_KEY));
+  return async (db, tenantId) => build(await listIngestConfigRows(db, tenantId, INGEST_SETTING_KEYS));
 }
 
 /**
@@ -72,6 +79,7 @@ export function createIngestConfigBuilder(): (rows: readonly IngestConfigRow[]) 
     return Value.Check(CompliancePolicySchema, value) ? value : null;
   });
   const classificationOfText = memo((text) => classificationOf(JSON.parse(text) as IngestConfigRow[]));
+  const assessSettingsOfText = memo((text) => assessSettingsOf(parseDetectionSettings(text)));
   const privacyOf = memo(
     (text): PrivacySettings => ({ ...DEFAULT_PRIVACY, ...(JSON.parse(text) as Partial<PrivacySettings>) }),
   );
@@ -79,12 +87,15 @@ export function createIngestConfigBuilder(): (rows: readonly IngestConfigRow[]) 
     const overrides = rows.filter((row) => row.kind === 'o');
     const policies: CompliancePolicy[] = [];
     let privacy = DEFAULT_PRIVACY;
+    let assessSettings = NO_ASSESS_SETTINGS;
     for (const row of rows) {
       if (row.kind === 'p') {
         const policy = policyOf(row.value);
         if (policy !== null) policies.push(policy);
-      } else if (row.kind === 's') {
+      } else if (row.kind === 's' && row.key === PRIVACY_KEY) {
         privacy = privacyOf(row.value);
+      } else if (row.kind === 's' && row.key === DETECTION_KEY) {
+        assessSettings = assessSettingsOfText(row.value);
       }
     }
     return {
@@ -92,8 +103,11 @@ export function createIngestConfigBuilder(): (rows: readonly IngestConfigRow[]) 
         overrides.length === 0 ? EMPTY_CLASSIFICATION : classificationOfText(JSON.stringify(overrides)),
       policies,
       privacy,
+      assessSettings,
     };
   };
 }
 
 const EMPTY_CLASSIFICATION: Classification = Object.freeze({ byType: {}, byFamily: {} });
+/** No tenant detection settings: `assess` uses its defaults (one shared object, so its memo hits). */
+const NO_ASSESS_SETTINGS: Partial<AssessSettings> = Object.freeze({});

@@ -32,8 +32,12 @@ import {
   storeReportState,
 } from '../queries/report-ingest.ts';
 import { findSnapshot } from '../queries/reports.ts';
-import { PRIVACY_KEY } from '../settings/settings-service.ts';
-import { createIngestConfigBuilder, type IngestConfig, type IngestConfigReader } from './ingest-config.ts';
+import {
+  createIngestConfigBuilder,
+  INGEST_SETTING_KEYS,
+  type IngestConfig,
+  type IngestConfigReader,
+} from './ingest-config.ts';
 import { redactSnapshot } from './privacy.ts';
 import { diffThreats, riskLevelOfActive, type ThreatDiff } from './threat-diff.ts';
 import { storeThreatDiff } from './threat-store.ts';
@@ -98,7 +102,7 @@ export function createReportService(
       tenantId: device.tenant_id,
       deviceId: device.id,
       reportId,
-      settingKey: PRIVACY_KEY,
+      settingKeys: INGEST_SETTING_KEYS,
       versionScope: INTEL_SCOPE,
     });
     if (read.outcome === undefined) await deps.intel.ensure?.(read.version);
@@ -142,6 +146,7 @@ export function createReportService(
         config.classification,
         {
           now,
+          settings: config.assessSettings,
           ...(attestation === undefined ? {} : { extraDetectors: attestation.detectors }),
         },
       );

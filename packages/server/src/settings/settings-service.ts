@@ -5,6 +5,7 @@ import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/types.ts';
 import { findSetting, upsertSetting } from '../queries/settings.ts';
 import { DEFAULT_PRIVACY, type PrivacySettings } from '../reports/privacy.ts';
+import { DETECTION_KEY, type DetectionSettings, parseDetectionSettings } from './detection-settings.ts';
 
 /** The settings key of the privacy settings. */
 export const PRIVACY_KEY = 'privacy';
@@ -35,6 +36,28 @@ export function createSettingsService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
           actor: actorOf(principal),
           action: 'settings.privacy.update',
           details: { ...settings },
+          at,
+        });
+      });
+      return settings;
+    },
+
+    async getDetection(principal: Principal): Promise<DetectionSettings> {
+      requirePermission(principal, 'settings:read');
+      return parseDetectionSettings(await findSetting(db, principal.tenantId, DETECTION_KEY));
+    },
+
+    /** Applies from each device's next report (ingestion reads them with the tenant's policies). */
+    async setDetection(principal: Principal, settings: DetectionSettings): Promise<DetectionSettings> {
+      requirePermission(principal, 'settings:write');
+      const at = ctx.now().toISOString();
+      await db.transaction().execute(async (trx) => {
+        await upsertSetting(trx, principal.tenantId, DETECTION_KEY, JSON.stringify(settings), at);
+        await appendAudit(trx, dialect, {
+          tenantId: principal.tenantId,
+          actor: actorOf(principal),
+          action: 'settings.detection.update',
+          details: { knownNetworks: settings.knownNetworks.map((network) => network.ssid) },
           at,
         });
       });

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
+import { DetectionSettingsSchema } from '../../settings/detection-settings.ts';
 import { errorResponses, principalOf } from '../http.ts';
 
 const PrivacySchema = Type.Object(
@@ -39,6 +40,29 @@ export function registerSettingsRoutes(settings: Services['settings']): FastifyP
         },
       },
       async (request) => settings.setPrivacy(principalOf(request), request.body),
+    );
+    app.get(
+      '/settings/detection',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Detection settings (known Wi-Fi networks)',
+          response: { 200: DetectionSettingsSchema, ...errorResponses(401, 403) },
+        },
+      },
+      async (request) => settings.getDetection(principalOf(request)),
+    );
+    app.put(
+      '/settings/detection',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: "Change detection settings (audited; applies from each device's next report)",
+          body: DetectionSettingsSchema,
+          response: { 200: DetectionSettingsSchema, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => settings.setDetection(principalOf(request), request.body),
     );
   };
 }
