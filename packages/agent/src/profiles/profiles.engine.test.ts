@@ -20,6 +20,8 @@ const DATES = [
   today,
   new Date(today.getTime() + YEAR_MS),
   new Date(today.getTime() + 3 * YEAR_MS),
+  // Past the end of support of every Pixel the data lists (2033): clean phones must still be clean.
+  new Date(today.getTime() + 10 * YEAR_MS),
   // The day the datasets were cut (SOURCES.md): profiles must be true right from the data's date.
   new Date('2026-08-22T12:00:00.000Z'),
 ];
