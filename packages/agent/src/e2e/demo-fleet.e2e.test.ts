@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_KNOWN_NETWORK, seedDemoPolicies } from '../../../server/src/demo/demo-policies.ts';
 import { ensureDemoTenant } from '../../../server/src/demo/demo-service.ts';
-import { loadIntelFromPaths } from '../../../server/src/intel/intel-source.ts';
+import { loadIntelSource } from '../../../server/src/intel/intel-source.ts';
 import {
   createHarness,
   DIALECTS,
@@ -21,7 +21,7 @@ import { PROFILE_NAMES, ROGUE_AP_IMITATES } from '../profiles/profiles.ts';
 import { runFleet } from '../simulator/fleet.ts';
 import { parseMix } from '../simulator/mix.ts';
 
-const intel = loadIntelFromPaths([locateDatasets()], pino({ level: 'silent' }));
+const intel = await loadIntelSource([locateDatasets()], pino({ level: 'silent' }));
 const profileIntel = loadProfileIntel();
 const YEAR_MS = 365 * 86_400_000;
 /** Every profile the README lists, in equal parts. */
