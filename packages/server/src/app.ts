@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { isDatabaseUnavailable } from './db/database-errors.ts';
 import { AppError, type ErrorCode, STATUS_OF } from './errors.ts';
 import { type Metrics, tallyLookup } from './metrics.ts';
 import { registerAccessRoutes } from './routes/access/index.ts';
@@ -22,6 +23,9 @@ import {
   unsafeTextMessage,
 } from './validation.ts';
 
+/** What a 503 asks the client to wait before retrying (seconds). */
+const RETRY_AFTER_SECONDS = '5';
+
 /** Fastify's own error codes we answer with our vocabulary. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_VALIDATION: 'invalid_request',
@@ -35,6 +39,9 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
 
 function toAppError(error: FastifyError | Error): AppError | undefined {
   if (error instanceof AppError) return error;
+  // A lost database is not a bug: the client retries (a report is acknowledged only after commit).
+  if (isDatabaseUnavailable(error))
+    return new AppError('unavailable', 'the database is unavailable; retry later');
   const code = 'code' in error && typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined;
   if (code !== undefined) return new AppError(code, error.message);
   const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
@@ -116,6 +123,7 @@ export async function buildApp(deps: {
         .send({ code: 'internal_error', message: 'internal error', requestId: String(request.id) });
     }
     if (known.status >= 500) request.log.error({ err: error }, known.message);
+    if (known.code === 'unavailable') reply.header('retry-after', RETRY_AFTER_SECONDS);
     return reply
       .status(STATUS_OF[known.code])
       .send({ code: known.code, message: known.message, requestId: String(request.id) });
@@ -157,7 +165,13 @@ export async function buildApp(deps: {
     },
   });
 
-  await app.register(registerOpsRoutes({ metrics: deps.metrics, pingDatabase: services.pingDatabase }));
+  await app.register(
+    registerOpsRoutes({
+      metrics: deps.metrics,
+      pingDatabase: services.pingDatabase,
+      listenState: () => services.access.listenState(),
+    }),
+  );
   await app.register(registerAdminRoutes(services), { prefix: '/v1/admin' });
   await app.register(registerDeviceRoutes({ ...services, metrics: deps.metrics }), { prefix: '/v1/device' });
   await app.register(registerAccessRoutes(services));

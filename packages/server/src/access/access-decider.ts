@@ -64,7 +64,19 @@ export interface AccessDeciderDeps {
   readonly publicUrl: string;
   /** How long a remediation link stays valid (default 24 h). */
   readonly remediationTtlSeconds?: number;
+  /** Told when a decision failed closed because state could not be read (logging). */
+  readonly onStateUnavailable?: (error: unknown) => void;
 }
+
+/**
+ * The reason of a refusal because the device's state or its tenant's access configuration could
+ * not be read (the database is unreachable and the node has no cached copy). Fail closed.
+ */
+export const STATE_UNAVAILABLE = 'state-unavailable';
+
+/** What the user is told with {@link STATE_UNAVAILABLE}. */
+export const STATE_UNAVAILABLE_MESSAGE =
+  'Riskgate cannot read this device’s state right now (its database is unavailable), so access is refused. Nothing needs fixing on the device: try again in a minute.';
 
 /** The access core shared by forward-auth, the JSON decision API and the built-in gateway. */
 export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
@@ -200,26 +212,36 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     return config === undefined ? undefined : decideFor(device, config, target, enforcement);
   }
 
+  /**
+   * Fail closed when the device or its tenant's configuration cannot be read (the database is
+   * down): refused with `state-unavailable`, never allowed on a guess. Decisions the caches can
+   * answer (`decideCached`) go on as before.
+   */
+  function unavailable(target: AccessTarget, enforcement: string, error: unknown): AccessResult {
+    deps.onStateUnavailable?.(error);
+    deps.log.record(deviceless(target, enforcement), 'deny', STATE_UNAVAILABLE);
+    return { status: 403, reason: STATE_UNAVAILABLE, remediationUrl: unknownDeviceUrl };
+  }
+
   async function decide(
     identity: DeviceIdentity,
     target: AccessTarget,
     enforcement: string,
   ): Promise<AccessResult> {
-    const device = await identify(identity);
+    let device: CachedDevice | undefined;
+    let config: TenantAccessConfig | undefined;
+    try {
+      device = await identify(identity);
+      if (device !== undefined)
+        config = deps.policies.peek(device.tenantId) ?? (await deps.policies.get(device.tenantId));
+    } catch (error) {
+      return unavailable(target, enforcement, error);
+    }
     if (device === undefined) {
-      const logCtx: DecisionContext = {
-        tenantId: undefined,
-        deviceId: undefined,
-        resourceId: target.resourceId,
-        enforcement,
-        host: target.host,
-        path: target.path,
-        method: target.method,
-      };
-      deps.log.record(logCtx, 'unauthenticated', 'device-unknown');
+      deps.log.record(deviceless(target, enforcement), 'unauthenticated', 'device-unknown');
       return { status: 401, reason: 'device-unknown', remediationUrl: remediationUrl(undefined, undefined) };
     }
-    const config = deps.policies.peek(device.tenantId) ?? (await deps.policies.get(device.tenantId));
+    if (config === undefined) return unavailable(target, enforcement, new Error('no access configuration'));
     return decideFor(device, config, target, enforcement);
   }
 
@@ -248,6 +270,19 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
       );
       return toHttpOutcome(result);
     },
+  };
+}
+
+/** The access-log context of a decision made without an identified device. */
+function deviceless(target: AccessTarget, enforcement: string): DecisionContext {
+  return {
+    tenantId: undefined,
+    deviceId: undefined,
+    resourceId: target.resourceId,
+    enforcement,
+    host: target.host,
+    path: target.path,
+    method: target.method,
   };
 }
 

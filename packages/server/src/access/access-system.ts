@@ -71,6 +71,8 @@ export interface AccessSystem {
    * `config`: recompile the tenant's resources and policies; `devices`: drop the cached devices.
    */
   applyClusterChange(kind: 'config' | 'devices', tenantId: string): void;
+  /** The LISTEN connection's state: `off` without PostgreSQL LISTEN/NOTIFY (`/readyz`). */
+  listenState(): 'ok' | 'reconnecting' | 'off';
   close(): Promise<void>;
 }
 
@@ -118,7 +120,16 @@ export async function createAccessSystem(
     now: deps.now,
   });
   const publicUrl = (options.publicUrl ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-  const decider = createAccessDecider({ devices, policies, tokens, log, now: deps.now, publicUrl });
+  const decider = createAccessDecider({
+    devices,
+    policies,
+    tokens,
+    log,
+    now: deps.now,
+    publicUrl,
+    onStateUnavailable: (error) =>
+      deps.logger.warn({ err: error }, 'access decision failed closed: device state unavailable'),
+  });
 
   async function applyDevice(tenantId: string, deviceId: string): Promise<number | undefined> {
     try {
@@ -264,6 +275,10 @@ export async function createAccessSystem(
     async configChanged(tenantId) {
       applyConfig(tenantId);
       await tell({ kind: 'config', tenantId });
+    },
+    listenState() {
+      if (notifier === undefined) return 'off';
+      return notifier.listening() ? 'ok' : 'reconnecting';
     },
     applyClusterChange(kind, tenantId) {
       if (kind === 'config') applyConfig(tenantId);

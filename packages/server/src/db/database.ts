@@ -17,18 +17,25 @@ export interface Db {
 
 /** Where to connect: a PostgreSQL URL or a SQLite file path. */
 export type DbTarget =
-  | { readonly dialect: 'postgres'; readonly url: string; readonly poolSize?: number }
+  | {
+      readonly dialect: 'postgres';
+      readonly url: string;
+      readonly poolSize?: number;
+      /** Called when a pooled connection fails (default: a process warning). Never throws. */
+      readonly onConnectionError?: (error: Error) => void;
+    }
   | { readonly dialect: 'sqlite'; readonly path: string };
 
 /** Opens a database. SQLite runs in WAL mode with a busy timeout; PostgreSQL uses a pool. */
 export function openDatabase(target: DbTarget): Db {
   if (target.dialect === 'postgres') {
-    const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
-    // An idle client whose connection the server ends (restart, failover, DROP DATABASE) emits
-    // 'error' on the pool; unhandled, that would crash the process. The pool replaces the client.
-    pool.on('error', (error) => {
-      process.emitWarning(`PostgreSQL idle connection lost: ${error.message}`);
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.poolSize ?? 10,
+      // Without it, a request waits forever for a connection to a server that does not answer.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     });
+    guardPool(pool, target.onConnectionError ?? warnConnectionLost);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
@@ -46,6 +53,28 @@ export function openDatabase(target: DbTarget): Db {
     dialect: new FifoSqliteDialect({ database: withStatementCache(database) }),
   });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** How long to wait for a new PostgreSQL connection before the request fails (503, retryable). */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+function warnConnectionLost(error: Error): void {
+  process.emitWarning(`PostgreSQL connection lost: ${error.message}`);
+}
+
+/**
+ * Keeps a pool's connection failures from killing the process. A connection the server ends
+ * (restart, failover, `pg_terminate_backend`) emits 'error' on its client: on the pool while the
+ * client is idle, on the client itself while a request holds it (between two statements of a
+ * transaction). An 'error' event without a listener is thrown, and crashes the process; so every
+ * client gets a listener when it connects. The pool drops the broken client (it is no longer
+ * queryable) and opens a new one for the next request; the failed request gets the error.
+ */
+export function guardPool(pool: pg.Pool, onError: (error: Error) => void): void {
+  pool.on('error', onError);
+  pool.on('connect', (client) => {
+    client.on('error', onError);
+  });
 }
 
 /** How many prepared statements a SQLite connection keeps; queries are built from a few hundred shapes. */

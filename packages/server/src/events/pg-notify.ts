@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { CONNECT_TIMEOUT_MS, guardPool } from '../db/database.ts';
 
 /** What travels between nodes: which device or tenant changed, never the state itself. */
 export type ClusterMessage =
@@ -20,6 +21,8 @@ export interface ClusterNotifier {
    * `pg_notify` inside its own transaction (delivered on commit, no extra round trip).
    */
   notificationOf(message: ClusterMessage): { readonly channel: string; readonly payload: string };
+  /** Whether the LISTEN connection is up (`/readyz`); while it is down, other nodes' changes are missed. */
+  listening(): boolean;
   close(): Promise<void>;
 }
 
@@ -84,13 +87,18 @@ export async function createPgNotifier(options: PgNotifierOptions): Promise<Clus
   let listener: pg.Client | undefined;
   let retryMs = 100;
   let timer: NodeJS.Timeout | undefined;
-  const sender = new pg.Pool({ connectionString: options.connectionString, max: 2 });
-  sender.on('error', (error) => options.logger.warn({ err: error }, 'NOTIFY connection error'));
+  const sender = new pg.Pool({
+    connectionString: options.connectionString,
+    max: 2,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  guardPool(sender, (error) => options.logger.warn({ err: error }, 'NOTIFY connection error'));
 
   async function connect(): Promise<void> {
     const client = new pg.Client({
       connectionString: options.connectionString,
       application_name: LISTEN_APPLICATION_NAME,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     });
     client.on('notification', (msg) => {
       const message = parseMessage(msg.payload, options.nodeId);
@@ -105,8 +113,13 @@ export async function createPgNotifier(options: PgNotifierOptions): Promise<Clus
     };
     client.on('error', lost);
     client.on('end', () => lost());
-    await client.connect();
-    await client.query(`LISTEN ${channel}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch (error) {
+      client.end().catch(() => {});
+      throw error;
+    }
     listener = client;
   }
 
@@ -145,6 +158,7 @@ export async function createPgNotifier(options: PgNotifierOptions): Promise<Clus
       await sender.query('select pg_notify($1, $2)', [channel, payloadOf(message)]);
     },
     notificationOf: (message) => ({ channel, payload: payloadOf(message) }),
+    listening: () => listener !== undefined,
     async close() {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);

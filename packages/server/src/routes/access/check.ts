@@ -1,5 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AccessResult } from '../../access/access-decider.ts';
+import {
+  type AccessResult,
+  STATE_UNAVAILABLE,
+  STATE_UNAVAILABLE_MESSAGE,
+} from '../../access/access-decider.ts';
 import type { AccessSystem } from '../../access/access-system.ts';
 import { CHECK_PATH, isTrustedProxy, readForwardAuthRequest } from '../../access/forward-auth-request.ts';
 import { ACCESS_HEADERS } from '../../enforcement/contract.ts';
@@ -99,7 +103,7 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
       // The JSON body as a string: Fastify sends it as it is (no serializer, no preSerialization).
       const body = JSON.stringify({
         code: status === 401 ? 'unauthorized' : 'forbidden',
-        message: MESSAGES[status] ?? '',
+        message: reason === STATE_UNAVAILABLE ? STATE_UNAVAILABLE_MESSAGE : (MESSAGES[status] ?? ''),
         requestId: String(request.id),
         reason,
         remediationUrl,

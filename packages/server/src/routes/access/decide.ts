@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { STATE_UNAVAILABLE, STATE_UNAVAILABLE_MESSAGE } from '../../access/access-decider.ts';
 import type { AccessSystem } from '../../access/access-system.ts';
 import { normalizeFingerprint } from '../../access/client-cert-headers.ts';
 import { isTrustedProxy } from '../../access/forward-auth-request.ts';
@@ -117,7 +118,10 @@ export function registerDecideRoute(access: AccessSystem): FastifyPluginAsync {
           deviceId: result.device?.deviceId ?? null,
           user: result.device?.user ?? null,
           resourceId: result.resourceId ?? null,
-          reasons: (d?.reasons ?? []).map((r) => ({ ...r })),
+          reasons:
+            result.reason === STATE_UNAVAILABLE
+              ? [{ code: STATE_UNAVAILABLE, message: STATE_UNAVAILABLE_MESSAGE }]
+              : (d?.reasons ?? []).map((r) => ({ ...r })),
           matchedPolicies: (d?.matchedPolicies ?? []).map((m) => ({ ...m })),
           reportOnly: (d?.reportOnly ?? []).map((r) => ({ policyId: r.policyId, reason: { ...r.reason } })),
           remediation: (d?.remediation ?? []).map((r) => ({ ...r, steps: [...r.steps] })),

@@ -6,11 +6,18 @@ import { errorResponses } from '../http.ts';
 import { DOCS_HTML } from './docs-page.ts';
 
 const HealthReply = Type.Object({ status: Type.Literal('ok') });
+const ReadyReply = Type.Object({
+  status: Type.Literal('ok'),
+  database: Type.Literal('ok'),
+  /** PostgreSQL LISTEN connection (changes from other nodes); `off` on SQLite or without it. */
+  listen: Type.Union([Type.Literal('ok'), Type.Literal('off')]),
+});
 
 /** Operations routes: health, readiness, metrics, OpenAPI and docs. No authentication. */
 export function registerOpsRoutes(deps: {
   readonly metrics: Metrics;
   readonly pingDatabase: () => Promise<void>;
+  readonly listenState: () => 'ok' | 'reconnecting' | 'off';
 }): FastifyPluginAsync {
   return async (app) => {
     app.get(
@@ -24,8 +31,8 @@ export function registerOpsRoutes(deps: {
       {
         schema: {
           tags: ['ops'],
-          summary: 'Readiness (database reachable)',
-          response: { 200: HealthReply, ...errorResponses(503) },
+          summary: 'Readiness: database reachable, and (PostgreSQL) the LISTEN connection up',
+          response: { 200: ReadyReply, ...errorResponses(503) },
         },
       },
       async (request) => {
@@ -35,7 +42,14 @@ export function registerOpsRoutes(deps: {
           request.log.warn({ err: error }, 'database ping failed');
           throw new AppError('unavailable', 'database is not reachable');
         }
-        return { status: 'ok' as const };
+        const listen = deps.listenState();
+        if (listen === 'reconnecting') {
+          throw new AppError(
+            'unavailable',
+            'the LISTEN connection to PostgreSQL is down (reconnecting): changes made on other nodes are not received',
+          );
+        }
+        return { status: 'ok' as const, database: 'ok' as const, listen };
       },
     );
 
