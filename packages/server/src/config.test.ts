@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { auditCheckpointFileOf, ConfigError, loadConfig, resolveSecretKey } from './config.ts';
+import {
+  auditCheckpointFileOf,
+  ConfigError,
+  gatewayRoutesOf,
+  loadConfig,
+  resolveSecretKey,
+} from './config.ts';
 
 describe('loadConfig', () => {
   it('has defaults and no secret', () => {
@@ -17,7 +23,96 @@ describe('loadConfig', () => {
       attestationChallengeTtl: 300,
       attestationMaxAge: 86_400,
       auditCheckpointInterval: 60,
+      gatewayPort: 8443,
     });
+  });
+
+  // One schema: the access and gateway settings are parsed (and refused) with the others.
+  it('reads the access and gateway settings, and the gateway routes from the file they name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riskgate-gw-'));
+    const routes = join(dir, 'routes.yaml');
+    writeFileSync(
+      routes,
+      'routes:\n  - host: mail.example.com\n    upstream: http://10.0.0.20:8080\n    resourceId: exchange\n',
+    );
+    const config = loadConfig({
+      RISKGATE_PUBLIC_URL: 'https://riskgate.example.com',
+      RISKGATE_PROXY_SECRET: 'a-proxy-secret-of-24-chars-or-more',
+      RISKGATE_GATEWAY_PORT: '9443',
+      RISKGATE_GATEWAY_CERT: '/etc/riskgate/gw.pem',
+      RISKGATE_GATEWAY_KEY: '/etc/riskgate/gw.key',
+      RISKGATE_GATEWAY_CONFIG: routes,
+    });
+    expect(config).toMatchObject({
+      publicUrl: 'https://riskgate.example.com',
+      proxySecret: 'a-proxy-secret-of-24-chars-or-more',
+      gatewayPort: 9443,
+      gatewayCert: '/etc/riskgate/gw.pem',
+      gatewayKey: '/etc/riskgate/gw.key',
+    });
+    expect(gatewayRoutesOf(config)?.map((r) => [r.host, r.pathPrefix, r.upstream.href])).toEqual([
+      ['mail.example.com', '/', 'http://10.0.0.20:8080/'],
+    ]);
+    // The command-line flag (`serve --gateway-config`) wins over the environment.
+    const other = join(dir, 'other.json');
+    writeFileSync(
+      other,
+      JSON.stringify({ routes: [{ host: 'a.example', upstream: 'https://b.example', resourceId: 'r' }] }),
+    );
+    expect(
+      gatewayRoutesOf(loadConfig({ RISKGATE_GATEWAY_CONFIG: routes }, { gatewayConfig: other }))?.[0]?.host,
+    ).toBe('a.example');
+    expect(gatewayRoutesOf(loadConfig({}))).toBeUndefined();
+  });
+
+  it.each([
+    [{ RISKGATE_PUBLIC_URL: 'ftp://x' }, /RISKGATE_PUBLIC_URL \(publicUrl\)/],
+    [{ RISKGATE_PROXY_SECRET: 'short' }, /RISKGATE_PROXY_SECRET \(proxySecret\)/],
+    [{ RISKGATE_GATEWAY_PORT: '70000' }, /RISKGATE_GATEWAY_PORT \(gatewayPort\)/],
+    [{ RISKGATE_GATEWAY_PORT: 'https' }, /RISKGATE_GATEWAY_PORT \(gatewayPort\)/],
+    [{ RISKGATE_PORT: '-1' }, /RISKGATE_PORT \(port\)/],
+    [{ RISKGATE_LOG_LEVEL: 'loud' }, /RISKGATE_LOG_LEVEL \(logLevel\)/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL \(databaseUrl\)/],
+  ])('stops on a wrong setting and names it: %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    ['bad.json', '{ nope', /RISKGATE_GATEWAY_CONFIG: .*bad\.json is not valid JSON/],
+    ['bad.yaml', 'routes: [', /RISKGATE_GATEWAY_CONFIG: .*bad\.yaml is not valid YAML/],
+    ['empty.yaml', 'routes: []', /RISKGATE_GATEWAY_CONFIG \(.*empty\.yaml: gateway\/routes\)/],
+    [
+      'host.yaml',
+      'routes:\n  - host: "bad host"\n    upstream: http://10.0.0.1\n    resourceId: r\n',
+      /RISKGATE_GATEWAY_CONFIG \(.*host\.yaml: gateway\/routes\/0\/host\)/,
+    ],
+    [
+      'query.yaml',
+      'routes:\n  - host: a.example\n    upstream: http://10.0.0.1/?x=1\n    resourceId: r\n',
+      /RISKGATE_GATEWAY_CONFIG \(.*query\.yaml\).*upstream: no query/,
+    ],
+    [
+      'extra.yaml',
+      'routes:\n  - host: a.example\n    upstream: http://10.0.0.1\n    resourceId: r\n    tls: off\n',
+      /gateway\/routes\/0/,
+    ],
+  ])(
+    'stops on a bad gateway routes file and names the file and the setting: %s',
+    (name, content, message) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'riskgate-gw-')), name);
+      writeFileSync(path, content);
+      expect(() => loadConfig({ RISKGATE_GATEWAY_CONFIG: path })).toThrow(ConfigError);
+      expect(() => loadConfig({ RISKGATE_GATEWAY_CONFIG: path })).toThrow(message);
+    },
+  );
+
+  it('names a settings file that is not valid JSON', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'riskgate-cfg-')), 'riskgate.json');
+    writeFileSync(path, '{ "port": ');
+    expect(() => loadConfig({ RISKGATE_CONFIG: path })).toThrow(
+      /RISKGATE_CONFIG: .*riskgate\.json is not valid JSON/,
+    );
   });
 
   it('reads the audit checkpoint settings; the file defaults to the data folder', () => {

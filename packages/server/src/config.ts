@@ -4,6 +4,7 @@ import { extname, join, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { GatewayConfigSchema, type GatewayRoute, parseGatewayConfig } from './gateway/schema.ts';
 
 /** The server configuration schema: one source of truth for every setting and its default. */
 export const ConfigSchema = Type.Object(
@@ -37,6 +38,19 @@ export const ConfigSchema = Type.Object(
     auditCheckpointFile: Type.Optional(Type.String({ minLength: 1 })),
     /** Seconds between audit checkpoint rounds (only chains that moved are signed); 0: only at shutdown. */
     auditCheckpointInterval: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
+    /** Absolute URL users reach Riskgate at, used in remediation links (default: the listen address). */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048 })),
+    /** Shared secret proxies send in `X-Riskgate-Proxy-Secret`, at least 24 characters. No default. */
+    proxySecret: Type.Optional(Type.String({ minLength: 24, maxLength: 512 })),
+    /** Built-in gateway: listen port. */
+    gatewayPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+    /** Built-in gateway: its TLS certificate and key, PEM files. */
+    gatewayCert: Type.Optional(Type.String({ minLength: 1 })),
+    gatewayKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** Built-in gateway: a JSON or YAML file holding its `routes` (`serve --gateway-config` overrides). */
+    gatewayConfig: Type.Optional(Type.String({ minLength: 1 })),
+    /** Built-in gateway routes, inline in the settings file or read from `gatewayConfig`. */
+    gateway: Type.Optional(GatewayConfigSchema),
   },
   { additionalProperties: false },
 );
@@ -65,6 +79,12 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_ATTESTATION_MAX_AGE: 'attestationMaxAge',
   RISKGATE_AUDIT_CHECKPOINT_FILE: 'auditCheckpointFile',
   RISKGATE_AUDIT_CHECKPOINT_INTERVAL: 'auditCheckpointInterval',
+  RISKGATE_PUBLIC_URL: 'publicUrl',
+  RISKGATE_PROXY_SECRET: 'proxySecret',
+  RISKGATE_GATEWAY_PORT: 'gatewayPort',
+  RISKGATE_GATEWAY_CERT: 'gatewayCert',
+  RISKGATE_GATEWAY_KEY: 'gatewayKey',
+  RISKGATE_GATEWAY_CONFIG: 'gatewayConfig',
 };
 
 const LIST_KEYS: ReadonlySet<keyof Config> = new Set(['intelPaths', 'trustedProxies']);
@@ -74,22 +94,32 @@ const INT_KEYS: ReadonlySet<keyof Config> = new Set([
   'attestationChallengeTtl',
   'attestationMaxAge',
   'auditCheckpointInterval',
+  'gatewayPort',
 ]);
 
 function envNameOf(key: string): string {
   return Object.entries(ENV_KEYS).find(([, value]) => value === key)?.[0] ?? key;
 }
 
-function readConfigFile(path: string): Record<string, unknown> {
+/** Reads a settings file (`.json`, or YAML otherwise); errors name the setting that named it. */
+function readSettingsFile(path: string, setting: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`RISKGATE_CONFIG: cannot read ${path}: ${(error as Error).message}`);
+    throw new ConfigError(`${setting}: cannot read ${path}: ${(error as Error).message}`);
   }
-  const parsed: unknown = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  const json = extname(path) === '.json';
+  let parsed: unknown;
+  try {
+    parsed = json ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(
+      `${setting}: ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
+  }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(`RISKGATE_CONFIG: ${path} must hold an object of settings`);
+    throw new ConfigError(`${setting}: ${path} must hold an object of settings`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -114,21 +144,54 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>): Record<stri
 }
 
 /**
- * Parses the configuration once, at start: defaults ← file named by `RISKGATE_CONFIG` (JSON or
- * YAML) ← environment. Throws {@link ConfigError} naming the first wrong setting.
+ * Parses the configuration once, at start, with one schema ({@link ConfigSchema}): defaults ← file
+ * named by `RISKGATE_CONFIG` (JSON or YAML) ← environment ← `overrides` (command-line flags), then
+ * the gateway routes from the file named by `gatewayConfig`. Throws {@link ConfigError} naming the
+ * first wrong setting.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
-  const file = env.RISKGATE_CONFIG ? readConfigFile(env.RISKGATE_CONFIG) : {};
-  const merged = Value.Default(ConfigSchema, { ...file, ...fromEnv(env) });
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config {
+  const file = env.RISKGATE_CONFIG ? readSettingsFile(env.RISKGATE_CONFIG, 'RISKGATE_CONFIG') : {};
+  const layered: Record<string, unknown> = { ...file, ...fromEnv(env), ...definedOf(overrides) };
+  const gatewayFile = typeof layered.gatewayConfig === 'string' ? layered.gatewayConfig : undefined;
+  if (gatewayFile !== undefined) layered.gateway = readSettingsFile(gatewayFile, 'RISKGATE_GATEWAY_CONFIG');
+  const merged = Value.Default(ConfigSchema, layered);
   const firstError = Value.Errors(ConfigSchema, merged).First();
   if (firstError !== undefined) {
     const key = firstError.path.split('/')[1] ?? '';
-    const name = key === '' ? 'config' : `${envNameOf(key)} (${key})`;
+    const where = firstError.path.slice(1);
+    const name =
+      key === ''
+        ? 'config'
+        : key === 'gateway' && gatewayFile !== undefined
+          ? `RISKGATE_GATEWAY_CONFIG (${gatewayFile}: ${where})`
+          : `${envNameOf(key)} (${where})`;
     throw new ConfigError(`invalid setting ${name}: ${firstError.message}`);
   }
   const config = merged as Config;
   if (config.secretKey !== undefined) decodeSecretKey(config.secretKey);
+  gatewayRoutesOf(config);
   return config;
+}
+
+function definedOf(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}
+
+/** The built-in gateway's routes from the settings, or `undefined` when none are configured. */
+export function gatewayRoutesOf(
+  config: Pick<Config, 'gateway' | 'gatewayConfig'>,
+): GatewayRoute[] | undefined {
+  if (config.gateway === undefined) return undefined;
+  try {
+    return parseGatewayConfig(config.gateway);
+  } catch (error) {
+    const setting =
+      config.gatewayConfig === undefined ? 'gateway' : `RISKGATE_GATEWAY_CONFIG (${config.gatewayConfig})`;
+    throw new ConfigError(`invalid setting ${setting}: ${(error as Error).message}`);
+  }
 }
 
 /** Decodes a 32-byte key given as 64 hex chars or base64/base64url. */

@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
+import type { Config } from '../config.ts';
 import type { Database } from '../db/types.ts';
 import type { AccessEnforcer } from '../enforcement/contract.ts';
-import { createGateway, type GatewayLogger, type GatewayRoute, loadGatewayConfig } from '../gateway/index.ts';
+import { createGateway, type GatewayLogger, type GatewayRoute } from '../gateway/index.ts';
 import { listDeviceCaCertificates } from '../queries/access-device-cas.ts';
-import { type AccessSettings, readGatewayKeyPair } from './access-settings.ts';
+import { readGatewayKeyPair } from './access-settings.ts';
 import type { AccessOptions } from './access-system.ts';
 
 export interface ConfiguredGateway {
@@ -59,39 +60,33 @@ export async function startConfiguredGateway(params: {
   };
 }
 
-/** The access options `riskgate serve` passes to `createRuntime`, from the server config and access settings. */
+/** The access options `riskgate serve` passes to `createRuntime`, from the settings. */
 export function accessOptionsForServe(
-  config: {
-    readonly host: string;
-    readonly port: number;
-    readonly databaseUrl?: string;
-    readonly trustedProxies: readonly string[];
-  },
-  settings: AccessSettings,
+  config: Pick<Config, 'host' | 'port' | 'databaseUrl' | 'trustedProxies' | 'publicUrl' | 'proxySecret'>,
 ): AccessOptions {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return {
     publicUrl:
-      settings.publicUrl ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${config.port}`,
-    ...(settings.proxySecret === undefined ? {} : { proxySecret: settings.proxySecret }),
+      config.publicUrl ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${config.port}`,
+    ...(config.proxySecret === undefined ? {} : { proxySecret: config.proxySecret }),
     trustedProxies: config.trustedProxies,
     ...(config.databaseUrl === undefined ? {} : { postgresUrl: config.databaseUrl }),
   };
 }
 
 /**
- * `riskgate serve --gateway-config <file>`: loads and validates the routes and the gateway's key
- * pair (failing fast with the setting's name), then starts the gateway beside the API.
+ * `riskgate serve --gateway-config <file>`: the routes (parsed with the settings by `loadConfig`)
+ * and the gateway's key pair (failing fast with the setting's name), then the gateway beside the API.
  */
 export async function startGatewayForServe(params: {
-  readonly configPath: string;
-  readonly settings: AccessSettings;
+  readonly routes: readonly GatewayRoute[];
+  readonly settings: Pick<Config, 'gatewayCert' | 'gatewayKey' | 'gatewayPort'>;
   readonly host: string;
   readonly db: Kysely<Database>;
   readonly enforcer: AccessEnforcer;
   readonly logger: GatewayLogger;
 }): Promise<ConfiguredGateway> {
-  const routes = await loadGatewayConfig(params.configPath);
+  const routes = params.routes;
   const tls = readGatewayKeyPair(params.settings);
   return startConfiguredGateway({
     db: params.db,

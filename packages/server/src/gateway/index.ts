@@ -1,6 +1,5 @@
 /** The built-in gateway: mTLS termination, access enforcement and proxying for users without a proxy. */
 
-export { loadGatewayConfig } from './config-file.ts';
 export {
   createGateway,
   DEVICE_TOKEN_HEADER,

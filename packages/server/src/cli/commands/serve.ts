@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { loadAccessSettings } from '../../access/access-settings.ts';
 import { accessOptionsForServe, startGatewayForServe } from '../../access/serve-gateway.ts';
 import { loadAttestationFromConfig } from '../../attestation/attestation-config.ts';
-import { auditCheckpointFileOf, loadConfig, resolveSecretKey } from '../../config.ts';
+import { auditCheckpointFileOf, gatewayRoutesOf, loadConfig, resolveSecretKey } from '../../config.ts';
 import { seedDemoPolicies } from '../../demo/demo-policies.ts';
 import { ensureDemoTenant } from '../../demo/demo-service.ts';
 import { defaultDatasetsDir, loadIntelSource } from '../../intel/intel-source.ts';
@@ -24,8 +23,7 @@ export const command: Command = {
       strict: true,
     });
     const demo = values.demo === true;
-    const config = loadConfig(io.env);
-    const accessSettings = loadAccessSettings(io.env);
+    const config = loadConfig(io.env, { gatewayConfig: values['gateway-config'] });
     const logger = pino({ level: config.logLevel, base: { service: 'riskgate' } });
     const secretKey = resolveSecretKey(config, {
       allowGenerate: demo,
@@ -51,7 +49,7 @@ export const command: Command = {
       },
       'intel loaded',
     );
-    const access = accessOptionsForServe(config, accessSettings);
+    const access = accessOptionsForServe(config);
     const attestation = await loadAttestationFromConfig(config, io.env, logger);
     attestation.trust.startRefresh();
     const runtime = await createRuntime({
@@ -78,13 +76,13 @@ export const command: Command = {
 
     const address = await app.listen({ host: config.host, port: config.port });
     runtime.auditCheckpoints?.start();
-    const gatewayConfig = values['gateway-config'];
+    const gatewayRoutes = gatewayRoutesOf(config);
     const gateway =
-      gatewayConfig === undefined
+      gatewayRoutes === undefined
         ? undefined
         : await startGatewayForServe({
-            configPath: gatewayConfig,
-            settings: accessSettings,
+            routes: gatewayRoutes,
+            settings: config,
             host: config.host,
             db: db.db,
             enforcer: runtime.access.decider,
