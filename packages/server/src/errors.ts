@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'invalid_enrollment_token'
+  | 'reenrollment_not_authorized'
   | 'bad_signature'
   | 'stale_request'
   | 'replayed_nonce'
@@ -27,6 +28,7 @@ export const STATUS_OF = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_enrollment_token: 401,
+  reenrollment_not_authorized: 403,
   bad_signature: 401,
   stale_request: 401,
   replayed_nonce: 401,

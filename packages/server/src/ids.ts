@@ -33,7 +33,8 @@ export type IdPrefix =
   | 'pol'
   | 'apo'
   | 'res'
-  | 'fee';
+  | 'fee'
+  | 'rea';
 
 /** A new prefixed random id, e.g. `dev_0f3k…` (120 bits of randomness). */
 export function newId(prefix: IdPrefix): string {

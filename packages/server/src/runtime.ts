@@ -17,6 +17,7 @@ import { createSecretBox } from './crypto/secret-box.ts';
 import { type Db, pingDatabase } from './db/database.ts';
 import { authenticateDevice } from './device-identity/device-auth-service.ts';
 import { enrollDevice } from './device-identity/enrollment-service.ts';
+import { createReenrollmentApprovalService } from './device-identity/reenrollment.ts';
 import { createDeviceExplainService } from './devices/device-explain-service.ts';
 import { createDeviceService } from './devices/device-service.ts';
 import { createIntelFeedService } from './intel/intel-feed-service.ts';
@@ -51,6 +52,8 @@ export interface Services {
   readonly pingDatabase: () => Promise<void>;
   readonly tokens: ReturnType<typeof createTokenService>;
   readonly devices: ReturnType<typeof createDeviceService>;
+  /** Admin approvals to re-enroll a device without its current key. */
+  readonly reenrollmentApprovals: ReturnType<typeof createReenrollmentApprovalService>;
   readonly explain: ReturnType<typeof createDeviceExplainService>;
   readonly threats: ReturnType<typeof createThreatService>;
   readonly threatTypes: ReturnType<typeof createThreatTypeService>;
@@ -150,6 +153,7 @@ export async function createRuntime(params: {
     pingDatabase: () => pingDatabase(params.db.db),
     tokens: createTokenService(ctx),
     devices: createDeviceService(ctx),
+    reenrollmentApprovals: createReenrollmentApprovalService(ctx),
     explain: createDeviceExplainService(ctx),
     threats: createThreatService(ctx),
     threatTypes: createThreatTypeService(ctx),

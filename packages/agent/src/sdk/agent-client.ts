@@ -9,10 +9,10 @@ import {
   type EnrollmentStore,
 } from './enrollment-store.ts';
 import { type FetchLike, NetworkError, ServerError, sendJson } from './http.ts';
-import { type DeviceKey, generateDeviceKey, loadOrCreateDeviceKey } from './keys.ts';
+import { type DeviceKey, generateDeviceKey, loadOrCreateDeviceKey, saveDeviceKey } from './keys.ts';
 import { createMemoryReportQueue } from './memory-queue.ts';
 import { createReportQueue, type QueuedReport, type ReportQueue } from './queue.ts';
-import { SIGNATURE_HEADER, signRequest } from './sign.ts';
+import { PROOF_HEADER, SIGNATURE_HEADER, signRequest } from './sign.ts';
 import {
   asDeviceStatus,
   asReportReply,
@@ -34,6 +34,8 @@ export interface AgentClientDeps {
   readonly random?: () => number;
   readonly retry?: RetryPolicy;
   readonly timeoutMs?: number;
+  /** Persists a new device key after a re-enrollment that rotated it (`openAgent`: the key file). */
+  readonly saveKey?: (key: DeviceKey) => Promise<void>;
 }
 
 /** What became of one report. */
@@ -57,6 +59,12 @@ export interface FlushResult {
 /** A device agent: enroll, report (through the offline queue), status. */
 export interface AgentClient {
   enroll(input: { server: string; token: string; device: EnrollDevice }): Promise<EnrollReply>;
+  /**
+   * Re-enrolls this (enrolled) device: a fresh certificate and, by default, a new key. The request
+   * is signed by the new key and proved by the current one (docs/agent-protocol.md §3), so an
+   * enrollment token alone never suffices; the new key is saved only once the server accepted it.
+   */
+  reenroll(input: { token: string; device: EnrollDevice; rotateKey?: boolean }): Promise<EnrollReply>;
   /** Queues a full snapshot or incremental events with a fresh report id, then drains the queue. */
   report(input: { snapshot: Snapshot } | { events: readonly SnapshotEvent[] }): Promise<ReportOutcome>;
   /** Delivers queued reports, oldest first, retrying with backoff; stops at the first that cannot go. */
@@ -79,6 +87,9 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
   /** Serialises flushes so that reports leave in queue order even when `report` is called concurrently. */
   let chain: Promise<unknown> = Promise.resolve();
 
+  /** The key signing requests; replaced when a re-enrollment rotates it. */
+  let key = deps.key;
+
   const request = async (
     server: string,
     method: 'GET' | 'POST',
@@ -86,26 +97,53 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
     body: unknown,
     identity: { kid: string } | { jwk: DeviceKey['publicJwk'] },
     clockOffsetMs = 0,
+    /** Re-enrollment: sign with this (new) key, and prove the current key as device `proofKid`. */
+    reenrollment?: { readonly signer: DeviceKey; readonly proofKid: string },
   ): Promise<unknown> => {
     const base = server.endsWith('/') ? server : `${server}/`;
     const url = new URL(path.replace(/^\//, ''), base);
     const text = body === undefined ? '' : JSON.stringify(body);
-    const signature = signRequest({
+    const signed = {
       method,
       path: `${url.pathname}${url.search}`,
       body: text,
-      privateKey: deps.key.privateKey,
-      identity,
       ts: Math.floor((clock().getTime() + clockOffsetMs) / 1000),
+    };
+    const signature = signRequest({
+      ...signed,
+      privateKey: (reenrollment?.signer ?? key).privateKey,
+      identity,
     });
+    const headers: Record<string, string> = { [SIGNATURE_HEADER]: signature };
+    if (reenrollment !== undefined) {
+      headers[PROOF_HEADER] = signRequest({
+        ...signed,
+        privateKey: key.privateKey,
+        identity: { kid: reenrollment.proofKid },
+      });
+    }
     return sendJson({
       fetch: fetchImpl,
       server: base,
       method,
       path: url.toString(),
       body: text,
-      headers: { [SIGNATURE_HEADER]: signature },
+      headers,
       timeoutMs,
+    });
+  };
+
+  const saveEnrollment = async (server: string, reply: EnrollReply): Promise<void> => {
+    if (typeof reply?.deviceId !== 'string') throw new Error('unexpected enrollment reply: no deviceId');
+    const serverTime = Date.parse(reply.serverTime);
+    await deps.enrollment.save({
+      server,
+      deviceId: reply.deviceId,
+      certificate: reply.certificate,
+      caCertificate: reply.caCertificate,
+      enrolledAt: clock().toISOString(),
+      // Signing `ts` follows server time, so a device with a wrong clock is not refused as stale.
+      clockOffsetMs: Number.isNaN(serverTime) ? 0 : serverTime - clock().getTime(),
     });
   };
 
@@ -165,30 +203,40 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
   };
 
   return {
-    publicJwk: deps.key.publicJwk,
+    get publicJwk() {
+      return key.publicJwk;
+    },
 
     async enroll({ server, token, device }) {
-      const publicKey = deps.key.publicJwk;
+      const publicKey = key.publicJwk;
       const reply = (await request(
         server,
         'POST',
         '/v1/device/enroll',
         { token, publicKey, device },
-        {
-          jwk: publicKey,
-        },
+        { jwk: publicKey },
       )) as EnrollReply;
-      if (typeof reply?.deviceId !== 'string') throw new Error('unexpected enrollment reply: no deviceId');
-      const serverTime = Date.parse(reply.serverTime);
-      await deps.enrollment.save({
-        server,
-        deviceId: reply.deviceId,
-        certificate: reply.certificate,
-        caCertificate: reply.caCertificate,
-        enrolledAt: clock().toISOString(),
-        // Signing `ts` follows server time, so a device with a wrong clock is not refused as stale.
-        clockOffsetMs: Number.isNaN(serverTime) ? 0 : serverTime - clock().getTime(),
-      });
+      await saveEnrollment(server, reply);
+      return reply;
+    },
+
+    async reenroll({ token, device, rotateKey = true }) {
+      const enrollment = await requireEnrollment();
+      const next = rotateKey ? generateDeviceKey() : key;
+      const reply = (await request(
+        enrollment.server,
+        'POST',
+        '/v1/device/enroll',
+        { token, publicKey: next.publicJwk, device, deviceId: enrollment.deviceId },
+        { jwk: next.publicJwk },
+        enrollment.clockOffsetMs,
+        { signer: next, proofKid: enrollment.deviceId },
+      )) as EnrollReply;
+      if (next !== key) {
+        await deps.saveKey?.(next);
+        key = next;
+      }
+      await saveEnrollment(enrollment.server, reply);
       return reply;
     },
 
@@ -229,7 +277,7 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
 }
 
 /** Options of an on-disk agent (the CLI, a real device). */
-export type OpenAgentOptions = Omit<AgentClientDeps, 'key' | 'queue' | 'enrollment'> & {
+export type OpenAgentOptions = Omit<AgentClientDeps, 'key' | 'queue' | 'enrollment' | 'saveKey'> & {
   readonly stateDir: string;
 };
 
@@ -242,6 +290,7 @@ export async function openAgent(options: OpenAgentOptions): Promise<AgentClient>
   return createAgentClient({
     ...rest,
     key: await loadOrCreateDeviceKey(stateDir),
+    saveKey: (key) => saveDeviceKey(stateDir, key),
     queue: createReportQueue(join(stateDir, 'queue')),
     enrollment: createFileEnrollmentStore(stateDir),
   });

@@ -3,6 +3,8 @@ import type { EcPublicJwk } from './keys.ts';
 
 /** The header carrying the request signature. */
 export const SIGNATURE_HEADER = 'x-riskgate-signature';
+/** On re-enrollment: the same request signed by the device's current key (`kid`: the device id). */
+export const PROOF_HEADER = 'x-riskgate-device-proof';
 
 /** What one signature covers (docs/agent-protocol.md §2). */
 export interface SignInput {

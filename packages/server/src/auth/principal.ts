@@ -85,6 +85,12 @@ export function requireRoleAtMost(principal: Principal, role: Role): void {
     throw errors.forbidden(`role ${principal.role} may not manage ${role} tokens`);
 }
 
+/** Throws `forbidden` unless the principal's role ranks at or above `role`. */
+export function requireRankAtLeast(principal: Principal, role: Role): void {
+  if (ROLE_RANK[principal.role] < ROLE_RANK[role])
+    throw errors.forbidden(`role ${principal.role} may not do this; it needs ${role} or higher`);
+}
+
 /** The audit actor for a principal. */
 export function actorOf(principal: Principal): string {
   return `token:${principal.tokenId}`;

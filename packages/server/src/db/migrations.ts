@@ -4,6 +4,7 @@ import { downAccess, upAccess } from './migrations-access.ts';
 import { downAttestation, upAttestation } from './migrations-attestation.ts';
 import { downServerKeys, upServerKeys } from './migrations-audit.ts';
 import { downClusterVersions, upClusterVersions } from './migrations-cluster.ts';
+import { downDeviceIdentity, upDeviceIdentity } from './migrations-device-identity.ts';
 import {
   downDevicesByRiskAndId,
   downDevicesByUser,
@@ -309,6 +310,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007_snapshot_digest': { up: upSnapshotDigest, down: downSnapshotDigest },
   '0008_server_keys': { up: upServerKeys, down: downServerKeys },
   '0009_cluster_versions': { up: upClusterVersions, down: downClusterVersions },
+  '0010_device_identity': { up: upDeviceIdentity, down: downDeviceIdentity },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

@@ -255,6 +255,30 @@ export interface ClusterVersionsTable {
 }
 
 /** The whole database, as Kysely sees it. */
+/** An admin's single-use permission to re-enroll a device without its current key. */
+export interface ReenrollmentApprovalsTable {
+  tenant_id: string;
+  id: string;
+  device_id: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
+}
+
+/** Why a device certificate was revoked. */
+export type RevocationReason = 'retired' | 'superseded';
+
+/** A revoked device certificate (serial: hex; fingerprint: lower-case hex SHA-256 of the DER). */
+export interface RevokedCertificatesTable {
+  tenant_id: string;
+  serial: string;
+  fingerprint: string;
+  device_id: string;
+  reason: RevocationReason;
+  revoked_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   admins: AdminsTable;
@@ -279,4 +303,6 @@ export interface Database {
   cluster_versions: ClusterVersionsTable;
   attestation_challenges: AttestationChallengesTable;
   device_attestations: DeviceAttestationsTable;
+  reenrollment_approvals: ReenrollmentApprovalsTable;
+  revoked_certificates: RevokedCertificatesTable;
 }

@@ -6,10 +6,18 @@ import { prefixOf, tokenMatches } from '../crypto/tokens.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { insertDeviceHistory } from '../queries/device-history.ts';
+import { replaceDeviceKey } from '../queries/device-keys.ts';
 import { insertDeviceNonce } from '../queries/device-nonces.ts';
-import { findDeviceById, insertDevice, updateDevice } from '../queries/devices.ts';
+import { findDeviceById, insertDevice } from '../queries/devices.ts';
 import { consumeEnrollmentToken, findEnrollmentTokensByPrefix } from '../queries/enrollment-tokens.ts';
+import { insertRevokedCertificate } from '../queries/revoked-certificates.ts';
 import { getOrCreateDeviceCa } from './device-ca-service.ts';
+import {
+  authorizeReenrollment,
+  commitReenrollmentAuthority,
+  describeAuthority,
+  type ReenrollmentAuthority,
+} from './reenrollment.ts';
 import {
   checkSignature,
   jwkThumbprintKey,
@@ -29,7 +37,10 @@ export interface EnrollDeviceFacts {
   readonly name?: string;
 }
 
-/** The validated enrollment body. `deviceId` re-enrolls an existing device with a new key. */
+/**
+ * The validated enrollment body. `deviceId` re-enrolls an existing device with a new key, which
+ * needs its current key's proof or an admin's approval (docs/agent-protocol.md §3).
+ */
 export interface EnrollBody {
   readonly token: string;
   readonly publicKey: { readonly kty: string; readonly crv: string; readonly x: string; readonly y: string };
@@ -53,9 +64,11 @@ const invalidToken = () =>
  * Enrolls (or re-enrolls) a device: verifies the request JWS with the `jwk` of its header, which
  * must be the body's `publicKey`; takes one use of the enrollment token atomically; issues a client
  * certificate from the tenant's device CA; stores the device, history and audit in one transaction.
+ * An existing device (of the token's tenant; any other id is unknown) is re-enrolled only with a
+ * proof by its current key or an admin's approval; its previous certificate is revoked.
  */
 export async function enrollDevice(
-  ctx: Pick<ServiceContext, 'db' | 'box' | 'now'>,
+  ctx: Pick<ServiceContext, 'db' | 'box' | 'now' | 'devicesChanged'>,
   request: SignedRequest,
   body: EnrollBody,
 ): Promise<EnrollResult> {
@@ -88,10 +101,13 @@ export async function enrollDevice(
   if (!fresh) throw new AppError('replayed_nonce', 'nonce already used');
 
   let existing: Awaited<ReturnType<typeof findDeviceById>>;
+  let authority: ReenrollmentAuthority | undefined;
   if (body.deviceId !== undefined) {
     existing = await findDeviceById(ctx.db.db, tenantId, body.deviceId);
-    if (existing === undefined || existing.retired_at !== null)
-      throw new AppError('not_found', 'device not found');
+    if (existing === undefined) throw new AppError('not_found', 'device not found');
+    if (existing.retired_at !== null)
+      throw new AppError('conflict', 'device is retired; enroll it as a new device');
+    authority = await authorizeReenrollment(ctx, request, existing, now);
   }
   const deviceId = existing?.id ?? newId('dev');
   const ca = await getOrCreateDeviceCa(ctx, tenantId);
@@ -118,9 +134,29 @@ export async function enrollDevice(
     enrollment_token_id: token.id,
   };
 
+  const reenrollment =
+    existing === undefined || authority === undefined
+      ? undefined
+      : { revokedCertSerial: existing.cert_serial, authorizedBy: describeAuthority(authority) };
+
   await ctx.db.db.transaction().execute(async (trx) => {
     if (!(await consumeEnrollmentToken(trx, tenantId, token.id, at))) throw invalidToken();
-    if (existing === undefined) {
+    if (existing !== undefined && authority !== undefined) {
+      await commitReenrollmentAuthority(trx, tenantId, authority, at);
+      const replaced = await replaceDeviceKey(trx, tenantId, deviceId, existing.cert_serial, {
+        ...factColumns,
+        last_seen_at: at,
+      });
+      if (!replaced) throw new AppError('conflict', 'the device changed meanwhile (retired or re-enrolled)');
+      await insertRevokedCertificate(trx, {
+        tenant_id: tenantId,
+        serial: existing.cert_serial,
+        fingerprint: existing.cert_fingerprint,
+        device_id: deviceId,
+        reason: 'superseded',
+        revoked_at: at,
+      });
+    } else {
       await insertDevice(trx, {
         tenant_id: tenantId,
         id: deviceId,
@@ -135,8 +171,6 @@ export async function enrollDevice(
         noncompliant_since: null,
         ...factColumns,
       });
-    } else {
-      await updateDevice(trx, tenantId, deviceId, { ...factColumns, last_seen_at: at });
     }
     const kind = existing === undefined ? 'enrolled' : 're-enrolled';
     await insertDeviceHistory(trx, {
@@ -145,17 +179,30 @@ export async function enrollDevice(
       device_id: deviceId,
       at,
       kind,
-      details: JSON.stringify({ certSerial: issued.serial, enrollmentTokenId: token.id }),
+      details: JSON.stringify({
+        certSerial: issued.serial,
+        enrollmentTokenId: token.id,
+        ...(reenrollment === undefined
+          ? {}
+          : { previousCertSerial: reenrollment.revokedCertSerial, authorizedBy: reenrollment.authorizedBy }),
+      }),
     });
     await appendAudit(trx, ctx.db.dialect, {
       tenantId,
       actor: `device:${deviceId}`,
       action: existing === undefined ? 'device.enroll' : 'device.reenroll',
       target: deviceId,
-      details: { enrollmentTokenId: token.id, certFingerprint: issued.fingerprint, platform: facts.platform },
+      details: {
+        enrollmentTokenId: token.id,
+        certFingerprint: issued.fingerprint,
+        platform: facts.platform,
+        ...reenrollment,
+      },
       at,
     });
   });
+  // After commit: every node's decision cache drops the superseded certificate at once.
+  if (existing !== undefined) await ctx.devicesChanged?.(tenantId, [deviceId]);
   return {
     deviceId,
     certificate: issued.certPem,

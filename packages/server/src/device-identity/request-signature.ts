@@ -21,6 +21,11 @@ export interface SignedRequest {
   /** Path with query string, exactly as received. */
   readonly url: string;
   readonly rawBody: Uint8Array;
+  /**
+   * The `x-riskgate-device-proof` header: on re-enrollment, the same request signed by the
+   * device's current key (docs/agent-protocol.md §3).
+   */
+  readonly proof?: string | undefined;
 }
 
 const badSignature = (message: string) => new AppError('bad_signature', message);

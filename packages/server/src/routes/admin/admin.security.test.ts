@@ -86,6 +86,13 @@ const ROUTES: readonly RouteCase[] = [
     allowed: ['owner', 'admin', 'helpdesk'],
     owned: true,
   },
+  {
+    name: 'approve re-enrollment',
+    method: 'POST',
+    url: (ids) => `/v1/admin/devices/${ids.deviceId}/reenrollment`,
+    allowed: MANAGERS,
+    owned: true,
+  },
   { name: 'audit log', method: 'GET', url: () => '/v1/admin/audit-log', allowed: READERS },
   { name: 'audit verify', method: 'GET', url: () => '/v1/admin/audit-log/verify', allowed: READERS },
   {

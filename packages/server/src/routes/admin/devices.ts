@@ -7,9 +7,12 @@ import { DeviceAttestationSchema, deviceAttestationReply } from './attestation-s
 import { DeviceSchema, ListDevicesQuery, ThreatSchema } from './schemas.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
+const approvalErrs = errorResponses(401, 403, 404, 409);
 
-/** Device list, detail and retire. */
-export function registerDeviceRoutes(deps: Pick<Services, 'devices' | 'attestation'>): FastifyPluginAsync {
+/** Device list, detail, retire and re-enrollment approval. */
+export function registerDeviceRoutes(
+  deps: Pick<Services, 'devices' | 'attestation' | 'reenrollmentApprovals'>,
+): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { devices } = deps;
@@ -84,6 +87,26 @@ export function registerDeviceRoutes(deps: Pick<Services, 'devices' | 'attestati
         },
       },
       async (request) => devices.retireDevice(principalOf(request), request.params.id),
+    );
+
+    app.post(
+      '/devices/:id/reenrollment',
+      {
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Approve one re-enrollment of the device with a new key, without its current key (admin or owner; single use, 15 minutes)',
+          params: IdParams,
+          response: {
+            201: Type.Object({ id: Type.String(), deviceId: Type.String(), expiresAt: Type.String() }),
+            ...approvalErrs,
+          },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(await deps.reenrollmentApprovals.approve(principalOf(request), request.params.id)),
     );
   };
 }

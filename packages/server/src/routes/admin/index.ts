@@ -14,6 +14,7 @@ export function registerAdminRoutes(
     | 'authenticateAdmin'
     | 'tokens'
     | 'devices'
+    | 'reenrollmentApprovals'
     | 'attestation'
     | 'threats'
     | 'settings'

@@ -204,10 +204,23 @@ for (const dialect of DIALECTS) {
       expect(replay.json().code).toBe('replayed_nonce');
     });
 
-    it('re-enrollment replaces the key; retire removes access', async () => {
+    it('re-enrollment (proved by the current key) replaces the key; retire removes access', async () => {
       const device = await enrolled();
       const next = new TestDevice();
-      const reply = await enroll(next, await enrollmentToken(), { deviceId: device.deviceId });
+      const withoutProof = await enroll(next, await enrollmentToken(), { deviceId: device.deviceId });
+      expect(withoutProof.statusCode).toBe(403);
+      const body = {
+        token: await enrollmentToken(),
+        publicKey: next.jwk,
+        device: { platform: 'android' },
+        deviceId: device.deviceId,
+      };
+      const request = next.request('POST', '/v1/device/enroll', body, h.clock.now, { withJwk: true });
+      const proof = device.sign('POST', '/v1/device/enroll', request.payload ?? '', h.clock.now);
+      const reply = await h.app.inject({
+        ...request,
+        headers: { ...request.headers, 'x-riskgate-device-proof': proof },
+      });
       expect(reply.statusCode).toBe(201);
       expect(reply.json()).toMatchObject({ deviceId: device.deviceId, reenrolled: true });
       next.deviceId = device.deviceId;

@@ -14,11 +14,14 @@ import {
 } from './schemas.ts';
 
 const SIGNATURE_HEADER = 'x-riskgate-signature';
+const PROOF_HEADER = 'x-riskgate-device-proof';
 
 function signedRequestOf(request: FastifyRequest): SignedRequest {
   const header = request.headers[SIGNATURE_HEADER];
+  const proof = request.headers[PROOF_HEADER];
   return {
     signature: typeof header === 'string' ? header : undefined,
+    proof: typeof proof === 'string' ? proof : undefined,
     method: request.method,
     url: request.url,
     rawBody: request.rawBody ?? Buffer.alloc(0),
@@ -45,7 +48,7 @@ export function registerDeviceRoutes(
           tags: ['device'],
           summary: 'Enroll a device (JWS signed with the jwk in its header)',
           body: EnrollBodySchema,
-          response: { 201: EnrollReplySchema, ...errorResponses(400, 401, 404, 413) },
+          response: { 201: EnrollReplySchema, ...errorResponses(400, 401, 403, 404, 409, 413) },
         },
       },
       async (request, reply) => {
