@@ -28,4 +28,16 @@ describe('composition root', () => {
     });
     expect(offenders).toEqual([]);
   });
+
+  // Module-level mutable bindings are shared by every runtime in a process (and by every caller of
+  // the engine); state belongs to instances the runtime (or the engine's caller) owns.
+  it('the server and the engine keep no module-level `let`', () => {
+    const engine = join(SRC, '..', '..', 'engine', 'src');
+    const offenders = [...sourcesUnder(SRC), ...sourcesUnder(engine)].flatMap((path) =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/^(export )?(let|var) /.test(line) ? [`${path}:${i + 1}: ${line}`] : [])),
+    );
+    expect(offenders).toEqual([]);
+  });
 });

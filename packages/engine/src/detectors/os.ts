@@ -8,17 +8,9 @@ import type { Detector, DetectorContext, Finding } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
-/** The last `today()` answer (a pure function of the time; assessments share one `now` per call). */
-let memoTime = Number.NaN;
-let memoDay = '';
-
+// No module-level memo of the last answer: the engine keeps no state between calls.
 function today(now: Date): string {
-  const time = now.getTime();
-  if (time !== memoTime) {
-    memoDay = now.toISOString().slice(0, 10);
-    memoTime = time;
-  }
-  return memoDay;
+  return now.toISOString().slice(0, 10);
 }
 
 /** Android major version as endoflife.date / bulletins name it (`12L`, `13`). */

@@ -236,7 +236,9 @@ export async function createAccessSystem(
     log,
     tokens,
     trust: {
-      ...(options.proxySecret === undefined ? {} : { secret: options.proxySecret }),
+      ...(options.proxySecret === undefined
+        ? {}
+        : { secret: options.proxySecret, secretBytes: Buffer.from(options.proxySecret) }),
       addresses: options.trustedProxies ?? [],
     },
     publicUrl,

@@ -8,18 +8,17 @@ export const CHECK_PATH = '/v1/access/check';
 /** The proxy-trust settings: a shared secret and/or the proxies' addresses. */
 export interface ProxyTrust {
   readonly secret?: string;
+  /** `secret`'s bytes, made once by whoever owns the trust (the access system), not per check. */
+  readonly secretBytes?: Buffer;
   readonly addresses: readonly string[];
 }
 
 const stripMapped = (address: string) => (address.startsWith('::ffff:') ? address.slice(7) : address);
 
-/** The configured secret's bytes, kept between checks (one secret per process in practice). */
-let expectedSecret: { readonly text: string; readonly bytes: Buffer } | undefined;
-
-function secretMatches(given: string, expected: string): boolean {
-  if (expectedSecret?.text !== expected) expectedSecret = { text: expected, bytes: Buffer.from(expected) };
+// No module-level memo of the secret: two runtimes in one process may trust different secrets.
+function secretMatches(given: string, expected: Buffer): boolean {
   const a = Buffer.from(given);
-  const b = expectedSecret.bytes;
+  const b = expected;
   // Compare equal-length buffers so the time does not depend on where they differ.
   return a.length === b.length ? timingSafeEqual(a, b) : timingSafeEqual(b, b) && false;
 }
@@ -35,7 +34,7 @@ export function isTrustedProxy(
 ): boolean {
   const given = headerOf(headers, 'x-riskgate-proxy-secret');
   if (trust.secret !== undefined && trust.secret.length > 0 && given !== undefined) {
-    return secretMatches(given, trust.secret);
+    return secretMatches(given, trust.secretBytes ?? Buffer.from(trust.secret));
   }
   if (remoteAddress === undefined) return false;
   const address = stripMapped(remoteAddress);
