@@ -1,11 +1,13 @@
+import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit-service.ts';
 import type { ServiceContext } from '../context.ts';
 import { mintToken } from '../crypto/tokens.ts';
-import type { Role } from '../db/types.ts';
+import type { Database, Role } from '../db/types.ts';
 import { AppError, errors } from '../errors.ts';
 import { newId } from '../ids.ts';
 import {
   type ApiTokenRow,
+  countLiveApiTokensOfRole,
   findLiveApiTokenById,
   insertApiToken,
   listApiTokens,
@@ -17,6 +19,7 @@ import {
   listEnrollmentTokens,
   revokeEnrollmentToken,
 } from '../queries/enrollment-tokens.ts';
+import { lockTenant } from '../queries/tenants.ts';
 import { actorOf, type Principal, requirePermission, requireRoleAtMost } from './principal.ts';
 
 /** An API token as listed (never the secret). */
@@ -84,6 +87,22 @@ export function toEnrollmentTokenView(row: EnrollmentTokenRow): EnrollmentTokenV
   };
 }
 
+/**
+ * Only an owner can mint an owner token, so a tenant whose last live owner token is revoked or
+ * demoted (`newRole` undefined: revoked) could never act as owner again. The caller holds the
+ * tenant lock, so two owners revoking each other at once cannot both pass this count.
+ */
+async function refuseLosingLastOwner(
+  trx: Kysely<Database>,
+  tenantId: string,
+  role: Role,
+  newRole: Role | undefined,
+): Promise<void> {
+  if (role !== 'owner' || newRole === 'owner') return;
+  if ((await countLiveApiTokensOfRole(trx, tenantId, 'owner')) <= 1)
+    throw new AppError('conflict', 'this is the last owner token; create another owner token first');
+}
+
 /** API and enrollment token management for admins. */
 export type TokenService = ReturnType<typeof createTokenService>;
 
@@ -134,9 +153,11 @@ export function createTokenService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
       requirePermission(principal, 'tokens:write');
       const at = ctx.now().toISOString();
       await db.transaction().execute(async (trx) => {
+        await lockTenant(trx, dialect, principal.tenantId);
         const row = await findLiveApiTokenById(trx, principal.tenantId, id);
         if (row === undefined) throw errors.notFound('API token');
         requireRoleAtMost(principal, row.role);
+        await refuseLosingLastOwner(trx, principal.tenantId, row.role, undefined);
         if (!(await updateLiveApiToken(trx, principal.tenantId, id, row.role, { revoked_at: at })))
           throw new AppError('conflict', 'the token changed meanwhile; try again');
         await appendAudit(trx, dialect, {
@@ -161,9 +182,11 @@ export function createTokenService(ctx: Pick<ServiceContext, 'db' | 'now'>) {
       if (change.role !== undefined) requireRoleAtMost(principal, change.role);
       const at = ctx.now().toISOString();
       return db.transaction().execute(async (trx) => {
+        await lockTenant(trx, dialect, principal.tenantId);
         const row = await findLiveApiTokenById(trx, principal.tenantId, id);
         if (row === undefined) throw errors.notFound('API token');
         requireRoleAtMost(principal, row.role);
+        await refuseLosingLastOwner(trx, principal.tenantId, row.role, change.role ?? row.role);
         if (!(await updateLiveApiToken(trx, principal.tenantId, id, row.role, change)))
           throw new AppError('conflict', 'the token changed meanwhile; try again');
         await appendAudit(trx, dialect, {

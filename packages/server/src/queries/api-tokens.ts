@@ -51,6 +51,22 @@ export async function findLiveApiTokenById(
     .executeTakeFirst();
 }
 
+/** How many live tokens of `role` the tenant has. */
+export async function countLiveApiTokensOfRole(
+  db: Kysely<Database>,
+  tenantId: string,
+  role: Role,
+): Promise<number> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('role', '=', role)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
  * Changes a live token (name, role, or `revoked_at` to revoke it), only while it still has
  * `expectedRole`, the role the caller was checked against, so a concurrent role change cannot slip

@@ -147,7 +147,8 @@ export const AuditEntrySchema = Type.Object({
 
 export const AuditQuery = Type.Object(
   {
-    afterSeq: Type.Integer({ minimum: 0, default: 0 }),
+    // audit_log.seq is a 32-bit integer on PostgreSQL, which refused a larger bound with a 500.
+    afterSeq: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   },
   { additionalProperties: false },
