@@ -35,7 +35,9 @@ export const command: Command = {
             : 'RISKGATE_SECRET_KEY is not set: using the key stored in the data folder',
         ),
     });
-    const db = await openConfiguredDatabase(config);
+    const db = await openConfiguredDatabase(config, (error) =>
+      logger.warn({ err: error }, 'PostgreSQL connection lost; the pool reconnects'),
+    );
     logger.info({ database: describeDatabase(config) }, 'database ready');
     const intelPaths = config.intelPaths.length > 0 ? config.intelPaths : [defaultDatasetsDir(io.env)];
     const started = performance.now();
