@@ -17,6 +17,8 @@ export interface FakeDeviceServer {
   readonly signedTimes: number[];
   /** Answer the next `count` report posts with this status. */
   failNext(count: number, status: number, code: string): void;
+  /** Answer every report post whose body matches with this status, however often it is sent. */
+  failReportsWhere(match: (body: Record<string, unknown>) => boolean, status: number, code: string): void;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startFakeDeviceServer(port = 0): Promise<FakeDeviceServer>
   const nonces = new Set<string>();
   const signedTimes: number[] = [];
   let failures: { count: number; status: number; code: string } = { count: 0, status: 500, code: 'internal' };
+  const poison: { match: (body: Record<string, unknown>) => boolean; status: number; code: string }[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
@@ -96,6 +99,9 @@ export async function startFakeDeviceServer(port = 0): Promise<FakeDeviceServer>
         return send(failures.status, { code: failures.code, message: 'fake failure', requestId: 'req_fake' });
       }
       const body = JSON.parse(raw.toString('utf8')) as { reportId: string };
+      const always = poison.find((rule) => rule.match(body));
+      if (always !== undefined)
+        return send(always.status, { code: always.code, message: 'fake poison', requestId: 'req_fake' });
       const duplicate = stored.includes(body.reportId);
       if (!duplicate) stored.push(body.reportId);
       return send(200, { reportId: body.reportId, duplicate, deviceId, ...status });
@@ -115,6 +121,9 @@ export async function startFakeDeviceServer(port = 0): Promise<FakeDeviceServer>
     signedTimes,
     failNext(count, status, code) {
       failures = { count, status, code };
+    },
+    failReportsWhere(match, status, code) {
+      poison.push({ match, status, code });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -102,6 +102,24 @@ describe('riskgate-agent commands', () => {
     expect(server.stored).toHaveLength(1);
   });
 
+  it('status lists the reports set aside as poison, with their last error', async () => {
+    const io = captureIo();
+    const stateDir = join(dir, 'poison-state');
+    await (await load('enroll')).run(['--server', server.url, '--token', 't', '--state-dir', stateDir], io);
+    server.failReportsWhere(() => true, 422, 'unprocessable');
+    const file = join(dir, 'snapshot.json');
+    const { snapshot } = generateDevice('clean', { seed: 1, intel: loadProfileIntel(), now: new Date() });
+    await writeFile(file, JSON.stringify(snapshot));
+    expect(await (await load('report')).run(['--snapshot', file, '--state-dir', stateDir], io)).toBe(1);
+    expect(await (await load('status')).run(['--state-dir', stateDir], io)).toBe(0);
+    expect(io.out()).toMatch(
+      /poison {6}report [0-9a-f-]{36} .*server answered 422 unprocessable: fake poison/,
+    );
+    expect(await (await load('status')).run(['--state-dir', stateDir, '--json'], io)).toBe(0);
+    const json = JSON.parse(io.out().trim().split('\n').at(-1) ?? '');
+    expect(json.poisoned).toMatchObject([{ lastError: 'server answered 422 unprocessable: fake poison' }]);
+  });
+
   it('enroll without --token is a usage error', async () => {
     await expect(
       (await load('enroll')).run(['--server', server.url, '--state-dir', dir], captureIo()),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Snapshot } from '@riskgate/engine';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeDeviceServer, startFakeDeviceServer } from '../../test-support/fake-device-server.ts';
-import { openAgent } from './agent-client.ts';
+import { openAgent, type ReportOutcome } from './agent-client.ts';
 import { KEY_FILE } from './keys.ts';
 
 const snapshot: Snapshot = {
@@ -103,14 +103,75 @@ describe('agent client against a signature-checking fake server', () => {
     expect(server.stored).toEqual(queued);
   });
 
-  it('moves a report the server refuses for good out of the queue', async () => {
+  it('sets a report the server refuses for good aside as poison at once, without retrying', async () => {
     const agent = await openAgent(options());
     await agent.enroll({ server: server.url, token: 't', device });
     server.failNext(1, 400, 'invalid_request');
     const outcome = await agent.report({ snapshot });
     expect(outcome).toMatchObject({ status: 'rejected', error: { status: 400, code: 'invalid_request' } });
     expect(sleeps).toEqual([]);
-    expect(await readdir(join(dir, 'queue', 'rejected'))).toHaveLength(2);
+    expect(await readdir(join(dir, 'poison'))).toHaveLength(1);
+    expect(await readdir(join(dir, 'queue'))).toEqual([]);
+  });
+
+  it('poison: an always-500 and an always-400 report are set aside, the good ones behind them delivered', async () => {
+    const marked = (model: string): Snapshot => ({ ...snapshot, device: { ...snapshot.device, model } });
+    const idOf = (outcome: ReportOutcome) =>
+      outcome.status === 'acknowledged' ? outcome.reply.reportId : outcome.reportId;
+    const modelOf = (body: Record<string, unknown>) =>
+      JSON.stringify(body).match(/"model":"(poison-\d+)"/)?.[1];
+    server.failReportsWhere((body) => modelOf(body) === 'poison-500', 500, 'internal');
+    server.failReportsWhere((body) => modelOf(body) === 'poison-400', 400, 'invalid_request');
+    const agent = await openAgent({ ...options(), retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    await agent.enroll({ server: server.url, token: 't', device });
+
+    const first = await agent.report({ snapshot: marked('poison-500') });
+    expect(first.status).toBe('queued');
+    // The reports behind it wait while the server might still recover (fewer than 5 rounds).
+    const waiting = await agent.report({ snapshot });
+    expect(waiting.status).toBe('queued');
+    expect(server.stored).toEqual([]);
+    for (let round = 3; round <= 4; round++) expect((await agent.flush()).pending).toBe(2);
+    // A restart keeps the count (on disk); the fifth failing round sets it aside and delivers the rest.
+    const restarted = await openAgent({
+      ...options(),
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    const fifth = await restarted.flush();
+    expect(fifth).toMatchObject({ pending: 0, rejected: [{ error: { status: 500 } }] });
+    expect(fifth.delivered.map((reply) => reply.reportId)).toEqual([idOf(waiting)]);
+
+    const refused = await restarted.report({ snapshot: marked('poison-400') });
+    expect(refused).toMatchObject({ status: 'rejected', error: { status: 400 } });
+    const good = await restarted.report({ snapshot });
+    expect(good.status).toBe('acknowledged');
+    expect(server.stored).toEqual([idOf(waiting), good.status === 'acknowledged' ? good.reply.reportId : '']);
+
+    const poisoned = await restarted.poisoned();
+    expect(poisoned.map((entry) => [entry.reportId, entry.failures, entry.lastError])).toEqual([
+      [idOf(first), 4, 'server answered 500 internal: fake poison'],
+      [idOf(refused), 0, 'server answered 400 invalid_request: fake poison'],
+    ]);
+    // Kept on disk with the whole report, so nothing is lost.
+    expect((await readdir(join(dir, 'poison'))).length).toBe(2);
+    // 5 rounds x 2 tries for the always-500 report, 1 try for the always-400 one.
+    const posted = server.requests.filter((request) => request.path === '/v1/device/reports');
+    expect(posted.filter((request) => request.status === 500)).toHaveLength(10);
+    expect(posted.filter((request) => request.status === 400)).toHaveLength(1);
+  });
+
+  it('a 401, 408 or 429 is not poison: the report stays queued', async () => {
+    const agent = await openAgent({ ...options(), retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    await agent.enroll({ server: server.url, token: 't', device });
+    for (const [status, code] of [
+      [401, 'replayed_nonce'],
+      [408, 'timeout'],
+      [429, 'rate_limited'],
+    ] as const) {
+      server.failNext(10, status, code);
+      for (let round = 0; round < 6; round++) expect((await agent.flush()).rejected).toEqual([]);
+    }
+    expect(await agent.poisoned()).toEqual([]);
   });
 
   it('refuses to report before enrollment', async () => {

@@ -11,7 +11,7 @@ import {
 import { type FetchLike, NetworkError, ServerError, sendJson } from './http.ts';
 import { type DeviceKey, generateDeviceKey, loadOrCreateDeviceKey, saveDeviceKey } from './keys.ts';
 import { createMemoryReportQueue } from './memory-queue.ts';
-import { createReportQueue, type QueuedReport, type ReportQueue } from './queue.ts';
+import { createReportQueue, type PoisonedReport, type QueuedReport, type ReportQueue } from './queue.ts';
 import { PROOF_HEADER, SIGNATURE_HEADER, signRequest } from './sign.ts';
 import {
   asDeviceStatus,
@@ -36,6 +36,11 @@ export interface AgentClientDeps {
   readonly timeoutMs?: number;
   /** Persists a new device key after a re-enrollment that rotated it (`openAgent`: the key file). */
   readonly saveKey?: (key: DeviceKey) => Promise<void>;
+  /**
+   * Delivery rounds (each retried with backoff) a report may end in a server error (5xx) before it
+   * is set aside as poison. Default 5.
+   */
+  readonly maxServerFailures?: number;
 }
 
 /** What became of one report. */
@@ -43,7 +48,7 @@ export type ReportOutcome =
   | { readonly status: 'acknowledged'; readonly reply: ReportReply }
   /** Not delivered yet (server unreachable or failing): kept in the queue for the next flush. */
   | { readonly status: 'queued'; readonly reportId: string; readonly error: Error }
-  /** Refused for good (400 / 413): moved out of the queue. */
+  /** Set aside as poison (refused for good, or a server error too many times): kept in `poison/`. */
   | { readonly status: 'rejected'; readonly reportId: string; readonly error: ServerError };
 
 /** Result of draining the queue. */
@@ -71,10 +76,22 @@ export interface AgentClient {
   flush(): Promise<FlushResult>;
   status(): Promise<DeviceStatus>;
   enrollment(): Promise<Enrollment | undefined>;
+  /** Reports set aside as poison (kept on disk with their last error), oldest first. */
+  poisoned(): Promise<PoisonedReport[]>;
   readonly publicJwk: DeviceKey['publicJwk'];
 }
 
-const PERMANENT_STATUSES = new Set([400, 413, 415, 422]);
+/**
+ * A refusal that will not change however often the same report is sent: a 4xx other than 401 (the
+ * signature: replay, stale time, unknown key: the device's problem, not this report's), 408 and 429.
+ */
+const isPermanentRefusal = (error: unknown): error is ServerError =>
+  error instanceof ServerError &&
+  error.status >= 400 &&
+  error.status < 500 &&
+  ![401, 408, 429].includes(error.status);
+
+const errorText = (error: ServerError): string => error.message;
 
 /** Builds an agent client from explicit dependencies. */
 export function createAgentClient(deps: AgentClientDeps): AgentClient {
@@ -84,6 +101,7 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
   const random = deps.random ?? Math.random;
   const retry = deps.retry ?? DEFAULT_RETRY;
   const timeoutMs = deps.timeoutMs ?? 30_000;
+  const maxServerFailures = deps.maxServerFailures ?? 5;
   /** Serialises flushes so that reports leave in queue order even when `report` is called concurrently. */
   let chain: Promise<unknown> = Promise.resolve();
 
@@ -174,20 +192,35 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
     }
   };
 
+  /**
+   * Delivers the queue in order. A report that can never go (a permanent refusal, or a server error
+   * in `maxServerFailures` rounds) is poison: it moves to `poison/` and the reports behind it go on.
+   * A network error, 401, 408, 429 or a first server errors stop the round: the next flush retries.
+   */
   const drain = async (): Promise<FlushResult> => {
     const enrollment = await requireEnrollment();
     const delivered: ReportReply[] = [];
     const rejected: { reportId: string; error: ServerError }[] = [];
     const entries = await deps.queue.list();
+    const setAside = async (entry: QueuedReport, error: ServerError) => {
+      await deps.queue.poison(entry, errorText(error), clock().toISOString());
+      rejected.push({ reportId: entry.body.reportId, error });
+    };
     for (const [index, entry] of entries.entries()) {
       try {
         delivered.push(await deliver(enrollment, entry));
         await deps.queue.remove(entry);
       } catch (error) {
-        if (error instanceof ServerError && PERMANENT_STATUSES.has(error.status)) {
-          await deps.queue.reject(entry, error.message);
-          rejected.push({ reportId: entry.body.reportId, error });
+        if (isPermanentRefusal(error)) {
+          await setAside(entry, error);
           continue;
+        }
+        if (error instanceof ServerError && error.status >= 500) {
+          const failures = await deps.queue.recordFailure(entry, errorText(error));
+          if (failures >= maxServerFailures) {
+            await setAside(entry, error);
+            continue;
+          }
         }
         const failure = error instanceof Error ? error : new Error(String(error));
         return { delivered, rejected, pending: entries.length - index, error: failure };
@@ -273,6 +306,7 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
     },
 
     enrollment: () => deps.enrollment.load(),
+    poisoned: () => deps.queue.listPoisoned(),
   };
 }
 

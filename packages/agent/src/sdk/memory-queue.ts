@@ -1,9 +1,11 @@
-import type { QueuedReport, ReportQueue } from './queue.ts';
+import type { PoisonedReport, QueuedReport, ReportQueue } from './queue.ts';
 
 /** An in-memory `ReportQueue` for simulated devices (nothing survives a restart). */
 export function createMemoryReportQueue(): ReportQueue {
-  const entries: QueuedReport[] = [];
+  let entries: QueuedReport[] = [];
+  const poisoned: PoisonedReport[] = [];
   let sequence = 0;
+  const without = (entry: QueuedReport) => entries.filter((candidate) => candidate.file !== entry.file);
   return {
     async enqueue(body, now) {
       sequence += 1;
@@ -12,6 +14,7 @@ export function createMemoryReportQueue(): ReportQueue {
         sequence,
         body,
         enqueuedAt: now,
+        failures: 0,
       };
       entries.push(entry);
       return entry;
@@ -20,12 +23,28 @@ export function createMemoryReportQueue(): ReportQueue {
       return [...entries];
     },
     async remove(entry) {
-      const index = entries.findIndex((candidate) => candidate.file === entry.file);
-      if (index >= 0) entries.splice(index, 1);
+      entries = without(entry);
     },
-    async reject(entry) {
-      const index = entries.findIndex((candidate) => candidate.file === entry.file);
-      if (index >= 0) entries.splice(index, 1);
+    async recordFailure(entry, error) {
+      const failures = entry.failures + 1;
+      entries = entries.map((candidate) =>
+        candidate.file === entry.file ? { ...candidate, failures, lastError: error } : candidate,
+      );
+      return failures;
+    },
+    async poison(entry, error, now) {
+      entries = without(entry);
+      poisoned.push({
+        file: entry.file,
+        reportId: entry.body.reportId,
+        enqueuedAt: entry.enqueuedAt,
+        poisonedAt: now,
+        failures: entry.failures,
+        lastError: error,
+      });
+    },
+    async listPoisoned() {
+      return [...poisoned];
     },
   };
 }

@@ -41,15 +41,30 @@ describe('createReportQueue', () => {
     expect(await readdir(dir)).not.toContain('.tmp-deadbeef0001');
   });
 
-  it('writes files readable only by the owner, removes delivered ones and moves rejected ones aside', async () => {
-    const queue = createReportQueue(dir);
+  it('writes files readable only by the owner, removes delivered ones and sets poison aside beside the queue', async () => {
+    const queue = createReportQueue(join(dir, 'queue'));
     const a = await queue.enqueue(body(1), 'x');
     const b = await queue.enqueue(body(2), 'x');
     const { stat } = await import('node:fs/promises');
-    expect((await stat(join(dir, a.file))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'queue', a.file))).mode & 0o777).toBe(0o600);
     await queue.remove(a);
-    await queue.reject(b, 'invalid_request');
+    // Failures are counted on disk: a restarted agent keeps counting where it stopped.
+    expect(await queue.recordFailure(b, '500 internal: boom')).toBe(1);
+    const [counted] = await createReportQueue(join(dir, 'queue')).list();
+    expect(counted).toMatchObject({ failures: 1, lastError: '500 internal: boom' });
+    if (counted === undefined) throw new Error('the report left the queue');
+    await queue.poison(counted, '500 internal: boom', '2026-12-07T10:00:00.000Z');
     expect(await queue.list()).toEqual([]);
-    expect((await readdir(join(dir, 'rejected'))).sort()).toEqual([b.file, `${b.file}.reason.txt`]);
+    expect(await readdir(join(dir, 'poison'))).toEqual([b.file]);
+    expect(await createReportQueue(join(dir, 'queue')).listPoisoned()).toEqual([
+      {
+        file: b.file,
+        reportId: body(2).reportId,
+        enqueuedAt: 'x',
+        poisonedAt: '2026-12-07T10:00:00.000Z',
+        failures: 1,
+        lastError: '500 internal: boom',
+      },
+    ]);
   });
 });
