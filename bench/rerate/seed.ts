@@ -5,7 +5,7 @@
  */
 import type { Rng } from '@riskgate/agent';
 import { type App, labelsFor, type RiskLevel, type Snapshot } from '@riskgate/engine';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type {
   Database,
   DevicesTable,
@@ -143,7 +143,7 @@ export async function seedFleet(db: Kysely<Database>, rng: Rng, options: SeedOpt
   const planted = new Map<string, string[]>(options.plant.map((pkg) => [pkg, []]));
   for (let start = 0; start < options.devices; start += PER_TRANSACTION) {
     const count = Math.min(PER_TRANSACTION, options.devices - start);
-    const devices: DevicesTable[] = [];
+    const devices: Insertable<DevicesTable>[] = [];
     const snapshots: SnapshotsTable[] = [];
     const threats: ThreatsTable[] = [];
     for (let i = 0; i < count; i++) {

@@ -1,10 +1,13 @@
 import type { Snapshot } from '@riskgate/engine';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database, DevicesTable, ThreatsTable } from '../src/db/types.ts';
 import { newId } from '../src/ids.ts';
 
 /** A device row with sensible defaults; override any column. */
-export function deviceRow(tenantId: string, overrides: Partial<DevicesTable> = {}): DevicesTable {
+export function deviceRow(
+  tenantId: string,
+  overrides: Partial<Insertable<DevicesTable>> = {},
+): Insertable<DevicesTable> {
   const id = overrides.id ?? newId('dev');
   return {
     tenant_id: tenantId,
@@ -65,7 +68,7 @@ export function threatRow(
 /** Inserts rows in chunks of 200 (fast enough for 100,000 devices on SQLite). */
 export async function insertRows(
   db: Kysely<Database>,
-  devices: readonly DevicesTable[],
+  devices: readonly Insertable<DevicesTable>[],
   threats: readonly ThreatsTable[] = [],
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {

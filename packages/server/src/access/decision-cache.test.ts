@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { KyselyPlugin } from 'kysely';
+import type { KyselyPlugin, Selectable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../../test-support/db.ts';
 import type { DevicesTable } from '../db/types.ts';
@@ -16,7 +16,7 @@ const shuffleResults: KyselyPlugin = {
   },
 };
 
-function deviceRow(id: string, risk: DevicesTable['risk_level'] = 'secured'): DevicesTable {
+function deviceRow(id: string, risk: DevicesTable['risk_level'] = 'secured'): Selectable<DevicesTable> {
   return {
     tenant_id: TENANT,
     id,
@@ -40,6 +40,7 @@ function deviceRow(id: string, risk: DevicesTable['risk_level'] = 'secured'): De
     labels: '[]',
     retired_at: null,
     noncompliant_since: null,
+    state_sequence: 0,
   };
 }
 

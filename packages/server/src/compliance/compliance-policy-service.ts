@@ -4,7 +4,7 @@ import { appendAudit } from '../audit/audit-service.ts';
 import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/types.ts';
-import { rerateDevices } from '../devices/device-rating.ts';
+import { rerateDevices } from '../device-state/rerate.ts';
 import { errors } from '../errors.ts';
 import { newId } from '../ids.ts';
 import {
@@ -60,10 +60,11 @@ export function createCompliancePolicyService(ctx: Pick<ServiceContext, 'db' | '
         tenantId: principal.tenantId,
         scope: { kind: 'all' },
         at: now,
-        reason: action,
+        cause: 'policy',
+        trigger: action,
         allCompliance: true,
       });
-      changedIds = rerated.changed.map((c) => c.deviceId);
+      changedIds = rerated.written;
       const result = { policy, devicesExamined: rerated.examined, devicesChanged: rerated.changed.length };
       await appendAudit(trx, dialect, {
         tenantId: principal.tenantId,

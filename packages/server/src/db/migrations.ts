@@ -17,6 +17,7 @@ import {
   upSnapshotDigest,
   upThreatsByDevice,
 } from './migrations-ingest.ts';
+import { downStateSequence, upStateSequence } from './migrations-state.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
 // take `Kysely<unknown>` because a migration must not depend on today's table types.
@@ -311,6 +312,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008_server_keys': { up: upServerKeys, down: downServerKeys },
   '0009_cluster_versions': { up: upClusterVersions, down: downClusterVersions },
   '0010_device_identity': { up: upDeviceIdentity, down: downDeviceIdentity },
+  '0011_device_state_sequence': { up: upStateSequence, down: downStateSequence },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

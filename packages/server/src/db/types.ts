@@ -84,6 +84,8 @@ export interface DevicesTable {
   labels: string;
   retired_at: string | null;
   noncompliant_since: string | null;
+  /** Sequence number of the device's last `device.state-changed` event (0: none yet). */
+  state_sequence: Generated<number>;
 }
 
 export interface DeviceNoncesTable {

@@ -10,12 +10,12 @@ import {
 } from '@riskgate/engine';
 import { type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
+import { complianceDeviceOf, parsePolicyDocs } from '../device-state/rerate.ts';
 import { errors } from '../errors.ts';
 import { classificationOf } from '../intel/intel-reassess.ts';
 import { findDeviceById } from '../queries/devices.ts';
 import { findSnapshot, listCompliancePolicyDocs } from '../queries/reports.ts';
 import { listDeviceThreats, type ThreatRow } from '../queries/threats.ts';
-import { complianceDeviceOf, parsePolicyDocs } from './device-rating.ts';
 
 /** Why a device is at its risk level and compliance state, and what it last reported. */
 export interface DeviceExplanation {

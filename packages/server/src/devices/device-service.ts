@@ -1,9 +1,10 @@
 import { appendAudit } from '../audit/audit-service.ts';
 import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
+import { nextStateSequence, recordStateChange } from '../device-state/record.ts';
 import { errors } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { insertDeviceHistory, insertOutboxEvent, listDeviceHistory } from '../queries/device-history.ts';
+import { listDeviceHistory } from '../queries/device-history.ts';
 import {
   type DeviceFilter,
   type DeviceRow,
@@ -183,22 +184,26 @@ export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
         if (row === undefined) throw errors.notFound('device');
         if (row.retired_at !== null) return toDeviceView(row);
         await updateDevice(trx, principal.tenantId, id, { retired_at: at, labels: '[]' });
-        await insertDeviceHistory(trx, {
-          tenant_id: principal.tenantId,
-          id: newId('his'),
-          device_id: id,
-          at,
-          kind: 'retired',
-          details: JSON.stringify({ by: actorOf(principal) }),
+        // A retired device loses its MTD labels; the event tells connectors to drop them too.
+        const state = (labels: readonly string[]) => ({
+          riskLevel: row.risk_level,
+          complianceState: row.compliance_state,
+          labels: [...labels],
         });
-        await insertOutboxEvent(trx, {
-          tenant_id: principal.tenantId,
-          id: newId('out'),
-          topic: 'device.retired',
-          payload: JSON.stringify({ deviceId: id, at }),
-          next_attempt_at: at,
-          created_at: at,
-        });
+        await recordStateChange(
+          trx,
+          {
+            tenantId: principal.tenantId,
+            deviceId: id,
+            cause: 'retire',
+            trigger: 'device.retire',
+            at,
+            before: state(JSON.parse(row.labels) as string[]),
+            after: state([]),
+            reasons: { failingRules: [], threatsOpened: [], threatsResolved: [] },
+          },
+          await nextStateSequence(trx, principal.tenantId, id),
+        );
         await appendAudit(trx, dialect, {
           tenantId: principal.tenantId,
           actor: actorOf(principal),

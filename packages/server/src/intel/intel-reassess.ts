@@ -12,7 +12,7 @@ import {
 import { appendAudit } from '../audit/audit-service.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../db/database.ts';
-import { rerateDevices } from '../devices/device-rating.ts';
+import { rerateDevices } from '../device-state/rerate.ts';
 import { newId } from '../ids.ts';
 import {
   countLiveDevices,
@@ -191,7 +191,11 @@ function pageReassessor(deps: ReassessDeps, params: ReassessParams, classificati
           tenantId,
           scope: { kind: 'ids', ids: additions.map((a) => a.deviceId) },
           at: now,
-          reason: 'intel.reassess',
+          cause: 'intel',
+          trigger: 'intel.reassess',
+          threats: new Map(
+            additions.map((a) => [a.deviceId, { opened: a.detections.map((d) => d.key), resolved: [] }]),
+          ),
         });
         const threats = additions.reduce((sum, a) => sum + a.detections.length, 0);
         await appendAudit(trx, dialect, {
@@ -205,9 +209,9 @@ function pageReassessor(deps: ReassessDeps, params: ReassessParams, classificati
           },
           at,
         });
-        return { threats, changed: rerated.changed.map((c) => c.deviceId) };
+        return { threats, changed: rerated.changed.map((c) => c.deviceId), written: rerated.written };
       });
-      await deps.devicesChanged?.(tenantId, result.changed); // after commit
+      await deps.devicesChanged?.(tenantId, result.written); // after commit
       totals.withNew += additions.length;
       totals.created += result.threats;
       totals.changed += result.changed.length;

@@ -67,56 +67,81 @@ export interface DeviceStateUpdate {
   readonly noncompliantSince: string | null;
 }
 
-/** The history row and outbox event written for every device of a group whose state changed. */
-export interface DeviceStateEvent {
-  /** Fresh per group; each row id is the prefix plus the device id's random part (unique). */
-  readonly historyIdPrefix: string;
-  readonly outboxIdPrefix: string;
-  readonly at: string;
-  /** JSON object text of the change; the outbox payload is it plus `deviceId` and `at`. */
-  readonly details: string;
-}
-
 const CHUNK = 500;
 
 /**
- * Writes one new state to many devices set-based: per 500 ids one `UPDATE … WHERE id IN (…)`,
- * and (with `event`) one `INSERT … SELECT` each for history rows and outbox events, so that a
- * re-rating of 100,000 devices is a few hundred statements, not hundreds of thousands.
+ * Writes one new state to many devices set-based: per 500 ids one `UPDATE … WHERE id IN (…)`, so
+ * that a re-rating of 100,000 devices is a few hundred statements, not hundreds of thousands.
+ * With `emits`, each device's event sequence moves on by one in the same statement, and the new
+ * sequence numbers are returned (the row lock orders them with a concurrent report's).
  */
 export async function writeDeviceStateGroup(
   db: Kysely<Database>,
   tenantId: string,
   ids: readonly string[],
   update: DeviceStateUpdate,
-  event?: DeviceStateEvent,
-): Promise<void> {
+  emits: boolean,
+): Promise<{ readonly id: string; readonly state_sequence: number }[]> {
   // `tenant_id || ''` keeps the planner on the primary key (then checks the tenant) instead of
   // scanning the tenant's index once per chunk.
   const tenantMatches = sql<boolean>`tenant_id || '' = ${tenantId}`;
+  const out: { id: string; state_sequence: number }[] = [];
   for (let start = 0; start < ids.length; start += CHUNK) {
     const chunk = ids.slice(start, start + CHUNK);
     const inChunk = sql`id in (${sql.join(chunk.map((id) => sql`${id}`))})`;
-    if (event !== undefined) {
-      // Device ids are our own `dev_<base32>` ids: safe inside JSON text without escaping.
-      const payloadTail = `,"at":${JSON.stringify(event.at)},${event.details.slice(1)}`;
-      await sql`
-        insert into device_history (tenant_id, id, device_id, at, kind, details)
-        select tenant_id, ${event.historyIdPrefix} || substr(id, 5), id, ${event.at}, 'state-changed', ${event.details}
-        from devices where ${inChunk} and ${tenantMatches}
-      `.execute(db);
-      await sql`
-        insert into outbox (tenant_id, id, topic, payload, attempts, next_attempt_at, created_at)
-        select tenant_id, ${event.outboxIdPrefix} || substr(id, 5), 'device.state-changed',
-          ${'{"deviceId":"'} || id || ${`"${payloadTail}`}, 0, ${event.at}, ${event.at}
-        from devices where ${inChunk} and ${tenantMatches}
-      `.execute(db);
-    }
-    await sql`
+    const result = await sql<{ id: string; state_sequence: number | string }>`
       update devices set risk_level = ${update.riskLevel}, labels = ${update.labels},
-        compliance_state = ${update.complianceState}, noncompliant_since = ${update.noncompliantSince}
+        compliance_state = ${update.complianceState}, noncompliant_since = ${update.noncompliantSince},
+        state_sequence = state_sequence + ${emits ? 1 : 0}
       where ${inChunk} and ${tenantMatches}
+      returning id, state_sequence
     `.execute(db);
+    for (const row of result.rows) out.push({ id: row.id, state_sequence: Number(row.state_sequence) });
+  }
+  return out;
+}
+
+/** One `device.state-changed` event as stored: outbox row and the device's history row. */
+export interface StateEventRow {
+  readonly tenantId: string;
+  readonly deviceId: string;
+  readonly eventId: string;
+  readonly historyId: string;
+  readonly at: string;
+  /** The event JSON (the outbox payload and the history details). */
+  readonly payload: string;
+}
+
+/** Inserts events and their history rows, 500 per statement. */
+export async function insertStateEvents(db: Kysely<Database>, rows: readonly StateEventRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += CHUNK) {
+    const chunk = rows.slice(start, start + CHUNK);
+    await db
+      .insertInto('device_history')
+      .values(
+        chunk.map((row) => ({
+          tenant_id: row.tenantId,
+          id: row.historyId,
+          device_id: row.deviceId,
+          at: row.at,
+          kind: 'state-changed',
+          details: row.payload,
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('outbox')
+      .values(
+        chunk.map((row) => ({
+          tenant_id: row.tenantId,
+          id: row.eventId,
+          topic: 'device.state-changed',
+          payload: row.payload,
+          next_attempt_at: row.at,
+          created_at: row.at,
+        })),
+      )
+      .execute();
   }
 }
 

@@ -1,10 +1,10 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database, DevicesTable } from '../db/types.ts';
 
 export type DeviceRow = Selectable<DevicesTable>;
 
 /** Inserts a newly enrolled device. */
-export async function insertDevice(db: Kysely<Database>, row: DevicesTable): Promise<void> {
+export async function insertDevice(db: Kysely<Database>, row: Insertable<DevicesTable>): Promise<void> {
   await db.insertInto('devices').values(row).execute();
 }
 

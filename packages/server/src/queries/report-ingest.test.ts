@@ -37,6 +37,7 @@ for (const dialect of DIALECTS) {
           manufacturer: 'Google',
           agent_version: '1.0.0',
           noncompliant_since: null,
+          state_sequence: 0,
         },
         outcome: '{}',
       };

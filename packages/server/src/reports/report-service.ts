@@ -3,9 +3,8 @@ import {
   applyEvents,
   assess,
   type Detection,
-  evaluateCompliance,
-  labelsFor,
   type Report,
+  rateDevice,
   type Snapshot,
 } from '@riskgate/engine';
 import type { DeviceChangeReservation } from '../access/access-system.ts';
@@ -14,6 +13,8 @@ import type { AttestationService } from '../attestation/attestation-service.ts';
 import { appendAudit } from '../audit/audit-service.ts';
 import { INTEL_SCOPE } from '../cluster/cluster-scopes.ts';
 import type { ServiceContext } from '../context.ts';
+import { isStateChange } from '../device-state/events.ts';
+import { recordStateChange } from '../device-state/record.ts';
 import type { DeviceStatus } from '../devices/device-service.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -21,7 +22,6 @@ import type { IntelSource } from '../intel/intel-source.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AccessThreatRow } from '../queries/access-devices.ts';
 import { findClusterVersion } from '../queries/cluster-versions.ts';
-import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import {
   findReportOutcome,
@@ -39,7 +39,7 @@ import {
   type IngestConfigReader,
 } from './ingest-config.ts';
 import { redactSnapshot } from './privacy.ts';
-import { diffThreats, riskLevelOfActive, type ThreatDiff } from './threat-diff.ts';
+import { diffThreats, type ThreatDiff } from './threat-diff.ts';
 import { storeThreatDiff } from './threat-store.ts';
 
 /** The reply to a report: the status plus the report id and whether it was a retry. */
@@ -173,15 +173,16 @@ export function createReportService(
           await attestation?.commit(trx);
           const stored = await listStoredThreats(trx, dialect, tenantId, device.id);
           const ignored = new Set(stored.filter((row) => row.state === 'ignored').map((row) => row.key));
-          const riskLevel = riskLevelOfActive(assessment.detections, ignored);
-          const groups = JSON.parse(current.groups) as string[];
-          const compliance = evaluateCompliance(
-            {
+          const rating = rateDevice({
+            threats: assessment.detections.map((detection) => ({
+              risk: detection.risk,
+              state: ignored.has(detection.key) ? 'ignored' : 'active',
+            })),
+            device: {
               platform: current.platform,
               ownership: current.ownership,
               user: current.user ?? '',
-              groups,
-              riskLevel,
+              groups: JSON.parse(current.groups) as string[],
               osVersion: snapshot.device.osVersion,
               ...(snapshot.device.securityPatch !== undefined
                 ? { patchLevel: snapshot.device.securityPatch }
@@ -198,9 +199,12 @@ export function createReportService(
                 ? { noncompliantSince: new Date(current.noncompliant_since) }
                 : {}),
             },
-            config.policies,
+            labels: JSON.parse(current.labels) as string[],
+            policies: config.policies,
             now,
-          );
+          });
+          const { riskLevel, compliance } = rating;
+          const labels = [...rating.labels];
           deps.metrics.assessmentSeconds.observe((performance.now() - started) / 1000);
 
           const diff = diffThreats(stored, assessment.detections);
@@ -217,34 +221,45 @@ export function createReportService(
             current.ownership === 'personal' && config.privacy.personalDevices === 'matches-only'
               ? redactSnapshot(snapshot, assessment.detections)
               : snapshot;
-          const labels = labelsFor(JSON.parse(current.labels) as string[], riskLevel);
           const changed = riskLevel !== current.risk_level || compliance.state !== current.compliance_state;
+          const before = {
+            riskLevel: current.risk_level,
+            complianceState: current.compliance_state,
+            labels: JSON.parse(current.labels) as string[],
+          };
+          const after = { riskLevel, complianceState: compliance.state, labels };
+          const reasons = {
+            failingRules: compliance.failingRules.map((rule) => ({
+              policyId: rule.policyId,
+              rule: rule.rule,
+            })),
+            threatsOpened: [
+              ...diff.created.map((detection) => detection.key),
+              ...diff.seenAgain.filter(({ row }) => row.state === 'resolved').map(({ row }) => row.key),
+            ],
+            threatsResolved: diff.resolved.map((row) => row.key),
+          };
+          // The device row is locked by `lockDeviceAndInsertReport`: its sequence cannot move under us.
+          let sequence = Number(current.state_sequence);
+          if (isStateChange(before, after, reasons)) {
+            sequence += 1;
+            const draft = {
+              tenantId,
+              deviceId: device.id,
+              cause: 'report' as const,
+              trigger: report.reportId,
+              at,
+            };
+            await recordStateChange(trx, { ...draft, before, after, reasons }, sequence);
+          }
           const change = {
             from: { riskLevel: current.risk_level, complianceState: current.compliance_state },
             to: { riskLevel, complianceState: compliance.state },
             labels,
-            newThreats: diff.created.map((detection) => detection.key),
-            resolvedThreats: diff.resolved.map((row) => row.key),
+            newThreats: reasons.threatsOpened,
+            resolvedThreats: reasons.threatsResolved,
             reportId: report.reportId,
           };
-          if (changed || diff.created.length > 0 || diff.resolved.length > 0) {
-            await insertDeviceHistory(trx, {
-              tenant_id: tenantId,
-              id: newId('his'),
-              device_id: device.id,
-              at,
-              kind: 'state-changed',
-              details: JSON.stringify(change),
-            });
-            await insertOutboxEvent(trx, {
-              tenant_id: tenantId,
-              id: newId('out'),
-              topic: 'device.state-changed',
-              payload: JSON.stringify({ deviceId: device.id, at, ...change }),
-              next_attempt_at: at,
-              created_at: at,
-            });
-          }
           if (changed) {
             await appendAudit(trx, dialect, {
               tenantId,
@@ -285,6 +300,7 @@ export function createReportService(
             manufacturer: snapshot.device.manufacturer,
             agent_version: snapshot.device.agentVersion,
             noncompliant_since: compliance.noncompliantSince?.toISOString() ?? null,
+            state_sequence: sequence,
           };
           if (deps.reserveDeviceChange !== undefined) {
             written = {

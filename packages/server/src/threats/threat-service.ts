@@ -1,20 +1,14 @@
-import { labelsFor, parseThreatRisk, riskLevelOf } from '@riskgate/engine';
 import { appendAudit } from '../audit/audit-service.ts';
 import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { ThreatState } from '../db/types.ts';
+import { rerateDevices } from '../device-state/rerate.ts';
 import { type ThreatView, toThreatView } from '../devices/device-service.ts';
 import { errors } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { insertDeviceHistory, insertOutboxEvent } from '../queries/device-history.ts';
-import { findDeviceById, updateDevice } from '../queries/devices.ts';
-import {
-  findThreatById,
-  listDeviceThreats,
-  listThreats,
-  type ThreatFilter,
-  updateThreat,
-} from '../queries/threats.ts';
+import { insertDeviceHistory } from '../queries/device-history.ts';
+import { findDeviceById } from '../queries/devices.ts';
+import { findThreatById, listThreats, type ThreatFilter, updateThreat } from '../queries/threats.ts';
 
 /** Threat list and triage (ignore / resolve) for admins. */
 export type ThreatService = ReturnType<typeof createThreatService>;
@@ -37,36 +31,45 @@ export function createThreatService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
 
     /**
      * Sets a threat's state by hand (`ignored`, or `resolved`, or back to `active`) and re-rates its
-     * device at once from the threats left active: risk level, labels, history, audit, outbox.
+     * device at once through `device-state/` (risk level, labels and compliance, so ignoring the
+     * only high threat makes the device compliant again), with history, audit and outbox.
      */
     async setThreatState(principal: Principal, id: string, state: ThreatState): Promise<ThreatView> {
       requirePermission(principal, 'threats:write');
-      const at = ctx.now().toISOString();
-      let deviceId = '';
+      const now = ctx.now();
+      const at = now.toISOString();
+      let written: readonly string[] = [];
       const view = await db.transaction().execute(async (trx) => {
         const threat = await findThreatById(trx, principal.tenantId, id);
         if (threat === undefined) throw errors.notFound('threat');
-        deviceId = threat.device_id;
+        const device = await findDeviceById(trx, principal.tenantId, threat.device_id);
+        if (device === undefined) throw errors.notFound('device');
         await updateThreat(trx, principal.tenantId, id, {
           state,
           resolved_at: state === 'resolved' ? at : null,
         });
-        const device = await findDeviceById(trx, principal.tenantId, threat.device_id);
-        if (device === undefined) throw errors.notFound('device');
-        const active = await listDeviceThreats(trx, principal.tenantId, device.id, ['active']);
-        const riskLevel = riskLevelOf(active.map((row) => ({ risk: parseThreatRisk(row.risk) ?? 'high' })));
-        const labels = labelsFor(JSON.parse(device.labels) as string[], riskLevel);
-        await updateDevice(trx, principal.tenantId, device.id, {
-          risk_level: riskLevel,
-          labels: JSON.stringify(labels),
+        const counted = (s: string) => s === 'active';
+        const opened = !counted(threat.state) && counted(state) ? [threat.key] : [];
+        const resolved = counted(threat.state) && !counted(state) ? [threat.key] : [];
+        const action = `threat.${state === 'active' ? 'reactivate' : state === 'ignored' ? 'ignore' : 'resolve'}`;
+        const rerated = await rerateDevices(trx, {
+          tenantId: principal.tenantId,
+          scope: { kind: 'ids', ids: [device.id] },
+          at: now,
+          cause: 'triage',
+          trigger: action,
+          allCompliance: true,
+          threats: new Map([[device.id, { opened, resolved }]]),
         });
+        written = rerated.written;
+        const after = rerated.changed[0]?.to;
         const change = {
           threatId: id,
           threatKey: threat.key,
           threatState: state,
           from: device.risk_level,
-          to: riskLevel,
-          labels,
+          to: after?.riskLevel ?? device.risk_level,
+          complianceState: after?.complianceState ?? device.compliance_state,
         };
         await insertDeviceHistory(trx, {
           tenant_id: principal.tenantId,
@@ -76,20 +79,10 @@ export function createThreatService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
           kind: `threat-${state}`,
           details: JSON.stringify({ ...change, by: actorOf(principal) }),
         });
-        if (riskLevel !== device.risk_level) {
-          await insertOutboxEvent(trx, {
-            tenant_id: principal.tenantId,
-            id: newId('out'),
-            topic: 'device.state-changed',
-            payload: JSON.stringify({ deviceId: device.id, at, ...change }),
-            next_attempt_at: at,
-            created_at: at,
-          });
-        }
         await appendAudit(trx, dialect, {
           tenantId: principal.tenantId,
           actor: actorOf(principal),
-          action: `threat.${state === 'active' ? 'reactivate' : state === 'ignored' ? 'ignore' : 'resolve'}`,
+          action,
           target: id,
           details: change,
           at,
@@ -98,7 +91,7 @@ export function createThreatService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
         if (updated === undefined) throw errors.notFound('threat');
         return toThreatView(updated);
       });
-      await ctx.devicesChanged?.(principal.tenantId, [deviceId]); // after commit
+      await ctx.devicesChanged?.(principal.tenantId, written); // after commit
       return view;
     },
   };

@@ -4,7 +4,7 @@ import { appendAudit } from '../audit/audit-service.ts';
 import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Database } from '../db/types.ts';
-import { rerateDevices } from '../devices/device-rating.ts';
+import { rerateDevices } from '../device-state/rerate.ts';
 import { errors } from '../errors.ts';
 import {
   deleteThreatTypeOverride,
@@ -73,9 +73,10 @@ export function createThreatTypeService(ctx: Pick<ServiceContext, 'db' | 'now' |
         tenantId: principal.tenantId,
         scope,
         at: now,
-        reason: action,
+        cause: 'override',
+        trigger: action,
       });
-      changed = rerated.changed.map((c) => c.deviceId);
+      changed = rerated.written;
       const summary = {
         threatsUpdated: threats,
         devicesExamined: rerated.examined,

@@ -80,7 +80,7 @@ for (const dialect of DIALECTS) {
         .select('details')
         .where('device_id', '=', risky.id)
         .execute();
-      expect(history.map((row) => JSON.parse(row.details).to.complianceState)).toEqual([
+      expect(history.map((row) => JSON.parse(row.details).after.complianceState)).toEqual([
         'noncompliant',
         'compliant',
       ]);

@@ -1,6 +1,6 @@
 import type { CompliancePolicy } from '@riskgate/engine';
 import { describe, expect, it } from 'vitest';
-import { readsSnapshot } from './device-rating.ts';
+import { readsSnapshot } from './rerate.ts';
 
 const policy = (rules: CompliancePolicy['rules']): CompliancePolicy => ({
   id: 'p',
