@@ -3,7 +3,6 @@ import { actorOf, type Principal, requirePermission } from '../auth/principal.ts
 import type { ServiceContext } from '../context.ts';
 import { nextStateSequence, recordStateChange } from '../device-state/record.ts';
 import { errors } from '../errors.ts';
-import { newId } from '../ids.ts';
 import { listDeviceHistory } from '../queries/device-history.ts';
 import {
   type DeviceFilter,

@@ -17,7 +17,6 @@ import { isStateChange } from '../device-state/events.ts';
 import { recordStateChange } from '../device-state/record.ts';
 import type { DeviceStatus } from '../devices/device-service.ts';
 import { AppError } from '../errors.ts';
-import { newId } from '../ids.ts';
 import type { IntelSource } from '../intel/intel-source.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AccessThreatRow } from '../queries/access-devices.ts';
