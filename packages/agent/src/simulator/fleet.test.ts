@@ -32,8 +32,9 @@ describe('runFleet against a signature-checking fake server', () => {
     expect(summary).toMatchObject({ devices: 20, enrolled: 20, enrollErrors: 0, errors: 0, duplicates: 0 });
     expect(summary.profiles).toEqual({ clean: 10, stalkerware: 5, mitm: 5 });
     expect(summary.reportsSent).toBe(summary.acknowledged);
-    // Lower bound loose: the machine is shared, the scheduler may run late; the upper bound is the rate limit.
-    expect(summary.acknowledged).toBeGreaterThanOrEqual(20);
+    // No lower bound on how many were sent in the second (a timing assert: a busy machine runs the
+    // scheduler late); the upper bound is the rate limit, which must hold however fast the machine is.
+    expect(summary.acknowledged).toBeGreaterThan(0);
     expect(summary.acknowledged).toBeLessThanOrEqual(45);
     expect(server.stored).toHaveLength(summary.acknowledged);
     expect(new Set(server.stored).size).toBe(server.stored.length);
