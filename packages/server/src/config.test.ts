@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       attestationChallengeTtl: 300,
       attestationMaxAge: 86_400,
       auditCheckpointInterval: 60,
+      outboxRetentionDays: 30,
       gatewayPort: 8443,
     });
   });
@@ -125,6 +126,11 @@ describe('loadConfig', () => {
     expect(
       auditCheckpointFileOf(loadConfig({ RISKGATE_AUDIT_CHECKPOINT_FILE: '/mnt/worm/riskgate.jsonl' })),
     ).toBe('/mnt/worm/riskgate.jsonl');
+    expect(loadConfig({ RISKGATE_OUTBOX_RETENTION_DAYS: '7' }).outboxRetentionDays).toBe(7);
+    for (const bad of ['0', '3651', 'x'])
+      expect(() => loadConfig({ RISKGATE_OUTBOX_RETENTION_DAYS: bad })).toThrow(
+        /RISKGATE_OUTBOX_RETENTION_DAYS/,
+      );
     expect(() => loadConfig({ RISKGATE_AUDIT_CHECKPOINT_INTERVAL: '-5' })).toThrow(
       /RISKGATE_AUDIT_CHECKPOINT_INTERVAL/,
     );

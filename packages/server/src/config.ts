@@ -38,6 +38,8 @@ export const ConfigSchema = Type.Object(
     auditCheckpointFile: Type.Optional(Type.String({ minLength: 1 })),
     /** Seconds between audit checkpoint rounds (only chains that moved are signed); 0: only at shutdown. */
     auditCheckpointInterval: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
+    /** Days delivered outbox rows are kept before the hourly sweep deletes them (undelivered rows stay). */
+    outboxRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
     /** Absolute URL users reach Riskgate at, used in remediation links (default: the listen address). */
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048 })),
     /** Shared secret proxies send in `X-Riskgate-Proxy-Secret`, at least 24 characters. No default. */
@@ -79,6 +81,7 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_ATTESTATION_MAX_AGE: 'attestationMaxAge',
   RISKGATE_AUDIT_CHECKPOINT_FILE: 'auditCheckpointFile',
   RISKGATE_AUDIT_CHECKPOINT_INTERVAL: 'auditCheckpointInterval',
+  RISKGATE_OUTBOX_RETENTION_DAYS: 'outboxRetentionDays',
   RISKGATE_PUBLIC_URL: 'publicUrl',
   RISKGATE_PROXY_SECRET: 'proxySecret',
   RISKGATE_GATEWAY_PORT: 'gatewayPort',
@@ -94,6 +97,7 @@ const INT_KEYS: ReadonlySet<keyof Config> = new Set([
   'attestationChallengeTtl',
   'attestationMaxAge',
   'auditCheckpointInterval',
+  'outboxRetentionDays',
   'gatewayPort',
 ]);
 

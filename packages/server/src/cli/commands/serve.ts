@@ -5,6 +5,7 @@ import { loadAttestationFromConfig } from '../../attestation/attestation-config.
 import { auditCheckpointFileOf, gatewayRoutesOf, loadConfig, resolveSecretKey } from '../../config.ts';
 import { seedDemoPolicies } from '../../demo/demo-policies.ts';
 import { ensureDemoTenant } from '../../demo/demo-service.ts';
+import { pruneDeliveredOutbox } from '../../device-state/outbox-retention.ts';
 import { defaultDatasetsDir, loadIntelSource } from '../../intel/intel-source.ts';
 import { deleteExpiredDeviceNonces } from '../../queries/device-nonces.ts';
 import { createRuntime } from '../../runtime.ts';
@@ -69,10 +70,20 @@ export const command: Command = {
     });
     const { app, ctx } = runtime;
 
+    let sweeps = 0;
     const sweeper = setInterval(() => {
       deleteExpiredDeviceNonces(db.db, new Date().toISOString()).catch((error: unknown) =>
         logger.warn({ err: error }, 'nonce cleanup failed'),
       );
+      // Hourly: delivered outbox rows past their retention (batched deletes; undelivered rows stay).
+      if (sweeps++ % 60 === 0)
+        pruneDeliveredOutbox(db.db, config.outboxRetentionDays, new Date()).then(
+          (deleted) => {
+            if (deleted > 0)
+              logger.info({ deleted, retentionDays: config.outboxRetentionDays }, 'outbox pruned');
+          },
+          (error: unknown) => logger.warn({ err: error }, 'outbox pruning failed'),
+        );
     }, 60_000);
     sweeper.unref();
 
