@@ -62,6 +62,8 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     datasetsDir: ctx.datasetsDir,
     dataDir,
     ...(PROFILE_DIR === undefined ? {} : { cpuProfDir: join(PROFILE_DIR, 'nginx') }),
+    // nginx sends the certificate in X-Client-Cert: the shared secret is bound to that header.
+    env: { RISKGATE_PROXY_INTEGRATION: 'nginx' },
   });
   const upstream = await startUpstream();
   const admin = new Agent({ keepAlive: true, maxSockets: 1 });

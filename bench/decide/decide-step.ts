@@ -7,10 +7,7 @@
  */
 import { createRng } from '@riskgate/agent';
 import { toHttpOutcome } from '../../packages/server/src/access/access-decider.ts';
-import {
-  isTrustedProxy,
-  readForwardAuthRequest,
-} from '../../packages/server/src/access/forward-auth-request.ts';
+import { readForwardAuthRequest } from '../../packages/server/src/access/forward-auth-request.ts';
 import { generateDecideInputs } from './inputs.ts';
 import { startForwardAuthServer } from './server-http.ts';
 
@@ -32,15 +29,16 @@ const access = server.access;
 const sets = server.headerSets;
 let denied = 0;
 async function once(headers: Readonly<Record<string, string>>): Promise<void> {
-  if (!isTrustedProxy(access.trust, headers, '127.0.0.1')) throw new Error('untrusted');
-  const parsed = readForwardAuthRequest(headers, {
-    method: 'GET',
-    url: '/v1/access/check',
-    remoteAddress: '127.0.0.1',
-  });
+  const binding = await access.trust.bind(headers, '127.0.0.1');
+  if (binding === undefined) throw new Error('untrusted');
+  const parsed = readForwardAuthRequest(
+    headers,
+    { method: 'GET', url: '/v1/access/check' },
+    binding.integration,
+  );
   const result = await access.decider.decide(
     { fingerprint: parsed.clientCertFingerprint, deviceToken: parsed.deviceToken },
-    { host: parsed.host, path: parsed.path, method: parsed.method },
+    { tenantId: binding.tenantId, host: parsed.host, path: parsed.path, method: parsed.method },
     'forward-auth',
   );
   if (toHttpOutcome(result).status !== 200) denied++;

@@ -66,6 +66,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
         RISKGATE_LOG_LEVEL: 'warn',
         RISKGATE_BODY_LIMIT: String(1024 * 1024),
         RISKGATE_PROXY_SECRET: BENCH_PROXY_SECRET,
+        // The shared secret is bound to the demo tenant; forward-auth probes send Caddy's header.
+        RISKGATE_PROXY_TENANT: 'ten_demo',
+        RISKGATE_PROXY_INTEGRATION: 'caddy',
         ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
         ...options.env,
       },

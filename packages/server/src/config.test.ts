@@ -34,7 +34,7 @@ describe('loadConfig', () => {
     const routes = join(dir, 'routes.yaml');
     writeFileSync(
       routes,
-      'routes:\n  - host: mail.example.com\n    upstream: http://10.0.0.20:8080\n    resourceId: exchange\n',
+      'routes:\n  - host: mail.example.com\n    upstream: http://10.0.0.20:8080\n    resourceId: exchange\n    tenantId: ten_1\n',
     );
     const config = loadConfig({
       RISKGATE_PUBLIC_URL: 'https://riskgate.example.com',
@@ -58,7 +58,7 @@ describe('loadConfig', () => {
     const other = join(dir, 'other.json');
     writeFileSync(
       other,
-      JSON.stringify({ routes: [{ host: 'a.example', upstream: 'https://b.example', resourceId: 'r' }] }),
+      JSON.stringify({ routes: [{ host: 'a.example', upstream: 'https://b.example', resourceId: 'r', tenantId: 'ten_1' }] }),
     );
     expect(
       gatewayRoutesOf(loadConfig({ RISKGATE_GATEWAY_CONFIG: routes }, { gatewayConfig: other }))?.[0]?.host,
@@ -95,7 +95,7 @@ describe('loadConfig', () => {
     ],
     [
       'extra.yaml',
-      'routes:\n  - host: a.example\n    upstream: http://10.0.0.1\n    resourceId: r\n    tls: off\n',
+      'routes:\n  - host: a.example\n    upstream: http://10.0.0.1\n    resourceId: r\n    tenantId: ten_1\n    tls: off\n',
       /gateway\/routes\/0/,
     ],
   ])(

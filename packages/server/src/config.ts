@@ -44,6 +44,17 @@ export const ConfigSchema = Type.Object(
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048 })),
     /** Shared secret proxies send in `X-Riskgate-Proxy-Secret`, at least 24 characters. No default. */
     proxySecret: Type.Optional(Type.String({ minLength: 24, maxLength: 512 })),
+    /** The one tenant the shared secret and trusted proxy addresses are bound to (docs/conditional-access.md §3). */
+    proxyTenant: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' })),
+    /** The proxy behind the shared secret / trusted addresses: which one identity header is read. */
+    proxyIntegration: Type.Optional(
+      Type.Union([
+        Type.Literal('nginx'),
+        Type.Literal('traefik'),
+        Type.Literal('caddy'),
+        Type.Literal('envoy'),
+      ]),
+    ),
     /** Built-in gateway: listen port. */
     gatewayPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
     /** Built-in gateway: its TLS certificate and key, PEM files. */
@@ -84,6 +95,8 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_OUTBOX_RETENTION_DAYS: 'outboxRetentionDays',
   RISKGATE_PUBLIC_URL: 'publicUrl',
   RISKGATE_PROXY_SECRET: 'proxySecret',
+  RISKGATE_PROXY_TENANT: 'proxyTenant',
+  RISKGATE_PROXY_INTEGRATION: 'proxyIntegration',
   RISKGATE_GATEWAY_PORT: 'gatewayPort',
   RISKGATE_GATEWAY_CERT: 'gatewayCert',
   RISKGATE_GATEWAY_KEY: 'gatewayKey',
@@ -177,6 +190,16 @@ export function loadConfig(
   const config = merged as Config;
   if (config.secretKey !== undefined) decodeSecretKey(config.secretKey);
   gatewayRoutesOf(config);
+  if (
+    (config.proxySecret !== undefined || config.proxyTenant !== undefined) &&
+    (config.proxyTenant === undefined || config.proxyIntegration === undefined)
+  ) {
+    // One tenant per enforcement request: a secret any tenant's proxy could send would let any
+    // tenant's devices through any tenant's proxy.
+    throw new ConfigError(
+      'RISKGATE_PROXY_SECRET / RISKGATE_PROXY_TENANT need both RISKGATE_PROXY_TENANT (the one tenant the shared secret and trusted proxy addresses are bound to) and RISKGATE_PROXY_INTEGRATION (nginx, traefik, caddy or envoy); or drop RISKGATE_PROXY_SECRET and give each tenant its own proxy credential (POST /v1/admin/proxy-credentials)',
+    );
+  }
   return config;
 }
 

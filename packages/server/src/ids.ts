@@ -34,7 +34,8 @@ export type IdPrefix =
   | 'apo'
   | 'res'
   | 'fee'
-  | 'rea';
+  | 'rea'
+  | 'prx';
 
 /** A new prefixed random id, e.g. `dev_0f3k…` (120 bits of randomness). */
 export function newId(prefix: IdPrefix): string {

@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { createAccessAdminService } from './access/access-admin-service.ts';
 import { type AccessOptions, type AccessSystem, createAccessSystem } from './access/access-system.ts';
+import { createProxyCredentialService } from './access/proxy-credential-service.ts';
 import { buildApp } from './app.ts';
 import { registerAttestationMetrics } from './attestation/attestation-metrics.ts';
 import { type AttestationSettings, createAttestationService } from './attestation/attestation-service.ts';
@@ -66,6 +67,8 @@ export interface Services {
   /** Conditional access (forward-auth, decisions, remediation) and its admin API. */
   readonly access: Awaited<ReturnType<typeof createAccessSystem>>;
   readonly accessAdmin: ReturnType<typeof createAccessAdminService>;
+  /** Per-tenant proxy credentials (what binds a proxy's checks to one tenant). */
+  readonly proxyCredentials: ReturnType<typeof createProxyCredentialService>;
 }
 
 /** Builds the service context, every service and the app over an open, migrated database. */
@@ -165,6 +168,7 @@ export async function createRuntime(params: {
     attestation,
     access,
     accessAdmin: createAccessAdminService(ctx, { configChanged: access.configChanged }),
+    proxyCredentials: createProxyCredentialService(ctx, { configChanged: access.configChanged }),
   };
   const app = await buildApp({ logger, config: params.config, metrics, services });
   return { ctx, metrics, services, reports, app, access, intel, attestation, auditCheckpoints };

@@ -5,8 +5,10 @@ import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { expect } from 'vitest';
 import type { AccessOptions } from '../src/access/access-system.ts';
+import type { ProxyIntegration } from '../src/access/proxy-binding.ts';
 import type { DialectName } from '../src/db/database.ts';
 import type { Role } from '../src/db/types.ts';
+import { newId } from '../src/ids.ts';
 import { defaultDatasetsDir, type IntelSource, loadIntelSource } from '../src/intel/intel-source.ts';
 import { createRuntime } from '../src/runtime.ts';
 import { createTenant, mintTenantApiToken } from '../src/tenants/tenant-service.ts';
@@ -59,8 +61,16 @@ export async function createAccessHarness(
   const testDb: TestDb = await createTestDb(dialect);
   const clock = { now: new Date() };
   const secretKey = randomBytes(32);
-  const access: AccessOptions = {
+  // The shared secret is bound to the first tenant (Acme) and to Caddy's identity header
+  // (`X-Client-Cert-Sha256`); other integrations and tenants use `proxyCredential`.
+  const acmeId = newId('ten');
+  const sharedProxy = {
     proxySecret: PROXY_SECRET,
+    proxyTenantId: acmeId,
+    proxyIntegration: 'caddy',
+  } as const satisfies AccessOptions;
+  const access: AccessOptions = {
+    ...sharedProxy,
     publicUrl: 'https://riskgate.test',
     ...(options.withPostgresNotify === true && dialect === 'postgres'
       ? { postgresUrl: await postgresUrlOf(testDb) }
@@ -76,8 +86,12 @@ export async function createAccessHarness(
     access,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
-  async function seed(name: string) {
-    const created = await createTenant(runtime.ctx, { name, actor: 'test' });
+  async function seed(name: string, id?: string) {
+    const created = await createTenant(runtime.ctx, {
+      name,
+      actor: 'test',
+      ...(id === undefined ? {} : { id }),
+    });
     const tokens: Record<Role, string> = { owner: created.ownerToken, admin: '', analyst: '', helpdesk: '' };
     for (const role of ['admin', 'analyst', 'helpdesk'] as const) {
       tokens[role] = (
@@ -86,7 +100,7 @@ export async function createAccessHarness(
     }
     return { tenantId: created.tenantId, tokens };
   }
-  const tenant = await seed('Acme');
+  const tenant = await seed('Acme', acmeId);
   const otherTenant = await seed('Globex');
   const app = runtime.app;
   const auth = (role: Role, which = tenant) => ({ authorization: `Bearer ${which.tokens[role]}` });
@@ -116,6 +130,19 @@ export async function createAccessHarness(
     secretKey,
     auth,
     admin,
+    /** The access options binding {@link PROXY_SECRET} to Acme (for a second node's runtime). */
+    sharedProxy,
+    /** Creates a proxy credential for one integration through the admin API; resolves with its secret. */
+    async proxyCredential(integration: ProxyIntegration, which = tenant): Promise<string> {
+      const reply = await app.inject({
+        method: 'POST',
+        url: '/v1/admin/proxy-credentials',
+        headers: auth('admin', which),
+        payload: { name: `${integration} proxy`, integration },
+      });
+      expect(reply.statusCode, reply.body).toBe(201);
+      return reply.json<{ secret: string }>().secret;
+    },
     async addResource(resource: Resource) {
       const reply = await admin('POST', '/v1/admin/resources', resource);
       expect(reply.statusCode, reply.body).toBe(201);

@@ -172,16 +172,32 @@ export async function startGatewayFixture(): Promise<GatewayFixture> {
   const dead = await closedPort();
   const routes = parseGatewayConfig({
     routes: [
-      { host: 'app.example.test', upstream: `http://127.0.0.1:${appPort}`, resourceId: 'app' },
+      {
+        host: 'app.example.test',
+        upstream: `http://127.0.0.1:${appPort}`,
+        resourceId: 'app',
+        tenantId: 'ten_1',
+      },
       {
         host: 'app.example.test',
         pathPrefix: '/payroll',
         upstream: `http://127.0.0.1:${appPort}/base/`,
         resourceId: 'payroll',
+        tenantId: 'ten_1',
       },
-      { host: '127.0.0.1', upstream: `http://127.0.0.1:${appPort}`, resourceId: 'app' },
-      { host: 'dead.example.test', upstream: `http://127.0.0.1:${dead}`, resourceId: 'dead' },
-      { host: 'slow.example.test', upstream: `http://127.0.0.1:${appPort}`, resourceId: 'slow' },
+      { host: '127.0.0.1', upstream: `http://127.0.0.1:${appPort}`, resourceId: 'app', tenantId: 'ten_1' },
+      {
+        host: 'dead.example.test',
+        upstream: `http://127.0.0.1:${dead}`,
+        resourceId: 'dead',
+        tenantId: 'ten_1',
+      },
+      {
+        host: 'slow.example.test',
+        upstream: `http://127.0.0.1:${appPort}`,
+        resourceId: 'slow',
+        tenantId: 'ten_1',
+      },
     ],
   });
   const logger = memoryLogger();

@@ -12,7 +12,11 @@ export interface NginxRiskgateConfOptions {
   readonly deviceCa: string;
   /** Riskgate's address, e.g. `127.0.0.1:8080`. */
   readonly riskgate: string;
-  /** The `x-riskgate-proxy-secret` value; omit when Riskgate trusts the proxy by address. */
+  /**
+   * The `x-riskgate-proxy-secret` value: the tenant's nginx proxy credential (`rgps_…`, from
+   * `POST /v1/admin/proxy-credentials` with `integration: nginx`); omit when Riskgate trusts the
+   * proxy by address (bound to one tenant with RISKGATE_PROXY_TENANT).
+   */
   readonly proxySecret?: string;
   /** The protected application, e.g. `127.0.0.1:3000`. */
   readonly upstream: string;
@@ -26,14 +30,14 @@ export const NGINX_DOC_EXAMPLE: NginxRiskgateConfOptions = {
   serverKey: '/etc/nginx/tls/mail.example.com.key',
   deviceCa: '/etc/nginx/tls/riskgate-device-ca.pem',
   riskgate: '10.0.0.10:8080',
-  proxySecret: 'CHANGE-ME-long-random-secret',
+  proxySecret: 'rgps_CHANGE-ME-the-secret-POST-v1-admin-proxy-credentials-gave',
   upstream: '10.0.0.20:8080',
 };
 
 /** An `http {}` body: `map`, two `upstream`s and one protected `server`. */
 export function nginxRiskgateConf(o: NginxRiskgateConfOptions): string {
   const secret =
-    o.proxySecret === undefined ? '' : `\n      proxy_set_header X-Riskgate-Proxy-Secret "${o.proxySecret}";`;
+    o.proxySecret === undefined ? '' : `\n    proxy_set_header X-Riskgate-Proxy-Secret "${o.proxySecret}";`;
   return `# Browsers get a redirect to the remediation page; API clients get the status and a JSON body.
 map $http_accept $riskgate_browser {
   default 0;
@@ -87,6 +91,9 @@ server {
     proxy_http_version 1.1;
     proxy_set_header Connection "";
     proxy_pass_request_body off;
+    # Only the headers set below reach Riskgate: a client's own X-Client-Cert-Sha256,
+    # X-Forwarded-Client-Cert, X-Client-Cert or X-Riskgate-* copies are not passed on.
+    proxy_pass_request_headers off;
     proxy_set_header Content-Length "";
     proxy_set_header Host $host;
     proxy_set_header X-Original-URI $request_uri;
@@ -96,7 +103,9 @@ server {
     # which it computes from the escaped PEM. Both are empty when the client sent no certificate.
     proxy_set_header X-Client-Cert $ssl_client_escaped_cert;
     proxy_set_header X-Client-Cert-Fingerprint $ssl_client_fingerprint;
-    proxy_set_header X-Client-Verify $ssl_client_verify;${secret}
+    proxy_set_header X-Client-Verify $ssl_client_verify;
+    # A browser flow's device session token, when the client presents one.
+    proxy_set_header X-Riskgate-Device-Token $http_x_riskgate_device_token;${secret}
   }
 
   location @riskgate_401 {

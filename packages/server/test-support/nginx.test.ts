@@ -192,6 +192,35 @@ describe.skipIf(nginxBinary === undefined)(
       expect(check?.headers['content-length']).toBeUndefined();
     });
 
+    it('passes Riskgate none of the identity headers a client sends (issue 11.3)', async () => {
+      riskgate.seen.length = 0;
+      const forged = {
+        'x-client-cert-sha256': allowedDevice.sha256,
+        'x-forwarded-client-cert': `Hash=${allowedDevice.sha256}`,
+        'x-forwarded-tls-client-cert': 'AAAA',
+        'x-client-cert': 'forged',
+        'x-client-verify': 'SUCCESS',
+        'x-riskgate-proxy-secret': 'rgps_forged',
+        'x-riskgate-device-id': 'dev-forged',
+      };
+      await send(deniedDevice, { headers: forged });
+      await send(undefined, { headers: forged });
+      expect(riskgate.seen).toHaveLength(2);
+      const [withCert, withoutCert] = riskgate.seen;
+      for (const name of [
+        'x-client-cert-sha256',
+        'x-forwarded-client-cert',
+        'x-forwarded-tls-client-cert',
+        'x-riskgate-device-id',
+      ])
+        expect([withCert?.headers[name], withoutCert?.headers[name]], name).toEqual([undefined, undefined]);
+      expect(withCert?.headers['x-riskgate-proxy-secret']).toBe(SECRET);
+      expect(withCert?.headers['x-client-cert']).not.toBe('forged');
+      // nginx sends an empty variable as no header at all.
+      expect(withoutCert?.headers['x-client-cert']).toBeUndefined();
+      expect(withoutCert?.headers['x-client-verify']).toBe('NONE');
+    });
+
     it('refuses a denied device with 403 and passes the reason and remediation link through', async () => {
       upstream.hits.length = 0;
       const res = await send(deniedDevice);

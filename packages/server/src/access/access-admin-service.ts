@@ -28,6 +28,11 @@ import {
   updateAccessPolicy,
   updateResource,
 } from '../queries/access-config.ts';
+import {
+  findHostClaimConflicts,
+  normalizeHostPattern,
+  syncTenantHostClaims,
+} from '../queries/access-host-claims.ts';
 import { type AccessLogFilter, type AccessLogTable, listAccessLog } from '../queries/access-log.ts';
 
 /** What the admin service needs besides storage: a way to drop compiled copies on every node. */
@@ -69,6 +74,31 @@ function checkResource(resource: Resource): void {
   checkId(resource.id);
   const problems = resourceProblems(resource);
   if (problems.length > 0) throw errors.invalid(problems.join('; '));
+}
+
+const hostsOf = (resource: Resource): string[] =>
+  resource.kind === 'http-app' ? (resource.hosts ?? []).map(normalizeHostPattern) : [];
+
+/**
+ * Claims the hosts the tenant's resources name, now including `resource` (issue 11.2): a host
+ * another tenant's resources claim (the same name, a wildcard covering it, or a name under our
+ * wildcard) is refused with 409 and nothing changes. Runs in the change's transaction.
+ */
+async function claimHosts(
+  trx: Kysely<Database>,
+  tenantId: string,
+  resource: Resource | undefined,
+): Promise<void> {
+  const wanted = resource === undefined ? [] : hostsOf(resource);
+  const taken = await findHostClaimConflicts(trx, tenantId, wanted);
+  const all = new Set((await listResources(trx, tenantId)).flatMap((row) => hostsOf(resourceOf(row))));
+  const raced = taken.length > 0 ? [] : await syncTenantHostClaims(trx, tenantId, all);
+  const refused = taken.length > 0 ? taken : raced;
+  if (refused.length > 0)
+    throw new AppError(
+      'conflict',
+      `host ${refused.join(', ')} is claimed by another tenant: each host can be protected by one tenant only`,
+    );
 }
 
 const CURSOR = /^([^|]{1,40})\|([A-Za-z0-9_]{1,64})$/;
@@ -134,6 +164,7 @@ export function createAccessAdminService(
           created_at: at,
         });
         if (!fresh) throw new AppError('conflict', `resource ${resource.id} already exists`);
+        await claimHosts(trx, principal.tenantId, resource);
         return resource;
       });
     },
@@ -147,12 +178,14 @@ export function createAccessAdminService(
           doc: JSON.stringify(resource),
         });
         if (!found) throw errors.notFound('resource');
+        await claimHosts(trx, principal.tenantId, resource);
         return resource;
       });
     },
     async deleteResource(principal: Principal, id: string): Promise<void> {
       await audited(principal, 'resource.delete', id, {}, async (trx) => {
         if (!(await deleteResource(trx, principal.tenantId, id))) throw errors.notFound('resource');
+        await claimHosts(trx, principal.tenantId, undefined);
       });
     },
 

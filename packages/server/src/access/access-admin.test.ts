@@ -99,6 +99,107 @@ for (const dialect of DIALECTS) {
       expect(device.caCertificate.trim()).toBe(mine.json().certificate.trim());
     });
 
+    it('a host is claimed by one tenant only: another tenant naming or covering it gets 409 and nothing changes', async () => {
+      await h.addResource({
+        id: 'claims',
+        name: 'Claims',
+        kind: 'http-app',
+        hosts: ['claims.acme.test', '*.apps.acme.test'],
+      });
+      const asGlobex = (method: 'POST' | 'PUT', url: string, payload: object) =>
+        h.app.inject({ method, url, headers: h.auth('admin', h.otherTenant), payload });
+      for (const hosts of [
+        ['claims.acme.test'],
+        ['CLAIMS.acme.test.'],
+        ['*.acme.test'],
+        ['x.apps.acme.test'],
+        ['*.x.apps.acme.test'],
+        ['*.apps.acme.test'],
+        ['ok.globex.test', 'claims.acme.test'],
+      ]) {
+        const reply = await asGlobex('POST', '/v1/admin/resources', {
+          id: 'grab',
+          name: 'Grab',
+          kind: 'http-app',
+          hosts,
+        });
+        expect(reply.statusCode, hosts.join()).toBe(409);
+        expect(reply.json()).toMatchObject({
+          code: 'conflict',
+          message: expect.stringContaining('another tenant'),
+        });
+      }
+      const none = await h.app.inject({
+        method: 'GET',
+        url: '/v1/admin/resources/grab',
+        headers: h.auth('admin', h.otherTenant),
+      });
+      expect(none.statusCode).toBe(404);
+      // Growing an existing resource onto a claimed host is refused too, and leaves it as it was.
+      expect(
+        (
+          await asGlobex('POST', '/v1/admin/resources', {
+            id: 'mine',
+            name: 'Mine',
+            kind: 'http-app',
+            hosts: ['mine.globex.test'],
+          })
+        ).statusCode,
+      ).toBe(201);
+      const grow = await asGlobex('PUT', '/v1/admin/resources/mine', {
+        id: 'mine',
+        name: 'Mine',
+        kind: 'http-app',
+        hosts: ['mine.globex.test', 'claims.acme.test'],
+      });
+      expect(grow.statusCode).toBe(409);
+      const kept = await h.app.inject({
+        method: 'GET',
+        url: '/v1/admin/resources/mine',
+        headers: h.auth('admin', h.otherTenant),
+      });
+      expect(kept.json().hosts).toEqual(['mine.globex.test']);
+      // The same tenant may name its own host twice; a deleted resource frees its hosts.
+      await h.addResource({
+        id: 'claims-2',
+        name: 'Claims 2',
+        kind: 'http-app',
+        hosts: ['claims.acme.test'],
+      });
+      expect((await h.admin('DELETE', '/v1/admin/resources/claims')).statusCode).toBe(204);
+      expect(
+        (
+          await asGlobex('POST', '/v1/admin/resources', {
+            id: 'apps',
+            name: 'Apps',
+            kind: 'http-app',
+            hosts: ['*.apps.acme.test'],
+          })
+        ).statusCode,
+      ).toBe(201);
+      expect(
+        (
+          await asGlobex('POST', '/v1/admin/resources', {
+            id: 'c',
+            name: 'C',
+            kind: 'http-app',
+            hosts: ['claims.acme.test'],
+          })
+        ).statusCode,
+      ).toBe(409);
+      expect((await h.admin('DELETE', '/v1/admin/resources/claims-2')).statusCode).toBe(204);
+      expect(
+        (
+          await asGlobex('POST', '/v1/admin/resources', {
+            id: 'c',
+            name: 'C',
+            kind: 'http-app',
+            hosts: ['claims.acme.test'],
+          })
+        ).statusCode,
+      ).toBe(201);
+    });
+
     it('needs a bearer token and keeps tenants apart (same ids in two tenants)', async () => {
       expect((await h.app.inject({ method: 'GET', url: '/v1/admin/resources' })).statusCode).toBe(401);
       await h.addResource({ ...exchange, id: 'shared' });
@@ -106,7 +207,7 @@ for (const dialect of DIALECTS) {
         method: 'POST',
         url: '/v1/admin/resources',
         headers: h.auth('owner', h.otherTenant),
-        payload: { ...exchange, id: 'shared', name: 'Globex mail' },
+        payload: { ...exchange, id: 'shared', name: 'Globex mail', hosts: ['mail.globex.test'] },
       });
       expect(other.statusCode).toBe(201);
       const mine = await h.admin('GET', '/v1/admin/resources/shared');

@@ -59,7 +59,11 @@ function deciderAt(clock: { now: Date }, remediationTtlSeconds?: number) {
     ...(remediationTtlSeconds === undefined ? {} : { remediationTtlSeconds }),
   });
   const linkOf = async (host: string) => {
-    const result = await decider.decide({ fingerprint: device.fingerprint }, { host, path: '/' }, 'test');
+    const result = await decider.decide(
+      { fingerprint: device.fingerprint },
+      { tenantId: device.tenantId, host, path: '/' },
+      'test',
+    );
     expect(result.status).toBe(403);
     return result.remediationUrl ?? '';
   };
@@ -145,7 +149,7 @@ describe('access decider decideCached', () => {
   ])('%s: the same result and log entries as decide when everything is cached', async (_, identity, host) => {
     const cachedSide = setup([device, secured], true);
     const loadingSide = setup([device, secured], true);
-    const target = { host, path: '/x', method: 'GET' };
+    const target = { tenantId: 'ten_1', host, path: '/x', method: 'GET' };
     const fast = cachedSide.decider.decideCached(identity, target, 'forward-auth');
     expect(fast).toBeDefined();
     const slow = await loadingSide.decider.decide(identity, target, 'forward-auth');
@@ -161,7 +165,7 @@ describe('access decider decideCached', () => {
 
   it('a device token names a cached device of its own tenant only', () => {
     const { decider, token } = setup([secured], true);
-    const target = { host: 'wiki.acme.test', path: '/' };
+    const target = { tenantId: 'ten_1', host: 'wiki.acme.test', path: '/' };
     expect(decider.decideCached({ deviceToken: token('ten_1', 'dev_2') }, target, 'decide')?.status).toBe(
       200,
     );
@@ -181,7 +185,7 @@ describe('access decider decideCached', () => {
     async (_, cached, configCached) => {
       const { decider, records } = setup(cached, configCached);
       const identity = { fingerprint: secured.fingerprint };
-      const target = { host: 'wiki.acme.test', path: '/' };
+      const target = { tenantId: 'ten_1', host: 'wiki.acme.test', path: '/' };
       expect(decider.decideCached(identity, target, 'forward-auth')).toBeUndefined();
       expect(decider.decideCached({}, target, 'forward-auth')).toBeUndefined();
       expect(records).toHaveLength(0);

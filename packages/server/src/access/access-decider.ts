@@ -19,10 +19,21 @@ export interface DeviceIdentity {
   /** Only for callers already trusted to name devices (the JSON decision API). */
   readonly deviceId?: string;
   readonly tenantId?: string;
+  /**
+   * Set by the enforcement point when the request carries a second identity source that disagrees
+   * with its own (a client-supplied certificate header): the request is refused as it is.
+   */
+  readonly conflict?: string;
 }
 
 /** What is being accessed: a resource id, or what maps to one. */
 export interface AccessTarget {
+  /**
+   * The one tenant the enforcement request is bound to (its proxy credential, gateway route or
+   * RADIUS client), fixed before the device is looked up: only this tenant's resources and policies
+   * apply, and a device of another tenant is `device-unknown` here.
+   */
+  readonly tenantId: string;
   readonly resourceId?: string;
   readonly host?: string;
   readonly path?: string;
@@ -157,6 +168,7 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     target: AccessTarget,
     enforcement: string,
   ): AccessResult {
+    if (device.tenantId !== target.tenantId) return unknownDevice(target, enforcement);
     const resource =
       target.resourceId !== undefined
         ? config.resources.byId(target.resourceId)
@@ -201,14 +213,38 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     };
   }
 
+  /** No device of the bound tenant was identified (none named, unknown, or another tenant's). */
+  function unknownDevice(target: AccessTarget, enforcement: string): AccessResult {
+    deps.log.record(deviceless(target, enforcement), 'unauthenticated', 'device-unknown');
+    return { status: 401, reason: 'device-unknown', remediationUrl: remediationUrl(undefined, undefined) };
+  }
+
+  /** Two identity sources that do not name one device: refused, never resolved either way. */
+  function conflictingIdentity(target: AccessTarget, enforcement: string): AccessResult {
+    deps.log.record(deviceless(target, enforcement), 'deny', 'identity-conflict');
+    return { status: 403, reason: 'identity-conflict', remediationUrl: remediationUrl(undefined, undefined) };
+  }
+
+  /** How many identity sources the request carries (certificate, token, named device). */
+  function sourcesOf(identity: DeviceIdentity): number {
+    return (
+      (identity.fingerprint === undefined ? 0 : 1) +
+      (identity.deviceToken === undefined ? 0 : 1) +
+      (identity.deviceId === undefined ? 0 : 1)
+    );
+  }
+
   function decideCached(
     identity: DeviceIdentity,
     target: AccessTarget,
     enforcement: string,
   ): AccessResult | undefined {
+    if (identity.conflict !== undefined) return conflictingIdentity(target, enforcement);
+    // Several sources are compared on the loading path (rare: a browser token beside a certificate).
+    if (sourcesOf(identity) > 1) return undefined;
     const device = identifyCached(identity);
     if (device === undefined) return undefined;
-    const config = deps.policies.peek(device.tenantId);
+    const config = deps.policies.peek(target.tenantId);
     return config === undefined ? undefined : decideFor(device, config, target, enforcement);
   }
 
@@ -223,24 +259,43 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
     return { status: 403, reason: STATE_UNAVAILABLE, remediationUrl: unknownDeviceUrl };
   }
 
+  /** The one device every identity source names; `conflict` when they name different ones. */
+  async function identifyAll(identity: DeviceIdentity): Promise<CachedDevice | undefined | 'conflict'> {
+    if (sourcesOf(identity) <= 1) return identify(identity);
+    const { fingerprint, deviceToken, deviceId, tenantId } = identity;
+    const named = await Promise.all([
+      fingerprint === undefined ? null : identify({ fingerprint }),
+      deviceToken === undefined ? null : identify({ deviceToken }),
+      deviceId === undefined ? null : identify({ deviceId, ...(tenantId === undefined ? {} : { tenantId }) }),
+    ]);
+    const given = named.filter((device) => device !== null);
+    const [first] = given;
+    if (first === undefined) return undefined;
+    const same = given.every(
+      (device) =>
+        device !== undefined && device.tenantId === first.tenantId && device.deviceId === first.deviceId,
+    );
+    return same ? first : 'conflict';
+  }
+
   async function decide(
     identity: DeviceIdentity,
     target: AccessTarget,
     enforcement: string,
   ): Promise<AccessResult> {
-    let device: CachedDevice | undefined;
+    if (identity.conflict !== undefined) return conflictingIdentity(target, enforcement);
+    let device: CachedDevice | undefined | 'conflict';
     let config: TenantAccessConfig | undefined;
     try {
-      device = await identify(identity);
-      if (device !== undefined)
-        config = deps.policies.peek(device.tenantId) ?? (await deps.policies.get(device.tenantId));
+      device = await identifyAll(identity);
+      if (device !== undefined && device !== 'conflict' && device.tenantId === target.tenantId)
+        config = deps.policies.peek(target.tenantId) ?? (await deps.policies.get(target.tenantId));
     } catch (error) {
       return unavailable(target, enforcement, error);
     }
-    if (device === undefined) {
-      deps.log.record(deviceless(target, enforcement), 'unauthenticated', 'device-unknown');
-      return { status: 401, reason: 'device-unknown', remediationUrl: remediationUrl(undefined, undefined) };
-    }
+    if (device === 'conflict') return conflictingIdentity(target, enforcement);
+    if (device === undefined || device.tenantId !== target.tenantId)
+      return unknownDevice(target, enforcement);
     if (config === undefined) return unavailable(target, enforcement, new Error('no access configuration'));
     return decideFor(device, config, target, enforcement);
   }
@@ -261,6 +316,7 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
           ...(check.deviceToken === undefined ? {} : { deviceToken: check.deviceToken }),
         },
         {
+          tenantId: check.tenantId,
           ...(check.resourceId === undefined ? {} : { resourceId: check.resourceId }),
           host: check.host,
           path: check.path,
@@ -274,9 +330,10 @@ export function createAccessDecider(deps: AccessDeciderDeps): AccessDecider {
 }
 
 /** The access-log context of a decision made without an identified device. */
+/** The log context of a decision without a device of the bound tenant (logged under that tenant). */
 function deviceless(target: AccessTarget, enforcement: string): DecisionContext {
   return {
-    tenantId: undefined,
+    tenantId: target.tenantId,
     deviceId: undefined,
     resourceId: target.resourceId,
     enforcement,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { announceChange, devicesScope } from '../cluster/cluster-scopes.ts';
+import { ConfigError } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { createEventBus, type EventBus } from '../events/device-events.ts';
 import { type ClusterMessage, type ClusterNotifier, createPgNotifier } from '../events/pg-notify.ts';
@@ -13,18 +14,25 @@ import {
   type DeviceChangeSlot,
   type WrittenDeviceState,
 } from './decision-cache.ts';
-import type { ProxyTrust } from './forward-auth-request.ts';
 import { createPolicyCache, type PolicyCache } from './policy-cache.ts';
+import { createProxyTrust, type ProxyIntegration, type ProxyTrust } from './proxy-binding.ts';
 import { createTokenSigner, type TokenSigner } from './signed-token.ts';
 
 /** Settings of the access subsystem. */
 export interface AccessOptions {
   /** Absolute URL users reach Riskgate at, for remediation links (default `http://127.0.0.1:8080`). */
   readonly publicUrl?: string;
-  /** Shared secret proxies send in `X-Riskgate-Proxy-Secret`. */
+  /**
+   * Deployment-wide secret a proxy may send in `X-Riskgate-Proxy-Secret` instead of a tenant's own
+   * proxy credential; needs {@link proxyTenantId} and {@link proxyIntegration} (refused at start without).
+   */
   readonly proxySecret?: string;
-  /** Proxy addresses trusted without the secret (the server's `trustedProxies`). */
+  /** Proxy addresses trusted without a secret (the server's `trustedProxies`); bound like the secret. */
   readonly trustedProxies?: readonly string[];
+  /** The one tenant the shared secret and trusted addresses are bound to. */
+  readonly proxyTenantId?: string;
+  /** The proxy behind the shared secret and trusted addresses: which identity header it sets. */
+  readonly proxyIntegration?: ProxyIntegration;
   /** PostgreSQL URL for LISTEN/NOTIFY between nodes (PostgreSQL mode only). */
   readonly postgresUrl?: string;
   /** Device session token lifetime (default 10 minutes). */
@@ -108,6 +116,20 @@ export async function createAccessSystem(
   deps: AccessSystemDeps,
   options: AccessOptions = {},
 ): Promise<AccessSystem> {
+  if (
+    options.proxySecret !== undefined &&
+    (options.proxyTenantId === undefined || options.proxyIntegration === undefined)
+  ) {
+    throw new ConfigError(
+      'RISKGATE_PROXY_SECRET is set without RISKGATE_PROXY_TENANT and RISKGATE_PROXY_INTEGRATION: a shared proxy secret must be bound to one tenant and one proxy integration (or use per-tenant proxy credentials: POST /v1/admin/proxy-credentials)',
+    );
+  }
+  const trust = createProxyTrust(deps.db.db, {
+    ...(options.proxySecret === undefined ? {} : { secret: options.proxySecret }),
+    addresses: options.trustedProxies ?? [],
+    ...(options.proxyTenantId === undefined ? {} : { tenantId: options.proxyTenantId }),
+    ...(options.proxyIntegration === undefined ? {} : { integration: options.proxyIntegration }),
+  });
   const nodeId = randomUUID();
   const devices = createDecisionCache(deps.db.db);
   const policies = createPolicyCache(deps.db.db);
@@ -145,6 +167,8 @@ export async function createAccessSystem(
 
   function applyConfig(tenantId: string): void {
     policies.invalidate(tenantId);
+    // Proxy credentials are read for every tenant at once: a change to one reloads them all.
+    trust.invalidate();
     bus.publish({ type: 'access-config-changed', tenantId });
   }
 
@@ -164,6 +188,7 @@ export async function createAccessSystem(
         devices.clear();
         policies.clear();
         deps.onClusterReconnect?.();
+        trust.invalidate();
       },
     });
   }
@@ -235,12 +260,7 @@ export async function createAccessSystem(
     bus,
     log,
     tokens,
-    trust: {
-      ...(options.proxySecret === undefined
-        ? {}
-        : { secret: options.proxySecret, secretBytes: Buffer.from(options.proxySecret) }),
-      addresses: options.trustedProxies ?? [],
-    },
+    trust,
     publicUrl,
     deviceTokenTtlSeconds: options.deviceTokenTtlSeconds ?? 600,
     nodeId,

@@ -98,23 +98,64 @@ export function fingerprintOfXfcc(value: string): string | undefined {
   return cert === undefined ? undefined : fingerprintOfCertHeader(cert);
 }
 
+/** The proxies whose identity headers Riskgate reads (docs/proxies.md). */
+export type IdentityHeaderKind = 'nginx' | 'traefik' | 'caddy' | 'envoy';
+
 /**
- * The device certificate's SHA-256 from the first non-empty identity header, in the order
- * docs/proxies.md lists them. `undefined` when none is present or parsable, or when the proxy says
- * the certificate failed verification (`X-Client-Verify` other than `SUCCESS`).
+ * The one identity header each proxy sets (and, in its documented configuration, overwrites or
+ * strips), with its parser. A request is read through exactly one of them: its integration's.
  */
-export function fingerprintFromHeaders(headers: HeaderBag): string | undefined {
-  const verify = headerOf(headers, 'x-client-verify');
-  if (verify !== undefined && verify !== 'SUCCESS' && verify !== 'NONE') return undefined;
-  const sha = headerOf(headers, 'x-client-cert-sha256');
-  if (sha !== undefined) return normalizeFingerprint(sha);
-  const xfcc = headerOf(headers, 'x-forwarded-client-cert');
-  if (xfcc !== undefined) return memoised(xfccFingerprints, xfcc, fingerprintOfXfcc);
-  const cert = headerOf(headers, 'x-client-cert');
-  if (cert !== undefined) return memoised(certFingerprints, cert, fingerprintOfCertHeader);
-  const traefik = headerOf(headers, 'x-forwarded-tls-client-cert');
-  if (traefik !== undefined) return memoised(traefikFingerprints, traefik, fingerprintOfTraefikHeader);
-  return undefined;
+const IDENTITY_HEADERS: Readonly<
+  Record<IdentityHeaderKind, { readonly name: string; readonly parse: (value: string) => string | undefined }>
+> = {
+  nginx: { name: 'x-client-cert', parse: (v) => memoised(certFingerprints, v, fingerprintOfCertHeader) },
+  traefik: {
+    name: 'x-forwarded-tls-client-cert',
+    parse: (v) => memoised(traefikFingerprints, v, fingerprintOfTraefikHeader),
+  },
+  caddy: { name: 'x-client-cert-sha256', parse: normalizeFingerprint },
+  envoy: { name: 'x-forwarded-client-cert', parse: (v) => memoised(xfccFingerprints, v, fingerprintOfXfcc) },
+};
+
+/** Every header some proxy uses to carry a device certificate: any of them may be client-forged. */
+const ALL_IDENTITY_HEADERS = Object.values(IDENTITY_HEADERS);
+
+/** The identity header an integration reads (lower case). */
+export const identityHeaderOf = (kind: IdentityHeaderKind): string => IDENTITY_HEADERS[kind].name;
+
+/** The device a proxy's headers name, or why they cannot be believed. */
+export interface HeaderIdentity {
+  /** Lower-case hex SHA-256 of the device certificate, from the integration's own header. */
+  readonly fingerprint: string | undefined;
+  /**
+   * Set when another identity header is present and does not name the same certificate (a client
+   * copy the proxy did not strip): the header's name. Such a request is refused, never guessed.
+   */
+  readonly conflict: string | undefined;
+}
+
+/**
+ * The device certificate's SHA-256 from the integration's own identity header only (issue 11.3).
+ * Any other identity header that is present must name the same certificate, else `conflict` names
+ * it. nginx's `X-Client-Verify` other than `SUCCESS`/`NONE` means nginx did not verify the
+ * certificate: no fingerprint then.
+ */
+export function identityFromHeaders(headers: HeaderBag, kind: IdentityHeaderKind): HeaderIdentity {
+  const own = IDENTITY_HEADERS[kind];
+  const value = headerOf(headers, own.name);
+  let fingerprint = value === undefined ? undefined : own.parse(value);
+  if (kind === 'nginx') {
+    const verify = headerOf(headers, 'x-client-verify');
+    if (verify !== undefined && verify !== 'SUCCESS' && verify !== 'NONE') fingerprint = undefined;
+  }
+  for (const other of ALL_IDENTITY_HEADERS) {
+    if (other === own) continue;
+    const copy = headerOf(headers, other.name);
+    // The common case (no other header) costs one property read per header.
+    if (copy !== undefined && (fingerprint === undefined || other.parse(copy) !== fingerprint))
+      return { fingerprint, conflict: other.name };
+  }
+  return { fingerprint, conflict: undefined };
 }
 
 /** Header values remembered per kind of header; all are forgotten when one map is full. */

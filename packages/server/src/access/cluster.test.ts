@@ -37,7 +37,7 @@ describe.skipIf(await shouldSkipDialect('postgres'))(
         secretKey: randomBytes(32),
         config: { bodyLimit: 1024 * 1024, trustedProxies: [] },
         intel: await stalkerwareIntelSource(),
-        access: { proxySecret: PROXY_SECRET, postgresUrl: await postgresUrlOf(a.testDb) },
+        access: { ...a.sharedProxy, postgresUrl: await postgresUrlOf(a.testDb) },
       });
       await a.addResource({ id: 'exchange', name: 'Exchange', kind: 'http-app', hosts: ['mail.acme.test'] });
       await a.addPolicy({

@@ -1,57 +1,33 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { HttpAccessCheck } from '../enforcement/contract.ts';
-import { fingerprintFromHeaders, type HeaderBag, headerOf } from './client-cert-headers.ts';
+import { type HeaderBag, headerOf, identityFromHeaders } from './client-cert-headers.ts';
+import type { ProxyIntegration } from './proxy-binding.ts';
 
 /** Where the forward-auth check is served; Envoy appends the original path to it. */
 export const CHECK_PATH = '/v1/access/check';
 
-/** The proxy-trust settings: a shared secret and/or the proxies' addresses. */
-export interface ProxyTrust {
-  readonly secret?: string;
-  /** `secret`'s bytes, made once by whoever owns the trust (the access system), not per check. */
-  readonly secretBytes?: Buffer;
-  readonly addresses: readonly string[];
-}
-
-const stripMapped = (address: string) => (address.startsWith('::ffff:') ? address.slice(7) : address);
-
-// No module-level memo of the secret: two runtimes in one process may trust different secrets.
-function secretMatches(given: string, expected: Buffer): boolean {
-  const a = Buffer.from(given);
-  const b = expected;
-  // Compare equal-length buffers so the time does not depend on where they differ.
-  return a.length === b.length ? timingSafeEqual(a, b) : timingSafeEqual(b, b) && false;
-}
-
-/**
- * Whether the caller is a trusted proxy: it sends the shared secret in `X-Riskgate-Proxy-Secret`
- * (constant-time comparison) or connects from a configured address.
- */
-export function isTrustedProxy(
-  trust: ProxyTrust,
-  headers: HeaderBag,
-  remoteAddress: string | undefined,
-): boolean {
-  const given = headerOf(headers, 'x-riskgate-proxy-secret');
-  if (trust.secret !== undefined && trust.secret.length > 0 && given !== undefined) {
-    return secretMatches(given, trust.secretBytes ?? Buffer.from(trust.secret));
-  }
-  if (remoteAddress === undefined) return false;
-  const address = stripMapped(remoteAddress);
-  return trust.addresses.some((allowed) => stripMapped(allowed) === address);
+/** One forward-auth request as the check reads it. */
+export interface ForwardAuthRequest {
+  readonly host: string;
+  readonly path: string;
+  readonly method: string;
+  /** From the integration's own identity header only. */
+  readonly clientCertFingerprint: string | undefined;
+  readonly deviceToken: string | undefined;
+  /** Another identity header that disagrees with the integration's own (see `identityFromHeaders`). */
+  readonly identityConflict: string | undefined;
 }
 
 /**
  * Reads the original request from the headers nginx, Traefik, Caddy and Envoy send
  * (docs/proxies.md §1): host from `X-Forwarded-Host`, `X-Original-Host` or `Host`; URI from
  * `X-Forwarded-Uri`, `X-Original-URI` or the path below `/v1/access/check`; method from
- * `X-Forwarded-Method`, `X-Original-Method` or the request's own; the device from its certificate
- * headers or `X-Riskgate-Device-Token`.
+ * `X-Forwarded-Method`, `X-Original-Method` or the request's own; the device from the one
+ * certificate header the caller's integration sets, or `X-Riskgate-Device-Token`.
  */
 export function readForwardAuthRequest(
   headers: HeaderBag,
-  request: { readonly method: string; readonly url: string; readonly remoteAddress: string | undefined },
-): HttpAccessCheck {
+  request: { readonly method: string; readonly url: string },
+  integration: ProxyIntegration,
+): ForwardAuthRequest {
   const host =
     headerOf(headers, 'x-forwarded-host')?.split(',')[0]?.trim() ??
     headerOf(headers, 'x-original-host') ??
@@ -67,16 +43,14 @@ export function readForwardAuthRequest(
     headerOf(headers, 'x-original-method') ??
     request.method
   ).toUpperCase();
-  const forwardedFor = headerOf(headers, 'x-forwarded-for')?.split(',')[0]?.trim();
-  const fingerprint = fingerprintFromHeaders(headers);
-  const token = headerOf(headers, 'x-riskgate-device-token');
+  const identity = identityFromHeaders(headers, integration);
   // One object shape for every request (absent values are undefined fields, not missing ones).
   return {
     host,
     path,
     method,
-    remoteAddress: forwardedFor ?? request.remoteAddress ?? '',
-    clientCertFingerprint: fingerprint,
-    deviceToken: token,
+    clientCertFingerprint: identity.fingerprint,
+    deviceToken: headerOf(headers, 'x-riskgate-device-token'),
+    identityConflict: identity.conflict,
   };
 }

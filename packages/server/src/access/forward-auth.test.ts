@@ -67,8 +67,17 @@ for (const dialect of DIALECTS) {
   describe.skipIf(await shouldSkipDialect(dialect))(`forward auth /v1/access/check (${dialect})`, () => {
     let h: AccessHarness;
     let device: EnrolledDevice;
+    /** One proxy credential per integration: each reads its own proxy's identity header only. */
+    const secrets: Record<'nginx' | 'traefik' | 'caddy' | 'envoy', string> = {
+      nginx: '',
+      traefik: '',
+      caddy: '',
+      envoy: '',
+    };
     beforeAll(async () => {
       h = await createAccessHarness(dialect);
+      for (const proxy of ['nginx', 'traefik', 'caddy', 'envoy'] as const)
+        secrets[proxy] = await h.proxyCredential(proxy);
       await h.addResource({ id: 'exchange', name: 'Exchange', kind: 'http-app', hosts: ['mail.acme.test'] });
       await h.addResource({
         id: 'sharepoint',
@@ -105,8 +114,17 @@ for (const dialect of DIALECTS) {
       await h?.close();
     });
 
-    const check = (headers: Record<string, string>, url = '/v1/access/check', method = 'GET') =>
-      h.app.inject({ method: method as 'GET', url, headers: { ...SECRET, ...headers } });
+    const check = (
+      headers: Record<string, string>,
+      url = '/v1/access/check',
+      method = 'GET',
+      secret = PROXY_SECRET,
+    ) =>
+      h.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { 'x-riskgate-proxy-secret': secret, ...headers },
+      });
 
     it.each(['nginx', 'traefik', 'caddy', 'envoy'])(
       '%s headers: a clean device is allowed with identity headers',
@@ -115,7 +133,7 @@ for (const dialect of DIALECTS) {
           (r) => r.proxy === proxy,
         );
         if (req === undefined) throw new Error(proxy);
-        const reply = await check(req.headers, req.url, req.method);
+        const reply = await check(req.headers, req.url, req.method, secrets[req.proxy]);
         expect(reply.statusCode, reply.body).toBe(200);
         expect(reply.headers['x-riskgate-device-id']).toBe(device.deviceId);
         expect(reply.headers['x-riskgate-user']).toBe('alice@acme.test');
@@ -130,7 +148,7 @@ for (const dialect of DIALECTS) {
         ['intranet.acme.test', '/Payroll/%2e%2e/payroll/run'],
       ] as const) {
         for (const req of proxyRequests(device, host, uri, 'GET')) {
-          const reply = await check(req.headers, req.url, req.method);
+          const reply = await check(req.headers, req.url, req.method, secrets[req.proxy]);
           expect(reply.statusCode, `${req.proxy} ${host}`).toBe(403);
           expect(reply.headers['x-riskgate-reason']).toBe('risk-too-high');
           expect(String(reply.headers['x-riskgate-remediation-url'])).toMatch(
@@ -158,7 +176,7 @@ for (const dialect of DIALECTS) {
 
       await h.report(device, false);
       for (const req of proxyRequests(device, 'mail.acme.test', '/owa/', 'GET')) {
-        expect((await check(req.headers, req.url, req.method)).statusCode).toBe(200);
+        expect((await check(req.headers, req.url, req.method, secrets[req.proxy])).statusCode).toBe(200);
       }
     });
 
@@ -171,7 +189,7 @@ for (const dialect of DIALECTS) {
         grant: { kind: 'block' },
       });
       const req = proxyRequests(device, 'mail.acme.test', '/', 'GET')[2];
-      expect((await check(req.headers, req.url, req.method)).statusCode).toBe(200);
+      expect((await check(req.headers, req.url, req.method, secrets[req.proxy])).statusCode).toBe(200);
       const decided = await h.app.inject({
         method: 'POST',
         url: '/v1/access/decide',

@@ -63,6 +63,7 @@ for (const dialect of DIALECTS) {
                 pathPrefix: '/payroll',
                 upstream: `http://127.0.0.1:${port}`,
                 resourceId: 'payroll',
+                tenantId: h.tenant.tenantId,
               },
             ],
           }),

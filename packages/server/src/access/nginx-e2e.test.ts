@@ -5,7 +5,6 @@ import {
   type AccessHarness,
   createAccessHarness,
   type EnrolledDevice,
-  PROXY_SECRET,
   STALKERWARE_APP,
 } from '../../test-support/access.ts';
 import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
@@ -62,6 +61,8 @@ for (const dialect of DIALECTS) {
           assignment: {},
           grant: { kind: 'require-risk-at-most', level: 'low' },
         });
+        // The tenant's own nginx credential: it binds the checks to Acme and to nginx's X-Client-Cert.
+        const proxySecret = await h.proxyCredential('nginx');
         device = await h.enroll();
         devicePem = {
           certPem: device.certificate,
@@ -85,7 +86,7 @@ for (const dialect of DIALECTS) {
               serverKey: `${dir}/server.key`,
               deviceCa: `${dir}/device-ca.pem`,
               riskgate: `127.0.0.1:${riskgatePort}`,
-              proxySecret: PROXY_SECRET,
+              proxySecret,
               upstream: `127.0.0.1:${upstreamPort}`,
             }),
         });

@@ -62,13 +62,25 @@ export async function startConfiguredGateway(params: {
 
 /** The access options `riskgate serve` passes to `createRuntime`, from the settings. */
 export function accessOptionsForServe(
-  config: Pick<Config, 'host' | 'port' | 'databaseUrl' | 'trustedProxies' | 'publicUrl' | 'proxySecret'>,
+  config: Pick<
+    Config,
+    | 'host'
+    | 'port'
+    | 'databaseUrl'
+    | 'trustedProxies'
+    | 'publicUrl'
+    | 'proxySecret'
+    | 'proxyTenant'
+    | 'proxyIntegration'
+  >,
 ): AccessOptions {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return {
     publicUrl:
       config.publicUrl ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${config.port}`,
     ...(config.proxySecret === undefined ? {} : { proxySecret: config.proxySecret }),
+    ...(config.proxyTenant === undefined ? {} : { proxyTenantId: config.proxyTenant }),
+    ...(config.proxyIntegration === undefined ? {} : { proxyIntegration: config.proxyIntegration }),
     trustedProxies: config.trustedProxies,
     ...(config.databaseUrl === undefined ? {} : { postgresUrl: config.databaseUrl }),
   };

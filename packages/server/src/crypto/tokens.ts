@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Kinds of bearer secret: admin API tokens and device enrollment tokens. */
-export type TokenKind = 'api' | 'enrollment';
+/** Kinds of bearer secret: admin API tokens, device enrollment tokens and per-tenant proxy credentials. */
+export type TokenKind = 'api' | 'enrollment' | 'proxy';
 
-const MARKER: Readonly<Record<TokenKind, string>> = { api: 'rgat', enrollment: 'rget' };
+const MARKER: Readonly<Record<TokenKind, string>> = { api: 'rgat', enrollment: 'rget', proxy: 'rgps' };
 /** Characters of the token kept in clear for indexed lookup (marker + 10 random chars). */
 const PREFIX_LENGTH = 15;
 

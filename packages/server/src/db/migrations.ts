@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import { downAccess, upAccess } from './migrations-access.ts';
+import { downAccessBinding, upAccessBinding } from './migrations-access-binding.ts';
 import { downAttestation, upAttestation } from './migrations-attestation.ts';
 import { downServerKeys, upServerKeys } from './migrations-audit.ts';
 import { downClusterVersions, upClusterVersions } from './migrations-cluster.ts';
@@ -313,6 +314,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009_cluster_versions': { up: upClusterVersions, down: downClusterVersions },
   '0010_device_identity': { up: upDeviceIdentity, down: downDeviceIdentity },
   '0011_device_state_sequence': { up: upStateSequence, down: downStateSequence },
+  '0012_access_tenant_binding': { up: upAccessBinding, down: downAccessBinding },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

@@ -256,6 +256,24 @@ export interface ClusterVersionsTable {
   version: number;
 }
 
+/** A tenant's proxy credential (`rgps_…`): the hash of the secret, the tenant and identity header it binds. */
+export interface ProxyCredentialsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  /** Which proxy's identity header the credential reads: `nginx`, `traefik`, `caddy`, `envoy`. */
+  integration: string;
+  secret_hash: string;
+  created_by: string;
+  created_at: string;
+}
+
+/** A host pattern (`mail.example.com`, `*.example.com`, lower case) claimed by one tenant's resources. */
+export interface AccessHostClaimsTable {
+  host: string;
+  tenant_id: string;
+}
+
 /** The whole database, as Kysely sees it. */
 /** An admin's single-use permission to re-enroll a device without its current key. */
 export interface ReenrollmentApprovalsTable {
@@ -297,6 +315,8 @@ export interface Database {
   compliance_policies: CompliancePoliciesTable;
   access_policies: AccessPoliciesTable;
   resources: ResourcesTable;
+  proxy_credentials: ProxyCredentialsTable;
+  access_host_claims: AccessHostClaimsTable;
   intel_feeds: IntelFeedsTable;
   settings: SettingsTable;
   audit_log: AuditLogTable;

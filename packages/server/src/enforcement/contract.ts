@@ -6,6 +6,8 @@ import type { AccessDecision } from '@riskgate/engine';
  * the normalised result.
  */
 export interface HttpAccessCheck {
+  /** The one tenant this enforcement point is bound to (a gateway route's, a proxy credential's). */
+  readonly tenantId: string;
   /** The original request's host (no port), as the client addressed it. */
   readonly host: string;
   /** The original request's path, with query string if any. */

@@ -15,7 +15,15 @@ const HOP_BY_HOP = new Set([
 
 /** Headers the gateway sets itself: a client's own values must never reach the upstream. */
 function isGatewayOwned(name: string): boolean {
-  return name.startsWith('x-riskgate-') || name.startsWith('x-forwarded-') || name === 'forwarded';
+  return (
+    name.startsWith('x-riskgate-') ||
+    name.startsWith('x-forwarded-') ||
+    name === 'forwarded' ||
+    // Proxies' certificate headers (nginx, Caddy): an application behind the gateway must not
+    // read a client's copy as an identity.
+    name.startsWith('x-client-cert') ||
+    name === 'x-client-verify'
+  );
 }
 
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> {

@@ -81,6 +81,7 @@ describe('gateway: allowed device', () => {
         method: 'PATCH',
         remoteAddress: '127.0.0.1',
         resourceId: 'app',
+        tenantId: 'ten_1',
         clientCertFingerprint: f.allowed.sha256,
       },
     ]);

@@ -100,6 +100,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       method: (req.method ?? 'GET').toUpperCase(),
       // An IPv4 client of a dual-stack listener shows as `::ffff:a.b.c.d`; report the IPv4 address.
       remoteAddress: (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
+      tenantId: route.tenantId,
       resourceId: route.resourceId,
       ...(cert.kind === 'trusted' ? { clientCertFingerprint: cert.fingerprint } : {}),
       ...(typeof token === 'string' && token !== '' ? { deviceToken: token } : {}),

@@ -5,29 +5,69 @@ import { parseGatewayConfig } from './schema.ts';
 describe('parseGatewayConfig', () => {
   it('reads routes, defaulting the path prefix to /', () => {
     const routes = parseGatewayConfig({
-      routes: [{ host: 'mail.example.com', upstream: 'http://10.0.0.5:8080', resourceId: 'exchange' }],
+      routes: [
+        {
+          host: 'mail.example.com',
+          upstream: 'http://10.0.0.5:8080',
+          resourceId: 'exchange',
+          tenantId: 'ten_1',
+        },
+      ],
     });
     expect(routes).toHaveLength(1);
-    expect(routes[0]).toMatchObject({ host: 'mail.example.com', pathPrefix: '/', resourceId: 'exchange' });
+    expect(routes[0]).toMatchObject({
+      host: 'mail.example.com',
+      pathPrefix: '/',
+      resourceId: 'exchange',
+      tenantId: 'ten_1',
+    });
     expect(routes[0]?.upstream.href).toBe('http://10.0.0.5:8080/');
   });
 
   it.each([
     [{}, '/routes'],
     [{ routes: [] }, '/routes'],
-    [{ routes: [{ host: 'a.example', upstream: 'ftp://x.example', resourceId: 'r' }] }, '/routes/0/upstream'],
-    [{ routes: [{ host: 'a b', upstream: 'http://x.example', resourceId: 'r' }] }, '/routes/0/host'],
     [
-      { routes: [{ host: 'a.example', pathPrefix: 'x', upstream: 'http://x.example', resourceId: 'r' }] },
-      '/routes/0/pathPrefix',
-    ],
-    [{ routes: [{ host: 'a.example', upstream: 'http://x.example' }] }, '/routes/0'],
-    [
-      { routes: [{ host: 'a.example', upstream: 'http://x.example?q=1', resourceId: 'r' }] },
+      { routes: [{ host: 'a.example', upstream: 'ftp://x.example', resourceId: 'r', tenantId: 'ten_1' }] },
       '/routes/0/upstream',
     ],
     [
-      { routes: [{ host: 'a.example', upstream: 'http://x.example', resourceId: 'r', extra: 1 }] },
+      { routes: [{ host: 'a b', upstream: 'http://x.example', resourceId: 'r', tenantId: 'ten_1' }] },
+      '/routes/0/host',
+    ],
+    [
+      {
+        routes: [
+          {
+            host: 'a.example',
+            pathPrefix: 'x',
+            upstream: 'http://x.example',
+            resourceId: 'r',
+            tenantId: 'ten_1',
+          },
+        ],
+      },
+      '/routes/0/pathPrefix',
+    ],
+    [{ routes: [{ host: 'a.example', upstream: 'http://x.example' }] }, '/routes/0'],
+    // A route without its tenant would decide with whichever tenant's resource has its id.
+    [{ routes: [{ host: 'a.example', upstream: 'http://x.example', resourceId: 'r' }] }, '/routes/0'],
+    [
+      { routes: [{ host: 'a.example', upstream: 'http://x.example', resourceId: 'r', tenantId: '' }] },
+      '/routes/0/tenantId',
+    ],
+    [
+      {
+        routes: [{ host: 'a.example', upstream: 'http://x.example?q=1', resourceId: 'r', tenantId: 'ten_1' }],
+      },
+      '/routes/0/upstream',
+    ],
+    [
+      {
+        routes: [
+          { host: 'a.example', upstream: 'http://x.example', resourceId: 'r', tenantId: 'ten_1', extra: 1 },
+        ],
+      },
       '/routes/0',
     ],
   ])('rejects %j naming %s', (config, path) => {
@@ -39,15 +79,22 @@ describe('compileRouteTable', () => {
   const table = compileRouteTable(
     parseGatewayConfig({
       routes: [
-        { host: 'app.example.com', upstream: 'http://a', resourceId: 'app' },
-        { host: 'app.example.com', pathPrefix: '/payroll', upstream: 'http://b', resourceId: 'payroll' },
+        { host: 'app.example.com', upstream: 'http://a', resourceId: 'app', tenantId: 'ten_1' },
+        {
+          host: 'app.example.com',
+          pathPrefix: '/payroll',
+          upstream: 'http://b',
+          resourceId: 'payroll',
+          tenantId: 'ten_1',
+        },
         {
           host: 'app.example.com',
           pathPrefix: '/payroll/admin/',
           upstream: 'http://c',
           resourceId: 'payroll-admin',
+          tenantId: 'ten_1',
         },
-        { host: '*.example.com', upstream: 'http://d', resourceId: 'any-sub' },
+        { host: '*.example.com', upstream: 'http://d', resourceId: 'any-sub', tenantId: 'ten_1' },
       ],
     }),
   );

@@ -14,6 +14,11 @@ export const GatewayRouteSchema = Type.Object(
     upstream: Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://' }),
     /** The resource access policies name; also what forward-auth would map this host and path to. */
     resourceId: Type.String({ minLength: 1, maxLength: 128 }),
+    /**
+     * The one tenant the route belongs to: its resource and access policies decide, and only its
+     * devices are known here (a device of another tenant is `device-unknown`).
+     */
+    tenantId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }),
   },
   { additionalProperties: false },
 );
@@ -32,6 +37,7 @@ export interface GatewayRoute {
   readonly pathPrefix: string;
   readonly upstream: URL;
   readonly resourceId: string;
+  readonly tenantId: string;
 }
 
 /**
@@ -55,6 +61,12 @@ export function parseGatewayConfig(value: unknown): GatewayRoute[] {
     if (upstream.search !== '' || upstream.hash !== '' || upstream.username !== '') {
       throw new Error(`gateway config: /routes/${i}/upstream: no query, fragment or credentials allowed`);
     }
-    return { host: route.host, pathPrefix: route.pathPrefix, upstream, resourceId: route.resourceId };
+    return {
+      host: route.host,
+      pathPrefix: route.pathPrefix,
+      upstream,
+      resourceId: route.resourceId,
+      tenantId: route.tenantId,
+    };
   });
 }

@@ -5,7 +5,8 @@ import {
   STATE_UNAVAILABLE_MESSAGE,
 } from '../../access/access-decider.ts';
 import type { AccessSystem } from '../../access/access-system.ts';
-import { CHECK_PATH, isTrustedProxy, readForwardAuthRequest } from '../../access/forward-auth-request.ts';
+import { CHECK_PATH, readForwardAuthRequest } from '../../access/forward-auth-request.ts';
+import type { ProxyBinding } from '../../access/proxy-binding.ts';
 import { ACCESS_HEADERS } from '../../enforcement/contract.ts';
 
 /** Envoy's HTTP mode keeps the original method; nginx, Traefik and Caddy always send GET. */
@@ -28,6 +29,12 @@ const MESSAGES: Readonly<Record<number, string>> = {
   401: 'no enrolled device was identified',
   403: 'access denied for this device',
 };
+/** Refusals whose message says more than the status does. */
+const REASON_MESSAGES: Readonly<Record<string, string>> = {
+  'identity-conflict':
+    "the request carries two device identities that disagree (a client-supplied certificate header beside the proxy's own); strip client copies of identity headers at the proxy",
+  'proxy-untrusted': "send this tenant's proxy credential in X-Riskgate-Proxy-Secret",
+};
 
 /**
  * `/v1/access/check` (and everything below it, for Envoy's `path_prefix`): forward auth for
@@ -49,20 +56,44 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
      * `reply` to adopt; only a cache miss goes through `decide` and a promise.
      */
     function check(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
-      const remote = request.socket.remoteAddress;
-      if (!isTrustedProxy(access.trust, request.headers, remote)) {
-        request.log.warn({ remote }, 'access check from an untrusted address without the proxy secret');
+      const binding = access.trust.bind(request.headers, request.socket.remoteAddress);
+      if (binding instanceof Promise) return binding.then((bound) => checkBound(request, reply, bound));
+      return checkBound(request, reply, binding);
+    }
+
+    function checkBound(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      binding: ProxyBinding | undefined,
+    ): Promise<void> | undefined {
+      if (binding === undefined) {
+        const remote = request.socket.remoteAddress;
+        request.log.warn(
+          { remote },
+          'access check without a valid proxy credential from an untrusted address',
+        );
         deny(reply, request, 401, 'proxy-untrusted', '');
         return undefined;
       }
-      const parsed = readForwardAuthRequest(request.headers, {
-        method: request.method,
-        url: request.url,
-        remoteAddress: remote,
-      });
+      const parsed = readForwardAuthRequest(request.headers, request, binding.integration);
+      if (parsed.identityConflict !== undefined) {
+        request.log.warn(
+          { header: parsed.identityConflict, credential: binding.credentialId, tenantId: binding.tenantId },
+          `access check refused: ${parsed.identityConflict} disagrees with the ${binding.integration} identity header`,
+        );
+      }
       // Plain objects (no spreads): built for every check.
-      const identity = { fingerprint: parsed.clientCertFingerprint, deviceToken: parsed.deviceToken };
-      const target = { host: parsed.host, path: parsed.path, method: parsed.method };
+      const identity = {
+        fingerprint: parsed.clientCertFingerprint,
+        deviceToken: parsed.deviceToken,
+        conflict: parsed.identityConflict,
+      };
+      const target = {
+        tenantId: binding.tenantId,
+        host: parsed.host,
+        path: parsed.path,
+        method: parsed.method,
+      };
       const cached = access.decider.decideCached(identity, target, 'forward-auth');
       if (cached !== undefined) {
         answer(reply, request, cached);
@@ -103,7 +134,10 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
       // The JSON body as a string: Fastify sends it as it is (no serializer, no preSerialization).
       const body = JSON.stringify({
         code: status === 401 ? 'unauthorized' : 'forbidden',
-        message: reason === STATE_UNAVAILABLE ? STATE_UNAVAILABLE_MESSAGE : (MESSAGES[status] ?? ''),
+        message:
+          reason === STATE_UNAVAILABLE
+            ? STATE_UNAVAILABLE_MESSAGE
+            : (REASON_MESSAGES[reason] ?? MESSAGES[status] ?? ''),
         requestId: String(request.id),
         reason,
         remediationUrl,

@@ -4,7 +4,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { STATE_UNAVAILABLE, STATE_UNAVAILABLE_MESSAGE } from '../../access/access-decider.ts';
 import type { AccessSystem } from '../../access/access-system.ts';
 import { normalizeFingerprint } from '../../access/client-cert-headers.ts';
-import { isTrustedProxy } from '../../access/forward-auth-request.ts';
 import { errors } from '../../errors.ts';
 import { errorResponses } from '../http.ts';
 
@@ -78,14 +77,18 @@ export function registerDecideRoute(access: AccessSystem): FastifyPluginAsync {
       {
         schema: {
           tags: ['access'],
-          summary: 'Decide access for a device and a resource (trusted callers: proxy secret or address)',
+          summary:
+            "Decide access for a device and a resource in the caller's tenant (a proxy credential in X-Riskgate-Proxy-Secret)",
+          description:
+            "The tenant is the proxy credential's: a device of another tenant is `device-unknown`. When the body names the device more than once (fingerprint, token, id) and they disagree, the answer is `identity-conflict`.",
           body: DecideBody,
           response: { 200: DecideReply, ...errorResponses(400, 401) },
         },
       },
       async (request) => {
-        if (!isTrustedProxy(access.trust, request.headers, request.socket.remoteAddress)) {
-          throw errors.unauthorized('send the proxy secret or call from a trusted address');
+        const binding = await access.trust.bind(request.headers, request.socket.remoteAddress);
+        if (binding === undefined) {
+          throw errors.unauthorized("send this tenant's proxy credential in X-Riskgate-Proxy-Secret");
         }
         const body = request.body;
         const fingerprint =
@@ -97,10 +100,14 @@ export function registerDecideRoute(access: AccessSystem): FastifyPluginAsync {
           {
             ...(fingerprint === undefined ? {} : { fingerprint }),
             ...(body.device.token === undefined ? {} : { deviceToken: body.device.token }),
-            ...(body.device.deviceId === undefined ? {} : { deviceId: body.device.deviceId }),
-            ...(body.device.tenantId === undefined ? {} : { tenantId: body.device.tenantId }),
+            // A device named by id is looked up in the caller's tenant unless another is named
+            // (which then does not match the binding: `device-unknown`).
+            ...(body.device.deviceId === undefined
+              ? {}
+              : { deviceId: body.device.deviceId, tenantId: body.device.tenantId ?? binding.tenantId }),
           },
           {
+            tenantId: binding.tenantId,
             ...(body.resourceId === undefined ? {} : { resourceId: body.resourceId }),
             ...(body.host === undefined ? {} : { host: body.host }),
             ...(body.path === undefined ? {} : { path: body.path }),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { registerAccessLogRoutes } from '../admin/access-log.ts';
 import { registerAccessPolicyRoutes } from '../admin/access-policies.ts';
+import { registerProxyCredentialRoutes } from '../admin/proxy-credentials.ts';
 import { registerResourceRoutes } from '../admin/resources.ts';
 import { registerCheckRoutes } from './check.ts';
 import { registerDecideRoute } from './decide.ts';
@@ -14,7 +15,10 @@ import { registerRemediationRoutes } from './remediation.ts';
  * access policies, access log) under `/v1/admin` with its own bearer authentication.
  */
 export function registerAccessRoutes(
-  deps: Pick<Services, 'access' | 'accessAdmin' | 'authenticateAdmin' | 'deviceIdentity'>,
+  deps: Pick<
+    Services,
+    'access' | 'accessAdmin' | 'proxyCredentials' | 'authenticateAdmin' | 'deviceIdentity'
+  >,
 ): FastifyPluginAsync {
   return async (app) => {
     const access = deps.access;
@@ -38,6 +42,7 @@ export function registerAccessRoutes(
         await scope.register(registerResourceRoutes(admin));
         await scope.register(registerAccessPolicyRoutes(admin));
         await scope.register(registerAccessLogRoutes(admin));
+        await scope.register(registerProxyCredentialRoutes(deps.proxyCredentials));
       },
       { prefix: '/v1/admin' },
     );
