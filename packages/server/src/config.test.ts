@@ -58,7 +58,9 @@ describe('loadConfig', () => {
     const other = join(dir, 'other.json');
     writeFileSync(
       other,
-      JSON.stringify({ routes: [{ host: 'a.example', upstream: 'https://b.example', resourceId: 'r', tenantId: 'ten_1' }] }),
+      JSON.stringify({
+        routes: [{ host: 'a.example', upstream: 'https://b.example', resourceId: 'r', tenantId: 'ten_1' }],
+      }),
     );
     expect(
       gatewayRoutesOf(loadConfig({ RISKGATE_GATEWAY_CONFIG: routes }, { gatewayConfig: other }))?.[0]?.host,
