@@ -39,6 +39,8 @@ describe('loadConfig', () => {
     const config = loadConfig({
       RISKGATE_PUBLIC_URL: 'https://riskgate.example.com',
       RISKGATE_PROXY_SECRET: 'a-proxy-secret-of-24-chars-or-more',
+      RISKGATE_PROXY_TENANT: 'ten_1',
+      RISKGATE_PROXY_INTEGRATION: 'nginx',
       RISKGATE_GATEWAY_PORT: '9443',
       RISKGATE_GATEWAY_CERT: '/etc/riskgate/gw.pem',
       RISKGATE_GATEWAY_KEY: '/etc/riskgate/gw.key',
@@ -87,12 +89,12 @@ describe('loadConfig', () => {
     ['empty.yaml', 'routes: []', /RISKGATE_GATEWAY_CONFIG \(.*empty\.yaml: gateway\/routes\)/],
     [
       'host.yaml',
-      'routes:\n  - host: "bad host"\n    upstream: http://10.0.0.1\n    resourceId: r\n',
+      'routes:\n  - host: "bad host"\n    upstream: http://10.0.0.1\n    resourceId: r\n    tenantId: ten_1\n',
       /RISKGATE_GATEWAY_CONFIG \(.*host\.yaml: gateway\/routes\/0\/host\)/,
     ],
     [
       'query.yaml',
-      'routes:\n  - host: a.example\n    upstream: http://10.0.0.1/?x=1\n    resourceId: r\n',
+      'routes:\n  - host: a.example\n    upstream: http://10.0.0.1/?x=1\n    resourceId: r\n    tenantId: ten_1\n',
       /RISKGATE_GATEWAY_CONFIG \(.*query\.yaml\).*upstream: no query/,
     ],
     [
