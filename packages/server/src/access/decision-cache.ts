@@ -248,6 +248,11 @@ export function createDecisionCache(db: Kysely<Database>): DecisionCache {
   const byFingerprint = new Map<string, string>();
   const queues = new Map<string, Promise<unknown>>();
   const intern = new Interner();
+  /**
+   * Fingerprint keys of certificates this node has read as revoked. Revocation is final, so a row
+   * that does not say (one a report transaction wrote) cannot bring a revoked certificate back.
+   */
+  const revokedKeys = new Set<string>();
   let nextVersion = 1;
 
   function riskOf(row: AccessDeviceRow): RiskLevel {
@@ -266,6 +271,11 @@ export function createDecisionCache(db: Kysely<Database>): DecisionCache {
     const complianceState = (
       COMPLIANCE.has(row.compliance_state) ? row.compliance_state : 'unknown'
     ) as ComplianceState;
+    const certKey = fingerprintKey(row.cert_fingerprint);
+    if (row.cert_revoked === true || Number(row.cert_revoked) === 1) revokedKeys.add(certKey);
+    // A revoked certificate is refused like a retired device (`device-retired`), even when the
+    // device row was set back to not retired.
+    const retired = row.retired_at !== null || revokedKeys.has(certKey);
     return new CompactDevice(
       intern.string(row.tenant_id),
       row.id,
@@ -273,15 +283,9 @@ export function createDecisionCache(db: Kysely<Database>): DecisionCache {
       intern.list(row.groups),
       row.agent_version === null ? undefined : intern.string(row.agent_version),
       threats,
-      fingerprintKey(row.cert_fingerprint),
+      certKey,
       (nextVersion++ % VERSION_RANGE) * 128 +
-        packFlags(
-          row.platform as Platform,
-          row.ownership as Ownership,
-          riskLevel,
-          complianceState,
-          row.retired_at !== null,
-        ),
+        packFlags(row.platform as Platform, row.ownership as Ownership, riskLevel, complianceState, retired),
     );
   }
 

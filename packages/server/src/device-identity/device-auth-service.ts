@@ -22,6 +22,9 @@ export async function authenticateDevice(
   const device = await findDeviceForSignature(ctx.db.db, ctx.db.dialect, kid);
   if (device === undefined) throw new AppError('bad_signature', 'unknown device');
   if (device.retired_at !== null) throw new AppError('bad_signature', 'device is retired; enroll again');
+  // The revocation record wins over the device row (e.g. a row set back to not retired).
+  if (Number(device.cert_revoked) === 1)
+    throw new AppError('bad_signature', "device's certificate is revoked; enroll again");
   const jwk = asEcPublicJwk(JSON.parse(device.public_key_jwk));
   if (jwk === undefined) throw new Error(`device ${device.id} holds an invalid key`);
   checkSignature(jws, jwk, request, now);

@@ -12,6 +12,7 @@ import {
   updateDevice,
 } from '../queries/devices.ts';
 import { findLatestReportOutcome } from '../queries/reports.ts';
+import { insertRevokedCertificate } from '../queries/revoked-certificates.ts';
 import { listDeviceThreats, type ThreatRow } from '../queries/threats.ts';
 
 /** A threat as the agent and the admin see it. */
@@ -174,7 +175,7 @@ export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
       };
     },
 
-    /** Retires a device: its signature no longer verifies, and the retirement is audited. */
+    /** Retires a device and revokes its certificate: its signature no longer verifies; audited. */
     async retireDevice(principal: Principal, id: string): Promise<DeviceView> {
       requirePermission(principal, 'devices:write');
       const at = ctx.now().toISOString();
@@ -183,6 +184,16 @@ export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
         if (row === undefined) throw errors.notFound('device');
         if (row.retired_at !== null) return toDeviceView(row);
         await updateDevice(trx, principal.tenantId, id, { retired_at: at, labels: '[]' });
+        // Revoked in the same transaction: every access check and device request refuse the
+        // certificate from the commit on, whatever the device row says later.
+        await insertRevokedCertificate(trx, {
+          tenant_id: principal.tenantId,
+          serial: row.cert_serial,
+          fingerprint: row.cert_fingerprint,
+          device_id: id,
+          reason: 'retired',
+          revoked_at: at,
+        });
         // A retired device loses its MTD labels; the event tells connectors to drop them too.
         const state = (labels: readonly string[]) => ({
           riskLevel: row.risk_level,

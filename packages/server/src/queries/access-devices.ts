@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database } from '../db/types.ts';
 
 /** The columns an access decision needs from a device row. */
@@ -15,6 +15,12 @@ export interface AccessDeviceRow {
   readonly retired_at: string | null;
   readonly agent_version: string | null;
   readonly cert_fingerprint: string;
+  /**
+   * Whether the device's certificate is in `revoked_certificates` (whatever `retired_at` says).
+   * Absent in rows a report transaction wrote: the device authenticated, which a revoked certificate
+   * cannot, and the decision cache remembers revocations it has seen.
+   */
+  readonly cert_revoked?: SqlBool | null;
 }
 
 /** An active threat as the decision cache keeps it. */
@@ -40,6 +46,18 @@ const DEVICE_COLUMNS = [
   'cert_fingerprint',
 ] as const;
 
+/** `cert_revoked`: whether the row's certificate was revoked (an index lookup per device). */
+function certRevoked(eb: ExpressionBuilder<Database, 'devices'>) {
+  return eb
+    .exists(
+      eb
+        .selectFrom('revoked_certificates')
+        .select('revoked_certificates.serial')
+        .whereRef('revoked_certificates.fingerprint', '=', 'devices.cert_fingerprint'),
+    )
+    .as('cert_revoked');
+}
+
 /** One device of the tenant with the columns access needs, or `undefined`. */
 export function findAccessDevice(
   db: Kysely<Database>,
@@ -48,7 +66,7 @@ export function findAccessDevice(
 ): Promise<AccessDeviceRow | undefined> {
   return db
     .selectFrom('devices')
-    .select(DEVICE_COLUMNS)
+    .select((eb) => [...DEVICE_COLUMNS, certRevoked(eb)])
     .where('tenant_id', '=', tenantId)
     .where('id', '=', deviceId)
     .executeTakeFirst();
@@ -65,7 +83,7 @@ export function findAccessDeviceByFingerprint(
 ): Promise<AccessDeviceRow | undefined> {
   return db
     .selectFrom('devices')
-    .select(DEVICE_COLUMNS)
+    .select((eb) => [...DEVICE_COLUMNS, certRevoked(eb)])
     .where('cert_fingerprint', '=', fingerprint)
     .orderBy('enrolled_at', 'desc')
     .executeTakeFirst();
@@ -95,7 +113,7 @@ export function listAccessDevicesPage(
 ): Promise<AccessDeviceRow[]> {
   return db
     .selectFrom('devices')
-    .select(DEVICE_COLUMNS)
+    .select((eb) => [...DEVICE_COLUMNS, certRevoked(eb)])
     .where('retired_at', 'is', null)
     .where('id', '>', afterId)
     .orderBy('id')
@@ -116,7 +134,7 @@ export function listAccessDevicesByIds(
   if (deviceIds.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('devices')
-    .select(DEVICE_COLUMNS)
+    .select((eb) => [...DEVICE_COLUMNS, certRevoked(eb)])
     .where(sql<string>`tenant_id || ''`, '=', tenantId)
     .where('id', 'in', deviceIds)
     .execute();

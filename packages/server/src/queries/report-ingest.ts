@@ -61,7 +61,10 @@ union all select 'r', "report_id", "outcome", '' from "reports" where "tenant_id
 union all select 'v', "scope", cast("version" as text), '' from "cluster_versions" where "scope" = ?
 order by "kind", "sort", "key"`,
 );
-const FIND_DEVICE_FOR_SIGNATURE = new Statement('select * from "devices" where "id" = ?');
+/** With `cert_revoked`: whether its certificate was revoked (one index lookup in the same round trip). */
+const FIND_DEVICE_FOR_SIGNATURE = new Statement(
+  'select "d".*, exists (select 1 from "revoked_certificates" as "r" where "r"."fingerprint" = "d"."cert_fingerprint") as "cert_revoked" from "devices" as "d" where "d"."id" = ?',
+);
 const INSERT_DEVICE_NONCE = new Statement(
   'insert into "device_nonces" ("tenant_id", "device_id", "nonce", "expires_at") values (?, ?, ?, ?) on conflict ("device_id", "nonce") do nothing',
 );
@@ -169,8 +172,10 @@ export async function findDeviceForSignature(
   db: Kysely<Database>,
   dialect: DialectName,
   id: string,
-): Promise<DeviceRow | undefined> {
-  const result = await db.executeQuery<DeviceRow>(FIND_DEVICE_FOR_SIGNATURE.query(dialect, [id]));
+): Promise<(DeviceRow & { readonly cert_revoked: boolean | number }) | undefined> {
+  const result = await db.executeQuery<DeviceRow & { cert_revoked: boolean | number }>(
+    FIND_DEVICE_FOR_SIGNATURE.query(dialect, [id]),
+  );
   return result.rows[0];
 }
 
