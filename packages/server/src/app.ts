@@ -14,6 +14,7 @@ import { registerDeviceRoutes } from './routes/device/index.ts';
 import { ErrorBodySchema } from './routes/http.ts';
 import { registerOpsRoutes } from './routes/ops/index.ts';
 import type { Services } from './runtime.ts';
+import { type RateLimitSettings, rateLimitsPlugin } from './security/rate-limits.ts';
 import {
   findUnsafeText,
   jsonDepth,
@@ -25,6 +26,29 @@ import {
 
 /** What a 503 asks the client to wait before retrying (seconds). */
 const RETRY_AFTER_SECONDS = '5';
+/** Timeouts of the HTTP server and the API's rate limits (config.ts, README). */
+export type ServerLimits = RateLimitSettings &
+  Pick<Config, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'connectionTimeout'>;
+
+/** Fastify/Node server options for the configured timeouts (seconds → ms); Node's defaults when unset. */
+function serverTimeouts(config: Partial<ServerLimits>) {
+  const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+  const headersTimeout = ms(config.headersTimeout);
+  const requestTimeout = ms(config.requestTimeout);
+  return {
+    ...(requestTimeout === undefined ? {} : { requestTimeout }),
+    ...(config.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: config.keepAliveTimeout * 1000 }),
+    ...(config.connectionTimeout === undefined ? {} : { connectionTimeout: config.connectionTimeout * 1000 }),
+    // Node checks header and request timeouts of open connections on this interval.
+    http: {
+      connectionsCheckingInterval: 1000,
+      // Node requires headersTimeout ≤ requestTimeout.
+      ...(headersTimeout === undefined
+        ? {}
+        : { headersTimeout: Math.min(headersTimeout, requestTimeout ?? headersTimeout) }),
+    },
+  };
+}
 
 /** Fastify's own error codes we answer with our vocabulary. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -57,7 +81,7 @@ function toAppError(error: FastifyError | Error): AppError | undefined {
  */
 export async function buildApp(deps: {
   readonly logger: Logger;
-  readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'>;
+  readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'> & Partial<ServerLimits>;
   readonly metrics: Metrics;
   readonly services: Services;
 }) {
@@ -67,6 +91,7 @@ export async function buildApp(deps: {
     bodyLimit: deps.config.bodyLimit,
     trustProxy: deps.config.trustedProxies.length > 0 ? [...deps.config.trustedProxies] : false,
     genReqId: () => randomUUID(),
+    ...serverTimeouts(deps.config),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     // A path Fastify cannot decode (e.g. a lone surrogate's bytes) gets our error body too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -124,6 +149,9 @@ export async function buildApp(deps: {
     }
     if (known.status >= 500) request.log.error({ err: error }, known.message);
     if (known.code === 'unavailable') reply.header('retry-after', RETRY_AFTER_SECONDS);
+    // Refused before its body was read (401, 413, 429 from an onRequest hook): close the
+    // connection rather than drain a body nobody will look at.
+    if (request.raw.complete === false) reply.header('connection', 'close');
     return reply
       .status(STATUS_OF[known.code])
       .send({ code: known.code, message: known.message, requestId: String(request.id) });
@@ -147,6 +175,8 @@ export async function buildApp(deps: {
     requestTally(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode).n++;
     done();
   });
+
+  await app.register(rateLimitsPlugin(deps.config));
 
   await app.register(swagger, {
     openapi: {

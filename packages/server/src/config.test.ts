@@ -25,6 +25,16 @@ describe('loadConfig', () => {
       auditCheckpointInterval: 60,
       outboxRetentionDays: 30,
       gatewayPort: 8443,
+      headersTimeout: 10,
+      requestTimeout: 30,
+      keepAliveTimeout: 5,
+      connectionTimeout: 120,
+      rateLimitWindow: 60,
+      rateLimitEnrollPerIp: 30,
+      rateLimitDevicePerIp: 3000,
+      rateLimitDevicePerDevice: 120,
+      rateLimitAdminPerIp: 1200,
+      rateLimitAdminPerToken: 600,
     });
   });
 
@@ -118,6 +128,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RISKGATE_CONFIG: path })).toThrow(
       /RISKGATE_CONFIG: .*riskgate\.json is not valid JSON/,
     );
+  });
+
+  it('reads timeouts and rate limits from the environment; 0 turns a limit off', () => {
+    const config = loadConfig({ RISKGATE_HEADERS_TIMEOUT: '5', RISKGATE_RATE_LIMIT_ENROLL_PER_IP: '0' });
+    expect(config.headersTimeout).toBe(5);
+    expect(config.rateLimitEnrollPerIp).toBe(0);
+    expect(() => loadConfig({ RISKGATE_REQUEST_TIMEOUT: '0' })).toThrow(/RISKGATE_REQUEST_TIMEOUT/);
   });
 
   it('reads the audit checkpoint settings; the file defaults to the data folder', () => {

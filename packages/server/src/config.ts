@@ -23,6 +23,27 @@ export const ConfigSchema = Type.Object(
     ),
     // A full snapshot may list thousands of apps; 4 MiB covers the engine's limits in practice.
     bodyLimit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 4 * 1024 * 1024 }),
+    // Limits on what a client may hold open or send (issue 11.7). Seconds; see README.
+    /** Seconds to receive a request's headers (Node `headersTimeout`; slowloris). */
+    headersTimeout: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
+    /** Seconds to receive a whole request, body included (Node `requestTimeout`). */
+    requestTimeout: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+    /** Seconds an idle keep-alive connection stays open. */
+    keepAliveTimeout: Type.Integer({ minimum: 1, maximum: 600, default: 5 }),
+    /** Seconds of socket inactivity before the connection is closed (0: never). */
+    connectionTimeout: Type.Integer({ minimum: 0, maximum: 3600, default: 120 }),
+    // Rate limits: requests per `rateLimitWindow` seconds for one key; 0 turns a limit off.
+    rateLimitWindow: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
+    /** Enrollments per client address. */
+    rateLimitEnrollPerIp: Type.Integer({ minimum: 0, default: 30 }),
+    /** Device API requests per client address, before the signature is checked. */
+    rateLimitDevicePerIp: Type.Integer({ minimum: 0, default: 3000 }),
+    /** Device API requests per authenticated device. */
+    rateLimitDevicePerDevice: Type.Integer({ minimum: 0, default: 120 }),
+    /** Admin API requests per client address, before the token is checked. */
+    rateLimitAdminPerIp: Type.Integer({ minimum: 0, default: 1200 }),
+    /** Admin API requests per authenticated API token. */
+    rateLimitAdminPerToken: Type.Integer({ minimum: 0, default: 600 }),
     /** Directory of trusted attestation root PEMs (default: `<datasets>/google-hardware-attestation-roots`). */
     attestationRoots: Type.Optional(Type.String({ minLength: 1 })),
     /**
@@ -90,6 +111,16 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_ATTESTATION_REVOCATIONS: 'attestationRevocations',
   RISKGATE_ATTESTATION_CHALLENGE_TTL: 'attestationChallengeTtl',
   RISKGATE_ATTESTATION_MAX_AGE: 'attestationMaxAge',
+  RISKGATE_HEADERS_TIMEOUT: 'headersTimeout',
+  RISKGATE_REQUEST_TIMEOUT: 'requestTimeout',
+  RISKGATE_KEEP_ALIVE_TIMEOUT: 'keepAliveTimeout',
+  RISKGATE_CONNECTION_TIMEOUT: 'connectionTimeout',
+  RISKGATE_RATE_LIMIT_WINDOW: 'rateLimitWindow',
+  RISKGATE_RATE_LIMIT_ENROLL_PER_IP: 'rateLimitEnrollPerIp',
+  RISKGATE_RATE_LIMIT_DEVICE_PER_IP: 'rateLimitDevicePerIp',
+  RISKGATE_RATE_LIMIT_DEVICE_PER_DEVICE: 'rateLimitDevicePerDevice',
+  RISKGATE_RATE_LIMIT_ADMIN_PER_IP: 'rateLimitAdminPerIp',
+  RISKGATE_RATE_LIMIT_ADMIN_PER_TOKEN: 'rateLimitAdminPerToken',
   RISKGATE_AUDIT_CHECKPOINT_FILE: 'auditCheckpointFile',
   RISKGATE_AUDIT_CHECKPOINT_INTERVAL: 'auditCheckpointInterval',
   RISKGATE_OUTBOX_RETENTION_DAYS: 'outboxRetentionDays',
@@ -109,6 +140,16 @@ const INT_KEYS: ReadonlySet<keyof Config> = new Set([
   'bodyLimit',
   'attestationChallengeTtl',
   'attestationMaxAge',
+  'headersTimeout',
+  'requestTimeout',
+  'keepAliveTimeout',
+  'connectionTimeout',
+  'rateLimitWindow',
+  'rateLimitEnrollPerIp',
+  'rateLimitDevicePerIp',
+  'rateLimitDevicePerDevice',
+  'rateLimitAdminPerIp',
+  'rateLimitAdminPerToken',
   'auditCheckpointInterval',
   'outboxRetentionDays',
   'gatewayPort',

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'rate_limited'
   | 'unsupported_media_type'
   | 'invalid_enrollment_token'
   | 'reenrollment_not_authorized'
@@ -26,6 +27,7 @@ export const STATUS_OF = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  rate_limited: 429,
   unsupported_media_type: 415,
   invalid_enrollment_token: 401,
   reenrollment_not_authorized: 403,

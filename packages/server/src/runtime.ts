@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import { createAccessAdminService } from './access/access-admin-service.ts';
 import { type AccessOptions, type AccessSystem, createAccessSystem } from './access/access-system.ts';
 import { createProxyCredentialService } from './access/proxy-credential-service.ts';
-import { buildApp } from './app.ts';
+import { buildApp, type ServerLimits } from './app.ts';
 import { registerAttestationMetrics } from './attestation/attestation-metrics.ts';
 import { type AttestationSettings, createAttestationService } from './attestation/attestation-service.ts';
 import { type AttestationTrust, NO_ATTESTATION_TRUST } from './attestation/attestation-trust.ts';
@@ -16,15 +16,22 @@ import type { Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
 import { createSecretBox } from './crypto/secret-box.ts';
 import { type Db, pingDatabase } from './db/database.ts';
-import { authenticateDevice } from './device-identity/device-auth-service.ts';
+import {
+  authenticateDevice,
+  authenticateDeviceBody,
+  authenticateDeviceHead,
+  type VerifiedHead,
+} from './device-identity/device-auth-service.ts';
 import { enrollDevice } from './device-identity/enrollment-service.ts';
 import { createReenrollmentApprovalService } from './device-identity/reenrollment.ts';
+import type { SignedHead } from './device-identity/request-signature.ts';
 import { createDeviceExplainService } from './devices/device-explain-service.ts';
 import { createDeviceService } from './devices/device-service.ts';
 import { createIntelFeedService } from './intel/intel-feed-service.ts';
 import { EMPTY_INTEL, type IntelSource } from './intel/intel-source.ts';
 import { createStoredIntel } from './intel/stored-intel.ts';
 import { createMetrics } from './metrics.ts';
+import type { DeviceRow } from './queries/devices.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
 import { createReportService } from './reports/report-service.ts';
 import { createSettingsService } from './settings/settings-service.ts';
@@ -44,6 +51,10 @@ export interface Services {
     readonly authenticate: (
       request: Parameters<typeof authenticateDevice>[1],
     ) => ReturnType<typeof authenticateDevice>;
+    /** First half, before the body is read: device, key, signature, method, path, time. */
+    readonly authenticateHead: (request: SignedHead) => Promise<VerifiedHead>;
+    /** Second half, once the body is read: body digest and nonce. */
+    readonly authenticateBody: (head: VerifiedHead, rawBody: Uint8Array) => Promise<DeviceRow>;
     readonly enroll: (
       request: Parameters<typeof enrollDevice>[1],
       body: Parameters<typeof enrollDevice>[2],
@@ -75,7 +86,8 @@ export interface Services {
 export async function createRuntime(params: {
   readonly db: Db;
   readonly secretKey: Uint8Array;
-  readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'>;
+  /** Timeouts and rate limits are optional: absent, Node's timeouts apply and nothing is rate limited. */
+  readonly config: Pick<Config, 'bodyLimit' | 'trustedProxies'> & Partial<ServerLimits>;
   readonly logger?: Logger;
   readonly now?: () => Date;
   /** Threat intelligence for assessments; none by default. */
@@ -151,6 +163,8 @@ export async function createRuntime(params: {
     authenticateAdmin: (authorization) => authenticateAdmin(ctx, authorization),
     deviceIdentity: {
       authenticate: (request) => authenticateDevice(ctx, request),
+      authenticateHead: (request) => authenticateDeviceHead(ctx, request),
+      authenticateBody: (head, rawBody) => authenticateDeviceBody(ctx, head, rawBody),
       enroll: (request, body) => enrollDevice(ctx, request, body),
     },
     pingDatabase: () => pingDatabase(params.db.db),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ServerLimits } from '../src/app.ts';
 import type { DialectName } from '../src/db/database.ts';
 import type { Role } from '../src/db/types.ts';
 import type { IntelSource } from '../src/intel/intel-source.ts';
@@ -49,6 +50,8 @@ export async function createHarness(
     readonly attestation?: Parameters<typeof createRuntime>[0]['attestation'];
     /** Signed audit checkpoints (a file under a temp folder); rounds run by hand. */
     readonly auditCheckpoints?: Parameters<typeof createRuntime>[0]['auditCheckpoints'];
+    /** Timeouts and rate limits (none by default: tests send many requests from one address). */
+    readonly limits?: Partial<ServerLimits>;
   } = {},
 ): Promise<Harness> {
   const testDb = await createTestDb(dialect);
@@ -56,7 +59,7 @@ export async function createHarness(
   const runtime = await createRuntime({
     db: testDb.db,
     secretKey: randomBytes(32),
-    config: { bodyLimit: options.bodyLimit ?? 256 * 1024, trustedProxies: [] },
+    config: { bodyLimit: options.bodyLimit ?? 256 * 1024, trustedProxies: [], ...options.limits },
     now: () => clock.now,
     ...(options.intel !== undefined ? { intel: options.intel } : {}),
     ...(options.attestation !== undefined ? { attestation: options.attestation } : {}),

@@ -31,7 +31,7 @@ export interface SignedRequest {
 const badSignature = (message: string) => new AppError('bad_signature', message);
 
 /** Parses the `x-riskgate-signature` header, or throws `bad_signature`. */
-export function parseSignature(request: SignedRequest): ParsedJws {
+export function parseSignature(request: Pick<SignedRequest, 'signature'>): ParsedJws {
   if (request.signature === undefined || request.signature.length === 0) {
     throw badSignature('missing x-riskgate-signature header');
   }
@@ -47,22 +47,40 @@ export function parseSignature(request: SignedRequest): ParsedJws {
   return jws;
 }
 
+/** The parts of a request a signature covers that are known before its body is read. */
+export type SignedHead = Omit<SignedRequest, 'rawBody'>;
+
 /**
- * Checks the signature with `jwk`, then that it covers this very request (method, path, body
- * digest), then the time. Throws `bad_signature` or `stale_request`; nonces are the caller's job.
+ * Checks what can be checked before the body is read: the signature with `jwk`, that it covers
+ * this method and path, and the time. Throws `bad_signature` or `stale_request`.
  */
-export function checkSignature(jws: ParsedJws, jwk: EcPublicJwk, request: SignedRequest, now: Date): void {
+export function checkSignedHead(jws: ParsedJws, jwk: EcPublicJwk, request: SignedHead, now: Date): void {
   if (!verifyJwsSignature(jws, jwk)) throw badSignature('signature does not verify against the device key');
-  const { m, p, bd, ts } = jws.payload;
+  const { m, p, ts } = jws.payload;
   if (m !== request.method.toUpperCase()) throw badSignature('signed method does not match the request');
   if (p !== request.url) throw badSignature('signed path does not match the request');
-  if (bd !== bodyDigest(request.rawBody)) throw badSignature('signed body digest does not match the body');
   if (Math.abs(now.getTime() / 1000 - ts) > MAX_CLOCK_SKEW_SECONDS) {
     throw new AppError(
       'stale_request',
       `request time is more than ${MAX_CLOCK_SKEW_SECONDS} s from server time`,
     );
   }
+}
+
+/** Checks that the signed body digest is the digest of the body received. Throws `bad_signature`. */
+export function checkSignedBody(jws: ParsedJws, rawBody: Uint8Array): void {
+  if (jws.payload.bd !== bodyDigest(rawBody)) {
+    throw badSignature('signed body digest does not match the body');
+  }
+}
+
+/**
+ * Checks the signature with `jwk`, that it covers this very request (method, path, body digest),
+ * and the time. Throws `bad_signature` or `stale_request`; nonces are the caller's job.
+ */
+export function checkSignature(jws: ParsedJws, jwk: EcPublicJwk, request: SignedRequest, now: Date): void {
+  checkSignedHead(jws, jwk, request, now);
+  checkSignedBody(jws, request.rawBody);
 }
 
 /** A stable key id for a public key (used to remember enrollment nonces before a device exists). */

@@ -75,6 +75,12 @@ export function registerDecideRoute(access: AccessSystem): FastifyPluginAsync {
     app.post(
       '/v1/access/decide',
       {
+        // The caller is checked before the body is read or validated (401 before 400).
+        onRequest: async (request) => {
+          if ((await access.trust.bind(request.headers, request.socket.remoteAddress)) === undefined) {
+            throw errors.unauthorized("send this tenant's proxy credential in X-Riskgate-Proxy-Secret");
+          }
+        },
         schema: {
           tags: ['access'],
           summary:

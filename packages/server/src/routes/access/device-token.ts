@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AccessSystem } from '../../access/access-system.ts';
 import type { Services } from '../../runtime.ts';
-import { errorResponses } from '../http.ts';
+import { deviceAuthHooks } from '../device/authenticate.ts';
+import { deviceOf, errorResponses } from '../http.ts';
 
 /**
  * `POST /v1/access/device-token` (signed by the device, docs/agent-protocol.md §2): a short-lived
@@ -16,6 +17,10 @@ export function registerDeviceTokenRoute(
 ): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    // Signed like the device API: refused before the body is read, digest and nonce after.
+    const auth = deviceAuthHooks(deviceIdentity);
+    app.addHook('onRequest', auth.onRequest);
+    app.addHook('preValidation', auth.preValidation);
     app.post(
       '/v1/access/device-token',
       {
@@ -30,13 +35,7 @@ export function registerDeviceTokenRoute(
         },
       },
       async (request) => {
-        const header = request.headers['x-riskgate-signature'];
-        const device = await deviceIdentity.authenticate({
-          signature: typeof header === 'string' ? header : undefined,
-          method: request.method,
-          url: request.url,
-          rawBody: request.rawBody ?? Buffer.alloc(0),
-        });
+        const device = deviceOf(request);
         const exp = Math.floor(access.now().getTime() / 1000) + access.deviceTokenTtlSeconds;
         const token = access.tokens.sign({
           kind: 'dev',

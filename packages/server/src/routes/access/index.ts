@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { registerAccessLogRoutes } from '../admin/access-log.ts';
 import { registerAccessPolicyRoutes } from '../admin/access-policies.ts';
+import { authenticateAdminHook } from '../admin/authenticate.ts';
 import { registerProxyCredentialRoutes } from '../admin/proxy-credentials.ts';
 import { registerResourceRoutes } from '../admin/resources.ts';
 import { registerCheckRoutes } from './check.ts';
@@ -35,10 +36,7 @@ export function registerAccessRoutes(
         scope.addHook('onRoute', (route) => {
           route.schema = { ...route.schema, security: [{ bearer: [] }] };
         });
-        // Before the body is read or validated, as for every admin route (routes/admin/index.ts).
-        scope.addHook('onRequest', async (request) => {
-          request.principal = await deps.authenticateAdmin(request.headers.authorization);
-        });
+        scope.addHook('onRequest', authenticateAdminHook(deps.authenticateAdmin));
         await scope.register(registerResourceRoutes(admin));
         await scope.register(registerAccessPolicyRoutes(admin));
         await scope.register(registerAccessLogRoutes(admin));

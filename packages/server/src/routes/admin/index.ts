@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { registerAuditRoutes } from './audit.ts';
+import { authenticateAdminHook } from './authenticate.ts';
 import { registerDeviceRoutes } from './devices.ts';
 import { registerExtraAdminRoutes } from './index-extra.ts';
 import { registerSettingsRoutes } from './settings.ts';
@@ -29,11 +30,7 @@ export function registerAdminRoutes(
     app.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ bearer: [] }] };
     });
-    // Authenticate first (onRequest: before the body is read or validated): strangers get 401,
-    // learn nothing about the schema, and cannot make the server buffer a body.
-    app.addHook('onRequest', async (request) => {
-      request.principal = await deps.authenticateAdmin(request.headers.authorization);
-    });
+    app.addHook('onRequest', authenticateAdminHook(deps.authenticateAdmin));
     await app.register(registerTokenRoutes(deps.tokens));
     await app.register(registerDeviceRoutes(deps));
     await app.register(registerThreatRoutes(deps.threats));

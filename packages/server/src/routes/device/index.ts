@@ -5,6 +5,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { Services } from '../../runtime.ts';
 import { deviceOf, errorResponses } from '../http.ts';
 import { registerAttestationRoutes } from './attestation.ts';
+import { deviceAuthHooks, signedHeadOf } from './authenticate.ts';
 import {
   DeviceStatusSchema,
   EnrollBodySchema,
@@ -28,6 +29,9 @@ function signedRequestOf(request: FastifyRequest): SignedRequest {
   };
 }
 
+// An enrollment is a few hundred bytes; nothing authenticates its sender before the body is read.
+const ENROLL_BODY_LIMIT = 16 * 1024;
+
 /** The device API under /v1/device (docs/agent-protocol.md): every request is signed. */
 export function registerDeviceRoutes(
   deps: Pick<Services, 'deviceIdentity' | 'devices' | 'attestation' | 'reports'> & {
@@ -44,6 +48,8 @@ export function registerDeviceRoutes(
     app.post(
       '/enroll',
       {
+        bodyLimit: ENROLL_BODY_LIMIT,
+        onRequest: async (request, reply) => request.server.rateLimits.enrollPerIp(request, reply),
         schema: {
           tags: ['device'],
           summary: 'Enroll a device (JWS signed with the jwk in its header)',
@@ -59,10 +65,9 @@ export function registerDeviceRoutes(
 
     await app.register(async (signed) => {
       const app = signed.withTypeProvider<TypeBoxTypeProvider>();
-      // Authenticate before validating: strangers learn nothing about the schema.
-      app.addHook('preValidation', async (request) => {
-        request.device = await deps.deviceIdentity.authenticate(signedRequestOf(request));
-      });
+      const auth = deviceAuthHooks(deps.deviceIdentity);
+      app.addHook('onRequest', auth.onRequest);
+      app.addHook('preValidation', auth.preValidation);
 
       app.get(
         '/status',
