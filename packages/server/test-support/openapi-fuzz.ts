@@ -72,7 +72,7 @@ export const HOSTILE_VALUES: readonly { readonly name: string; readonly value: u
   { name: 'SQL and path metacharacters', value: "' OR 1=1 --/../%2e%2e;\\" },
   { name: 'RTL and zero-width', value: '\u202e\u200bevil' },
   { name: '__proto__', value: '__proto__' },
-  { name: 'number', value: 12345678901234567890 },
+  { name: 'number past 2^63', value: 1.2345678901234567e19 },
   { name: 'negative', value: -1 },
   { name: 'float', value: 1.5e308 },
   { name: 'boolean', value: true },

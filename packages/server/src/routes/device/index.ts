@@ -5,7 +5,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { Services } from '../../runtime.ts';
 import { deviceOf, errorResponses } from '../http.ts';
 import { registerAttestationRoutes } from './attestation.ts';
-import { deviceAuthHooks, signedHeadOf } from './authenticate.ts';
+import { deviceAuthHooks } from './authenticate.ts';
 import {
   DeviceStatusSchema,
   EnrollBodySchema,
