@@ -14,9 +14,53 @@ import {
 import { Value } from '@sinclair/typebox/value';
 import type { Kysely } from 'kysely';
 import { expect } from 'vitest';
+import type { DialectName } from '../src/db/database.ts';
 import type { Database } from '../src/db/types.ts';
 import { type DeviceStateChanged, DeviceStateChangedV1 } from '../src/device-state/events.ts';
 import type { IntelSource } from '../src/intel/intel-source.ts';
+import { type AccessHarness, createAccessHarness, type EnrolledDevice, PROXY_SECRET } from './access.ts';
+
+/** The host of the one resource of {@link createCompliantAccessHarness}. */
+export const GATED_HOST = 'mail.acme.test';
+
+/** An access harness with one resource whose access policy requires a compliant device. */
+export async function createCompliantAccessHarness(dialect: DialectName): Promise<AccessHarness> {
+  const h = await createAccessHarness(dialect);
+  await h.addResource({ id: 'mail', name: 'Mail', kind: 'http-app', hosts: [GATED_HOST] });
+  await h.addPolicy({
+    id: 'compliant',
+    name: 'Require compliant',
+    state: 'on',
+    assignment: {},
+    grant: { kind: 'require-compliant' },
+  });
+  return h;
+}
+
+/** The status `/v1/access/check` answers for the device on {@link GATED_HOST} (200 allow, 403 deny). */
+export async function accessStatusOf(h: AccessHarness, device: EnrolledDevice): Promise<number> {
+  const reply = await h.app.inject({
+    method: 'GET',
+    url: '/v1/access/check',
+    headers: {
+      host: GATED_HOST,
+      'x-client-cert-sha256': device.fingerprint,
+      'x-riskgate-proxy-secret': PROXY_SECRET,
+    },
+  });
+  return reply.statusCode;
+}
+
+/** A compliance policy document with one rule: the device's threat level at or under `maxThreatLevel`. */
+export const compliancePolicy = (maxThreatLevel: string, enabled = true) => ({
+  name: `max ${maxThreatLevel}`,
+  assignment: {},
+  rules: { maxThreatLevel },
+  gracePeriodHours: 0,
+  actions: [],
+  unresponsive: { afterDays: 30, treatAs: 'compliant' },
+  enabled,
+});
 
 /** A device's state as a from-scratch re-assessment gives it. */
 export interface ScratchState {

@@ -1,27 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AccessHarness,
-  createAccessHarness,
-  type EnrolledDevice,
-  PROXY_SECRET,
-} from '../../test-support/access.ts';
+import type { AccessHarness, EnrolledDevice } from '../../test-support/access.ts';
 import { DIALECTS, shouldSkipDialect } from '../../test-support/db.ts';
-import { expectDeviceMatchesScratch, stateEventsOf } from '../../test-support/device-state.ts';
+import {
+  accessStatusOf,
+  compliancePolicy,
+  createCompliantAccessHarness,
+  expectDeviceMatchesScratch,
+  stateEventsOf,
+} from '../../test-support/device-state.ts';
 import { cleanAndroidSnapshot, storeApp } from '../../test-support/snapshots.ts';
 
 const NEWLY_LISTED = 'com.example.newlylisted';
 const iocYaml = (pkg: string) =>
   `- name: TestSpy\n  names:\n  - TestSpy\n  type: stalkerware\n  packages:\n  - ${pkg}\n`;
-
-export const compliancePolicy = (maxThreatLevel: string, enabled = true) => ({
-  name: `max ${maxThreatLevel}`,
-  assignment: {},
-  rules: { maxThreatLevel },
-  gracePeriodHours: 0,
-  actions: [],
-  unresponsive: { afterDays: 30, treatAs: 'compliant' },
-  enabled,
-});
 
 /** Every cause of a device state change, through the public API, against a from-scratch re-assessment. */
 for (const dialect of DIALECTS) {
@@ -30,15 +21,7 @@ for (const dialect of DIALECTS) {
     let device: EnrolledDevice;
     let policyId: string;
     beforeAll(async () => {
-      h = await createAccessHarness(dialect);
-      await h.addResource({ id: 'mail', name: 'Mail', kind: 'http-app', hosts: ['mail.acme.test'] });
-      await h.addPolicy({
-        id: 'compliant',
-        name: 'Require compliant',
-        state: 'on',
-        assignment: {},
-        grant: { kind: 'require-compliant' },
-      });
+      h = await createCompliantAccessHarness(dialect);
       const created = await h.admin('POST', '/v1/admin/compliance-policies', compliancePolicy('low'));
       expect(created.statusCode, created.body).toBe(201);
       policyId = created.json().policy.id;
@@ -48,18 +31,7 @@ for (const dialect of DIALECTS) {
       await h?.close();
     });
 
-    const check = async () => {
-      const reply = await h.app.inject({
-        method: 'GET',
-        url: '/v1/access/check',
-        headers: {
-          host: 'mail.acme.test',
-          'x-client-cert-sha256': device.fingerprint,
-          'x-riskgate-proxy-secret': PROXY_SECRET,
-        },
-      });
-      return reply.statusCode;
-    };
+    const check = () => accessStatusOf(h, device);
 
     /** Row, last event and decision all equal the from-scratch state; returns the last event. */
     async function agrees(step: string) {
