@@ -56,7 +56,7 @@ for (const dialect of DIALECTS) {
         now: () => a.clock.now,
         intel: await stalkerwareIntelSource(),
         access: {
-          proxySecret: PROXY_SECRET,
+          ...a.sharedProxy,
           ...(dialect === 'postgres' && !quiet ? { postgresUrl: env.DATABASE_URL ?? '' } : {}),
         },
         ...(quiet ? { clusterPollMs: 0 } : {}),
