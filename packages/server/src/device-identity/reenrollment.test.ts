@@ -192,6 +192,29 @@ for (const dialect of DIALECTS) {
       expect(await statusOf(next)).toBe(200);
     });
 
+    it('names the proof header, not the signature header, when the proof is malformed', async () => {
+      const device = await enrolled();
+      const next = new TestDevice();
+      const cases: readonly [string, string][] = [
+        ['not a JWS', 'not-a-jws'],
+        ['a JWS with a short nonce', device.sign('POST', ENROLL, '{}', h.clock.now, { n: 'short' })],
+        [
+          'a JWS with a NUL in its kid',
+          Object.assign(new TestDevice(), { deviceId: 'a\u0000b' }).sign('POST', ENROLL, '{}', h.clock.now),
+        ],
+      ];
+      for (const [what, proof] of cases) {
+        const request = enrollRequest(next, await enrollmentToken(), { deviceId: device.deviceId });
+        request.headers[PROOF_HEADER] = proof;
+        const reply = await h.app.inject(request);
+        expect(reply.statusCode, `${what}: ${reply.body}`).toBeGreaterThanOrEqual(400);
+        expect(reply.statusCode, `${what}: ${reply.body}`).toBeLessThan(500);
+        expect(reply.json().message, what).not.toContain('x-riskgate-signature');
+        expect(reply.json().message, what).toContain(PROOF_HEADER);
+      }
+      expect(await statusOf(device)).toBe(200);
+    });
+
     it('re-enrolls once with an admin approval, which is single-use, short-lived and audited', async () => {
       const device = await enrolled();
       const approval = await approve(device.deviceId ?? '');

@@ -45,7 +45,7 @@ export async function authorizeReenrollment(
   now: Date,
 ): Promise<ReenrollmentAuthority> {
   if (request.proof !== undefined && request.proof.length > 0) {
-    const proof = parseSignature({ ...request, signature: request.proof });
+    const proof = parseSignature({ signature: request.proof }, PROOF_HEADER);
     if (proof.header.kid !== device.id)
       throw new AppError('bad_signature', `${PROOF_HEADER} must name the re-enrolled device in kid`);
     const currentKey = asEcPublicJwk(JSON.parse(device.public_key_jwk));

@@ -30,19 +30,28 @@ export interface SignedRequest {
 
 const badSignature = (message: string) => new AppError('bad_signature', message);
 
-/** Parses the `x-riskgate-signature` header, or throws `bad_signature`. */
-export function parseSignature(request: Pick<SignedRequest, 'signature'>): ParsedJws {
+/** The header carrying a device request's signature (docs/agent-protocol.md §2). */
+export const SIGNATURE_HEADER = 'x-riskgate-signature';
+
+/**
+ * Parses a request JWS, or throws `bad_signature`. `header` names where it came from in the
+ * messages: the signature header, or the proof header on re-enrollment (which reuses this parser).
+ */
+export function parseSignature(
+  request: Pick<SignedRequest, 'signature'>,
+  header = SIGNATURE_HEADER,
+): ParsedJws {
   if (request.signature === undefined || request.signature.length === 0) {
-    throw badSignature('missing x-riskgate-signature header');
+    throw badSignature(`missing ${header} header`);
   }
   const jws = parseRequestJws(request.signature);
-  if (jws === undefined) throw badSignature('x-riskgate-signature is not a valid ES256 compact JWS');
+  if (jws === undefined) throw badSignature(`${header} is not a valid ES256 compact JWS`);
   // The kid is looked up in the database before anything is verified.
   if (jws.header.kid !== undefined && isUnsafeText(jws.header.kid)) {
-    throw new AppError('invalid_request', unsafeTextMessage('x-riskgate-signature kid'));
+    throw new AppError('invalid_request', unsafeTextMessage(`${header} kid`));
   }
   if (jws.payload.n.length < 22 || jws.payload.n.length > 128 || !/^[A-Za-z0-9_-]+$/.test(jws.payload.n)) {
-    throw badSignature('nonce must be at least 16 random bytes, base64url');
+    throw badSignature(`${header} nonce must be at least 16 random bytes, base64url`);
   }
   return jws;
 }
