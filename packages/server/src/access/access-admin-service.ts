@@ -30,6 +30,7 @@ import {
 } from '../queries/access-config.ts';
 import {
   findHostClaimConflicts,
+  lockHostClaims,
   normalizeHostPattern,
   syncTenantHostClaims,
 } from '../queries/access-host-claims.ts';
@@ -155,6 +156,7 @@ export function createAccessAdminService(
     async createResource(principal: Principal, resource: Resource): Promise<Resource> {
       checkResource(resource);
       return audited(principal, 'resource.create', resource.id, { resource }, async (trx, at) => {
+        await lockHostClaims(trx, dialect);
         const fresh = await insertResource(trx, {
           tenant_id: principal.tenantId,
           id: resource.id,
@@ -172,6 +174,7 @@ export function createAccessAdminService(
       if (resource.id !== id) throw errors.invalid('the body id must match the path id');
       checkResource(resource);
       return audited(principal, 'resource.update', id, { resource }, async (trx) => {
+        await lockHostClaims(trx, dialect);
         const found = await updateResource(trx, principal.tenantId, id, {
           name: resource.name,
           kind: resource.kind,
@@ -184,6 +187,7 @@ export function createAccessAdminService(
     },
     async deleteResource(principal: Principal, id: string): Promise<void> {
       await audited(principal, 'resource.delete', id, {}, async (trx) => {
+        await lockHostClaims(trx, dialect);
         if (!(await deleteResource(trx, principal.tenantId, id))) throw errors.notFound('resource');
         await claimHosts(trx, principal.tenantId, undefined);
       });

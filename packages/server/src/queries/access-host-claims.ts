@@ -1,10 +1,35 @@
-import type { Kysely } from 'kysely';
+import { domainToASCII } from 'node:url';
+import { type Kysely, sql } from 'kysely';
+import type { DialectName } from '../db/database.ts';
 import type { Database } from '../db/types.ts';
 
-/** A resource host pattern as claims store it: lower case, without a trailing dot. */
+/**
+ * A resource host pattern as claims store it: lower case, without a trailing dot, an
+ * internationalised name in its punycode (`xn--`) form, so that every spelling of one host is one
+ * claim. (The resource schema admits ASCII names only today; this keeps claims right if it widens.)
+ */
 export function normalizeHostPattern(pattern: string): string {
-  const lower = pattern.trim().toLowerCase();
-  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+  let host = pattern.trim();
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  const wildcard = host.startsWith('*.');
+  const name = wildcard ? host.slice(2) : host;
+  // domainToASCII lower-cases and applies IDNA; it answers '' for what is not a domain name.
+  const ascii = domainToASCII(name) || name.toLowerCase();
+  return wildcard ? `*.${ascii}` : ascii;
+}
+
+/**
+ * Serialises host-claim changes across tenants, held until the transaction ends. The conflict
+ * check and the claim are two statements: under PostgreSQL's read committed, two tenants claiming
+ * overlapping patterns (`*.example.com` and `a.example.com`, different primary keys) both passed
+ * the check before either committed, and both won (host-claims-race.test.ts). Resource changes are
+ * rare admin operations, so one lock for all of them costs nothing that matters. SQLite needs none:
+ * a write transaction holds the database's one write lock from its first write (the resource row,
+ * written before the check) until commit.
+ */
+export async function lockHostClaims(db: Kysely<Database>, dialect: DialectName): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(hashtext('riskgate.access_host_claims'))`.execute(db);
 }
 
 /**
