@@ -13,6 +13,7 @@ import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { ErrorBodySchema } from './routes/http.ts';
 import { registerOpsRoutes } from './routes/ops/index.ts';
+import { registerPkiRoutes } from './routes/pki/index.ts';
 import type { Services } from './runtime.ts';
 import { type RateLimitSettings, rateLimitsPlugin } from './security/rate-limits.ts';
 import {
@@ -205,6 +206,7 @@ export async function buildApp(deps: {
   await app.register(registerAdminRoutes(services), { prefix: '/v1/admin' });
   await app.register(registerDeviceRoutes({ ...services, metrics: deps.metrics }), { prefix: '/v1/device' });
   await app.register(registerAccessRoutes(services));
+  await app.register(registerPkiRoutes(services.pki));
   await app.register(registerConsoleRoutes());
   await app.ready();
   return app;

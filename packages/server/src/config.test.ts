@@ -24,6 +24,8 @@ describe('loadConfig', () => {
       attestationMaxAge: 86_400,
       auditCheckpointInterval: 60,
       outboxRetentionDays: 30,
+      crlPeriod: 3600,
+      certStatusPeriod: 300,
       gatewayPort: 8443,
       headersTimeout: 10,
       requestTimeout: 30,
@@ -88,6 +90,7 @@ describe('loadConfig', () => {
     [{ RISKGATE_PORT: '-1' }, /RISKGATE_PORT \(port\)/],
     [{ RISKGATE_LOG_LEVEL: 'loud' }, /RISKGATE_LOG_LEVEL \(logLevel\)/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL \(databaseUrl\)/],
+    [{ RISKGATE_CRL_PERIOD: '5' }, /RISKGATE_CRL_PERIOD \(crlPeriod\)/],
   ])('stops on a wrong setting and names it: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

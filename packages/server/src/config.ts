@@ -76,6 +76,10 @@ export const ConfigSchema = Type.Object(
         Type.Literal('envoy'),
       ]),
     ),
+    /** Seconds from a tenant CRL's thisUpdate to its nextUpdate (`GET /v1/pki/{tenantId}/crl`; docs/proxies.md). */
+    crlPeriod: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: 3600 }),
+    /** Seconds a signed certificate status stands (`GET /v1/pki/{tenantId}/status/…`). */
+    certStatusPeriod: Type.Integer({ minimum: 10, maximum: 86_400, default: 300 }),
     /** Built-in gateway: listen port. */
     gatewayPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
     /** Built-in gateway: its TLS certificate and key, PEM files. */
@@ -128,6 +132,8 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_PROXY_SECRET: 'proxySecret',
   RISKGATE_PROXY_TENANT: 'proxyTenant',
   RISKGATE_PROXY_INTEGRATION: 'proxyIntegration',
+  RISKGATE_CRL_PERIOD: 'crlPeriod',
+  RISKGATE_CERT_STATUS_PERIOD: 'certStatusPeriod',
   RISKGATE_GATEWAY_PORT: 'gatewayPort',
   RISKGATE_GATEWAY_CERT: 'gatewayCert',
   RISKGATE_GATEWAY_KEY: 'gatewayKey',
@@ -152,6 +158,8 @@ const INT_KEYS: ReadonlySet<keyof Config> = new Set([
   'rateLimitAdminPerToken',
   'auditCheckpointInterval',
   'outboxRetentionDays',
+  'crlPeriod',
+  'certStatusPeriod',
   'gatewayPort',
 ]);
 

@@ -31,6 +31,7 @@ import { createIntelFeedService } from './intel/intel-feed-service.ts';
 import { EMPTY_INTEL, type IntelSource } from './intel/intel-source.ts';
 import { createStoredIntel } from './intel/stored-intel.ts';
 import { createMetrics } from './metrics.ts';
+import { createPkiService, type PkiOptions, type PkiService } from './pki/pki-service.ts';
 import type { DeviceRow } from './queries/devices.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
 import { createReportService } from './reports/report-service.ts';
@@ -80,6 +81,8 @@ export interface Services {
   readonly accessAdmin: ReturnType<typeof createAccessAdminService>;
   /** Per-tenant proxy credentials (what binds a proxy's checks to one tenant). */
   readonly proxyCredentials: ReturnType<typeof createProxyCredentialService>;
+  /** The tenants' published revocation data: CRLs and signed certificate status. */
+  readonly pki: PkiService;
 }
 
 /** Builds the service context, every service and the app over an open, migrated database. */
@@ -100,6 +103,8 @@ export async function createRuntime(params: {
   readonly auditCheckpoints?: AuditCheckpointOptions;
   /** SQLite: how often to look for changes other processes made (default 250 ms; 0: never). */
   readonly clusterPollMs?: number;
+  /** CRL and certificate status periods (defaults: one hour, five minutes). */
+  readonly pki?: PkiOptions;
 }) {
   const now = params.now ?? (() => new Date());
   const logger = params.logger ?? pino({ level: 'silent' });
@@ -183,6 +188,7 @@ export async function createRuntime(params: {
     access,
     accessAdmin: createAccessAdminService(ctx, { configChanged: access.configChanged }),
     proxyCredentials: createProxyCredentialService(ctx, { configChanged: access.configChanged }),
+    pki: createPkiService(ctx, params.pki),
   };
   const app = await buildApp({ logger, config: params.config, metrics, services });
   return { ctx, metrics, services, reports, app, access, intel, attestation, auditCheckpoints };

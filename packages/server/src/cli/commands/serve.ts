@@ -67,6 +67,7 @@ export const command: Command = {
         file: auditCheckpointFileOf(config),
         intervalMs: config.auditCheckpointInterval * 1000,
       },
+      pki: { crlPeriodSeconds: config.crlPeriod, statusPeriodSeconds: config.certStatusPeriod },
     });
     const { app, ctx } = runtime;
 
