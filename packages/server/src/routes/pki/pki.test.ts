@@ -8,8 +8,8 @@ import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessHarness, type EnrolledDevice } from '../../../test-support/access.ts';
 import { DIALECTS, shouldSkipDialect } from '../../../test-support/db.ts';
-import { createPkiService } from '../../pki/pki-service.ts';
 import { TestDevice } from '../../../test-support/device.ts';
+import { createPkiService } from '../../pki/pki-service.ts';
 
 x509.cryptoProvider.set(webcrypto);
 
