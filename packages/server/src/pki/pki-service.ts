@@ -157,6 +157,8 @@ export function createPkiService(ctx: Pick<ServiceContext, 'db' | 'box' | 'now'>
     async crl(tenantId: string): Promise<PublishedCrl> {
       const signer = await signerOf(tenantId);
       const found = await findRevocationMark(ctx.db.db, tenantId);
+      // Revocations are only ever added, so the count moves with every new one (the latest time
+      // alone would not: two may share a millisecond). Legacy retired devices never change.
       const mark = `${found.count}|${found.last ?? ''}`;
       const cached = crls.get(tenantId);
       if (cached !== undefined && cached.mark === mark && ctx.now().getTime() < cached.refreshAt)

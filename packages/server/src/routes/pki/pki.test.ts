@@ -292,6 +292,50 @@ for (const dialect of DIALECTS) {
       expect(await theirs.verify({ publicKey: new x509.X509Certificate(caPem) })).toBe(false);
     });
 
+    it('lists a device retired before revocations were recorded (no revocation row)', async () => {
+      const old = await h.enroll();
+      expect((await h.admin('POST', `/v1/admin/devices/${old.deviceId}/retire`)).statusCode).toBe(200);
+      await h.testDb.db.db
+        .deleteFrom('revoked_certificates')
+        .where('fingerprint', '=', old.fingerprint)
+        .execute();
+      // Such rows predate the server that reads them: a node that starts now (an empty CRL cache).
+      const fresh = createPkiService(h.runtime.ctx);
+      const crl = new x509.X509Crl((await fresh.crl(h.tenant.tenantId)).der);
+      expect(crl.findRevoked(serialOf(old.certificate))?.reason).toBe(
+        x509.X509CrlReason.cessationOfOperation,
+      );
+      expect(await fetchStatus(old.fingerprint)).toMatchObject({
+        status: 'revoked',
+        reason: 'cessationOfOperation',
+      });
+    });
+
+    it('answers the same with or without a bearer token, of any tenant or role', async () => {
+      const id = serialOf(retired.certificate);
+      const anonymous = await fetchStatus(id);
+      for (const tenant of [h.tenant, h.otherTenant]) {
+        for (const role of ['owner', 'analyst', 'helpdesk'] as const) {
+          const reply = await h.app.inject({
+            method: 'GET',
+            url: statusUrl(id),
+            headers: h.auth(role, tenant),
+          });
+          expect(reply.statusCode).toBe(200);
+          expect(reply.json<CertStatus>().status).toBe(anonymous.status);
+          const crl = await h.app.inject({ method: 'GET', url: crlUrl(), headers: h.auth(role, tenant) });
+          expect(crl.statusCode).toBe(200);
+        }
+      }
+      // Another tenant's token does not make this tenant's certificate known to the other tenant.
+      const reply = await h.app.inject({
+        method: 'GET',
+        url: statusUrl(id, h.otherTenant.tenantId),
+        headers: h.auth('owner'),
+      });
+      expect(reply.json<CertStatus>().status).toBe('unknown');
+    });
+
     it('is public, 404 for an unknown tenant and 400 for bad input, with the standard error body', async () => {
       for (const url of [crlUrl('ten_doesnotexist'), statusUrl(live.fingerprint, 'ten_doesnotexist')]) {
         const reply = await h.app.inject({ method: 'GET', url });
