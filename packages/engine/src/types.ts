@@ -40,6 +40,8 @@ export type IndicatorKind =
   | 'cert-sha1' // signing certificate SHA-1, lower-case hex
   | 'cert-sha256' // signing certificate SHA-256, lower-case hex
   | 'file-sha256' // APK / file SHA-256, lower-case hex
+  | 'file-sha1' // APK / file SHA-1, lower-case hex (public reports often list only SHA-1 or MD5)
+  | 'file-md5' // APK / file MD5, lower-case hex
   | 'domain' // host name, lower-case, IDN as punycode, no trailing dot
   | 'ip' // IPv4 / IPv6 address in canonical text form
   | 'url' // full URL as given by the feed (lower-cased scheme and host)
@@ -61,6 +63,21 @@ export interface Provenance {
   readonly reference?: string;
   /** Where in the feed: `ioc.yaml#TheTruthSpy`, `android_cerberus.txt:12`, `indicator--…`. */
   readonly source?: string;
+  /**
+   * The stored feed this indicator was loaded from, when it came through the server's feed store
+   * (admin API upload or `riskgate intel import`): its record id, name and upload / import time.
+   * Set by the server when it loads the feed; parsers leave it out.
+   */
+  readonly feedRecord?: FeedRecord;
+}
+
+/** A stored intel feed as evidence names it: id, name (file name or path), and when it was loaded. */
+export interface FeedRecord {
+  readonly id: string;
+  readonly name: string;
+  /** ISO time of the upload (admin API) or the import (`riskgate intel import`). */
+  readonly importedAt: string;
+  readonly via: 'upload' | 'import' | 'startup';
 }
 
 /** One piece of evidence: what on the device matched which indicator of which feed. */

@@ -55,7 +55,7 @@ class SignerMemo {
 }
 
 /**
- * Every intel hit for one app (package id, cert SHA-256, cert SHA-1, APK SHA-256, in that order),
+ * Every intel hit for one app (package id, cert SHA-256, cert SHA-1, APK SHA-256 / SHA-1 / MD5, in that order),
  * or `undefined` when nothing matched: the common case, which allocates nothing. Fields are read
  * by name (not through a key table), once each.
  */
@@ -66,7 +66,7 @@ function lookupApp(
   signers: SignerMemo,
 ): AppHit[] | undefined {
   // Each field is read once: app objects come in many shapes, so every read is a megamorphic load.
-  const { id, certSha256, certSha1, fileSha256 } = app;
+  const { id, certSha256, certSha1, fileSha256, fileSha1, fileMd5 } = app;
   let hits = collect(undefined, intel.find('app-id', id), 'app', id);
   if (certSha256 !== undefined) {
     const hit =
@@ -79,6 +79,9 @@ function lookupApp(
   }
   if (fileSha256 !== undefined)
     hits = collect(hits, intel.find('file-sha256', fileSha256), 'apk', fileSha256);
+  // Reports often list only an APK's SHA-1 or MD5; agents send them when they hash the file.
+  if (fileSha1 !== undefined) hits = collect(hits, intel.find('file-sha1', fileSha1), 'apk', fileSha1);
+  if (fileMd5 !== undefined) hits = collect(hits, intel.find('file-md5', fileMd5), 'apk', fileMd5);
   return hits;
 }
 
@@ -131,7 +134,7 @@ export class AppIntelCheck {
   }
 }
 
-/** Malicious apps: an app's package id, signing certificate (SHA-1 / SHA-256) or APK hash is in intel. */
+/** Malicious apps: an app's package id, signing certificate (SHA-1 / SHA-256) or APK hash (SHA-256 / SHA-1 / MD5) is in intel. */
 export function detectMaliciousApps({ snapshot, intel }: DetectorContext): Finding[] {
   const malicious = new AppIntelCheck(intel);
   const findings: Finding[] = [];

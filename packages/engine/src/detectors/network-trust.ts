@@ -49,7 +49,7 @@ const RISKY_PAYLOADS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * iOS profiles: a profile listed in intel (`profile-id`) is malicious (risk from the catalog). A
+ * iOS profiles: a profile whose identifier or UUID is listed in intel (`profile-id`) is malicious (risk from the catalog). A
  * user-installed profile is also flagged, at `medium`, when it is not in `settings.allowedProfileIds`
  * and either that list is set or the profile carries a payload that can intercept traffic.
  */
@@ -59,9 +59,18 @@ export function detectProfiles({ snapshot, intel, settings }: DetectorContext): 
   for (const profile of snapshot.network.iosProfiles ?? []) {
     const id = profile.identifier;
     const name = profile.displayName ?? id;
-    const hit = intel.find('profile-id', id);
+    // MVT's configuration-profile indicators are matched against the profile's UUID
+    // (PayloadUUID) as well as its identifier: reports list either.
+    const byId = intel.find('profile-id', id);
+    const uuid = profile.uuid;
+    const hit = byId ?? (uuid === undefined ? undefined : intel.find('profile-id', uuid));
     if (hit !== undefined) {
-      const evidence = evidenceFromHit(hit, 'profile', id, () => true);
+      const evidence = evidenceFromHit(
+        hit,
+        byId !== undefined ? 'profile' : 'profile-uuid',
+        byId !== undefined ? id : (uuid ?? id),
+        () => true,
+      );
       const family = familyOf(evidence);
       findings.push({
         typeId: 'network.malicious-profile',

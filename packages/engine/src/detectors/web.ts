@@ -41,8 +41,9 @@ function addHitFindings(
 }
 
 /**
- * Visited domains and remote connections checked against intel: phishing domains → `web.phishing`;
- * domains or IPs listed as C2 or malware infrastructure → `network.c2-contact`. Hosts are
+ * Visited domains, the addresses their DNS answers gave, and remote connections checked against
+ * intel: phishing domains → `web.phishing`; domains or IPs listed as C2 or malware infrastructure →
+ * `network.c2-contact`. Hosts are
  * normalised (case, IDN, trailing dot); the domain lookup walks up to parent domains. Each host or
  * address is reported once however often it was visited.
  */
@@ -59,7 +60,10 @@ export function detectDomainsAndConnections({ snapshot, intel }: DetectorContext
   // Only hits are remembered: a host that missed misses again, so repeats need no set lookup.
   let reported: Set<string> | undefined;
   if (visited !== undefined)
-    for (const { domain } of visited) {
+    for (const visit of visited) {
+      const { domain, answers } = visit;
+      // The addresses a DNS answer gave are checked like connections (an IP indicator of a C2).
+      if (answers !== undefined) reported = checkAddresses(findings, intel, answers, reported, 'dns-answer');
       const hit =
         intel.findHost !== undefined ? intel.findHost(domain) : intel.findDomain(normalizeHost(domain));
       if (hit === undefined) continue;
@@ -80,4 +84,24 @@ export function detectDomainsAndConnections({ snapshot, intel }: DetectorContext
       addHitFindings(findings, hit, address, 'connection');
     }
   return findings;
+}
+
+/** Adds the findings of the listed addresses among `addresses`; returns the set of reported values. */
+function checkAddresses(
+  findings: Finding[],
+  intel: DetectorContext['intel'],
+  addresses: readonly string[],
+  reported: Set<string> | undefined,
+  evidenceSubject: string,
+): Set<string> | undefined {
+  let seen = reported;
+  for (const ip of addresses) {
+    const address = ip.toLowerCase();
+    const hit = intel.find('ip', address);
+    if (hit === undefined || seen?.has(address) === true) continue;
+    seen ??= new Set();
+    seen.add(address);
+    addHitFindings(findings, hit, address, evidenceSubject);
+  }
+  return seen;
 }

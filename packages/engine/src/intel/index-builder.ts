@@ -75,7 +75,10 @@ function isNormalForm(kind: IndicatorKind, value: string): boolean {
     case 'app-id':
       return value === value.trim() && value === value.toLowerCase();
     case 'cert-sha1':
+    case 'file-sha1':
       return value.length === 40 && value === value.toLowerCase();
+    case 'file-md5':
+      return value.length === 32 && value === value.toLowerCase();
     case 'cert-sha256':
     case 'file-sha256':
       return value.length === 64 && value === value.toLowerCase();
@@ -177,7 +180,14 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
       .map((list) => list.length)
       .join(',');
     summaries.push(
-      [feed.feed, feed.format, feed.source, feed.version ?? '', feed.digest ?? counts].join('\u0000'),
+      [
+        feed.feed,
+        feed.format,
+        feed.source,
+        feed.version ?? '',
+        feed.digest ?? counts,
+        feed.context === undefined ? '' : JSON.stringify(feed.context),
+      ].join('\u0000'),
     );
     for (const { kind, value, provenance } of feed.indicators) {
       let map = maps.get(kind);
@@ -213,6 +223,8 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
   const certSha1 = hashFinder(maps.get('cert-sha1'), 'cert-sha1', findNormalised);
   const certSha256 = hashFinder(maps.get('cert-sha256'), 'cert-sha256', findNormalised);
   const fileSha256 = hashFinder(maps.get('file-sha256'), 'file-sha256', findNormalised);
+  const fileSha1 = hashFinder(maps.get('file-sha1'), 'file-sha1', findNormalised);
+  const fileMd5 = hashFinder(maps.get('file-md5'), 'file-md5', findNormalised);
   // Named function expressions, so that CPU profiles name these closures.
   const find = function find(kind: IndicatorKind, value: string): IndicatorHit | undefined {
     // The kinds looked up for every app go through their miss filter (no Map lookup of the kind).
@@ -220,6 +232,8 @@ export function buildIntelIndex(feeds: readonly ParsedFeed[]): IntelIndex {
     if (kind === 'cert-sha256') return certSha256(value);
     if (kind === 'cert-sha1') return certSha1(value);
     if (kind === 'file-sha256') return fileSha256(value);
+    if (kind === 'file-sha1') return fileSha1(value);
+    if (kind === 'file-md5') return fileMd5(value);
     const map = maps.get(kind);
     if (map === undefined) return undefined;
     // Fast path: the value is already normalised.

@@ -129,6 +129,10 @@ export function normalizeIndicator(kind: IndicatorKind, value: string): string |
     case 'cert-sha256':
     case 'file-sha256':
       return normalizeHex(value, 64);
+    case 'file-sha1':
+      return normalizeHex(value, 40);
+    case 'file-md5':
+      return normalizeHex(value, 32);
     case 'domain':
       return normalizeDomain(value);
     case 'ip':

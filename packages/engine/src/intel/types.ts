@@ -1,4 +1,4 @@
-import type { IndicatorKind, Provenance } from '../types.ts';
+import type { IndicatorCategory, IndicatorKind, Provenance } from '../types.ts';
 
 /** The intel file formats the parsers understand (see `detectFormat`). */
 export type IntelFormat =
@@ -15,7 +15,11 @@ export type IntelFormat =
   | 'sofa-ios'
   | 'sofa-apple-releases'
   | 'eol-product'
-  | 'eol-release-data';
+  | 'eol-release-data'
+  | 'ioc-text'
+  | 'hash-list'
+  | 'ip-list'
+  | 'ioc-csv';
 
 /** One indicator as parsed: a normalised value of one kind and where it came from. */
 export interface IndicatorRecord {
@@ -116,6 +120,14 @@ export interface ParsedFeed {
   readonly version?: string;
   /** SHA-256 (hex) of the file's text, set by `parseIntelFile`; feeds the index version. */
   readonly digest?: string;
+  /** The family / campaign the whole file is about, when the parser could tell (write-ups, lists). */
+  readonly family?: string;
+  /** Where that family came from (`title`, `file name`, `folder`, or the context's `from`). */
+  readonly familyFrom?: string;
+  /** The category the whole file is about (write-ups, lists), even when it holds no indicator. */
+  readonly category?: IndicatorCategory;
+  /** The context the file was parsed with (set by `parseIntelFile`), kept so a stored copy parses the same. */
+  readonly context?: ParseContext;
   readonly indicators: readonly IndicatorRecord[];
   readonly kev: readonly KevEntry[];
   readonly androidVulnerabilities: readonly AndroidVulnerability[];
@@ -130,6 +142,21 @@ export interface ParsedFeed {
 /** Overrides a caller (e.g. a configured intel source) may give a parser. */
 export interface ParseOptions {
   readonly feed?: string;
+  /**
+   * What the file's surroundings say (the loader: the STIX bundle beside it, the write-up beside it,
+   * the campaign folder it is in). Lists and write-ups take their family and category from here
+   * before guessing from their own words; curated feeds with their own attribution ignore it.
+   */
+  readonly context?: ParseContext;
+}
+
+/** The family, category and report a file inherits from the files around it. */
+export interface ParseContext {
+  readonly family?: string;
+  readonly category?: IndicatorCategory;
+  readonly reference?: string;
+  /** Where the context came from, for `intel check` (`bundle.stix2`, `README.md`, `folder`). */
+  readonly from?: string;
 }
 
 /** A `ParsedFeed` with every array empty, to fill in. */

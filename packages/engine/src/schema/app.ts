@@ -1,5 +1,14 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { AppId, BoundedArray, BoundedString, LIMITS, Sha1Hex, Sha256Hex, Timestamp } from './common.ts';
+import {
+  AppId,
+  BoundedArray,
+  BoundedString,
+  LIMITS,
+  Md5Hex,
+  Sha1Hex,
+  Sha256Hex,
+  Timestamp,
+} from './common.ts';
 
 /** Special access an app holds (granted by the user in system settings, not a manifest permission). */
 export const SpecialAccessSchema = Type.Union([
@@ -33,6 +42,9 @@ export const AppSchema = Type.Object(
     certSubject: Type.Optional(BoundedString(1024)),
     /** SHA-256 of the base APK / IPA. */
     fileSha256: Type.Optional(Sha256Hex),
+    /** SHA-1 and MD5 of the same file: many public reports list only these. Optional, like the SHA-256. */
+    fileSha1: Type.Optional(Sha1Hex),
+    fileMd5: Type.Optional(Md5Hex),
     /** Granted (or requested, when grants are unknown) manifest permissions. */
     permissions: Type.Optional(BoundedArray(BoundedString(256), LIMITS.permissions)),
     specialAccess: Type.Optional(BoundedArray(SpecialAccessSchema, LIMITS.specialAccess)),

@@ -35,7 +35,11 @@ export function applyEvents(snapshot: Snapshot, events: readonly SnapshotEvent[]
         network = event.network;
         break;
       case 'domain-visited':
-        visited.push({ domain: event.domain, at: event.at });
+        visited.push(
+          event.answers === undefined
+            ? { domain: event.domain, at: event.at }
+            : { domain: event.domain, at: event.at, answers: event.answers },
+        );
         domainsChanged = true;
         break;
     }

@@ -16,6 +16,7 @@ export const LIMITS = {
   tlsProbes: 64,
   downgradeProbes: 64,
   dnsProbes: 64,
+  dnsAnswers: 16,
   gatewayMacHistory: 256,
   userCaCertificates: 256,
   iosProfiles: 256,
@@ -36,6 +37,7 @@ export const Hex = (length: number, description: string) =>
   Type.String({ pattern: `^[0-9a-fA-F]{${length}}$`, minLength: length, maxLength: length, description });
 
 export const Sha1Hex = Hex(40, 'SHA-1, hex');
+export const Md5Hex = Hex(32, 'MD5, hex');
 export const Sha256Hex = Hex(64, 'SHA-256, hex');
 
 /** ISO 8601 UTC timestamp (`2026-11-25T18:00:00.000Z`). */

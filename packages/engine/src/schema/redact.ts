@@ -47,7 +47,12 @@ export function redactPersonalSnapshot(snapshot: Snapshot, detections: readonly 
     network: redactNetwork(snapshot.network, matched, detections),
   };
   if (snapshot.visitedDomains !== undefined) {
-    next.visitedDomains = snapshot.visitedDomains.filter((visit) => matched.has(normalizeHost(visit.domain)));
+    // A visit is kept when its host matched, or one of its DNS answers did (kept for re-assessment).
+    next.visitedDomains = snapshot.visitedDomains.filter(
+      (visit) =>
+        matched.has(normalizeHost(visit.domain)) ||
+        (visit.answers?.some((ip) => matched.has(ip.toLowerCase())) ?? false),
+    );
   }
   if (snapshot.connections !== undefined) {
     next.connections = snapshot.connections.filter((connection) => matched.has(connection.ip.toLowerCase()));

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AppSchema } from './app.ts';
-import { AppId, HostName, LIMITS, Timestamp } from './common.ts';
+import { AppId, BoundedArray, HostName, IpAddress, LIMITS, Timestamp } from './common.ts';
 import { NetworkSchema } from './network.ts';
 import { SnapshotSchema } from './snapshot.ts';
 
@@ -23,7 +23,12 @@ export const NetworkChangedEventSchema = Type.Object(
   { additionalProperties: false },
 );
 export const DomainVisitedEventSchema = Type.Object(
-  { type: Type.Literal('domain-visited'), at: Timestamp, domain: HostName },
+  {
+    type: Type.Literal('domain-visited'),
+    at: Timestamp,
+    domain: HostName,
+    answers: Type.Optional(BoundedArray(IpAddress, LIMITS.dnsAnswers)),
+  },
   { additionalProperties: false },
 );
 

@@ -9,7 +9,12 @@ export const SNAPSHOT_SCHEMA_VERSION = 1;
 
 /** A domain the device looked up or visited (only sent when the tenant's privacy setting allows). */
 export const VisitedDomainSchema = Type.Object(
-  { domain: HostName, at: Timestamp },
+  {
+    domain: HostName,
+    at: Timestamp,
+    /** The addresses the DNS answer gave, when the agent saw it (optional; matched against IP indicators). */
+    answers: Type.Optional(BoundedArray(IpAddress, LIMITS.dnsAnswers)),
+  },
   { additionalProperties: false },
 );
 export type VisitedDomain = Static<typeof VisitedDomainSchema>;

@@ -84,4 +84,82 @@ describe('loadIntelFiles', () => {
     expect(errors[0]?.line).toBeGreaterThanOrEqual(4);
     expect(errors[0]?.message).toContain('ioc.yaml:');
   });
+
+  it('vendor-iocs: every sheet and MISP CSV loaded with its family; the README and the MISP JSON skipped with reasons', async () => {
+    const { feeds, errors, files } = await loadIntelFiles([join(DATASETS, 'vendor-iocs')]);
+    expect(errors).toEqual([]);
+    const byName = (end: string) => files.find((f) => f.path.endsWith(end));
+    expect(byName('NSO_Group/README.md')).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/write-up without indicators/),
+    });
+    expect(byName('misp.json')).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/not intel/),
+    });
+    // The README's title names the family of the CSV beside it.
+    expect(byName('NSO_Group/iocs.csv')).toMatchObject({
+      status: 'loaded',
+      format: 'ioc-csv',
+      family: 'NSO Group',
+    });
+    expect(byName('Android-pakchat.csv')).toMatchObject({
+      family: 'pakchat',
+      categories: ['spyware'],
+      byKind: { 'file-sha256': 19, ip: 4, domain: 4, 'app-id': 6, url: 1 },
+    });
+    expect(feeds.map((f) => f.format)).toEqual(Array(5).fill('ioc-csv'));
+    expect(files.every((f) => f.status !== 'skipped' || (f.reason ?? '') !== '')).toBe(true);
+  });
+
+  it('a campaign folder: lists inherit the family and category, never phishing', async () => {
+    const dir = join(scratch, '2024-05-01_FooSpy');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'README.md'),
+      '# FooSpy spyware\n\nThe report: [blog](https://labs.vendor.example/foospy)\n',
+    );
+    writeFileSync(join(dir, 'c2.txt'), 'c2.foospy-cdn.com\nupdate.foospy-cdn.net\n');
+    writeFileSync(join(dir, 'samples.sha1'), `${'ab'.repeat(20)}\n`);
+    writeFileSync(join(dir, 'names.txt'), 'Info.plist\nlibfoo.so\n');
+    const { feeds, files } = await loadIntelFiles([dir]);
+    for (const feed of feeds)
+      for (const indicator of feed.indicators)
+        expect(indicator.provenance).toMatchObject({ family: 'FooSpy', category: 'spyware' });
+    expect(feeds.map((f) => f.format).sort()).toEqual(['domain-list', 'hash-list']);
+    expect(files.find((f) => f.path.endsWith('names.txt'))).toMatchObject({ status: 'skipped' });
+    expect(files.find((f) => f.path.endsWith('README.md'))?.reason).toMatch(/write-up without indicators/);
+  });
+
+  it('a file given alone takes the family of the STIX bundle beside it', async () => {
+    const dir = join(scratch, 'bundle-side');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'barspy.stix2'),
+      JSON.stringify({
+        type: 'bundle',
+        id: 'bundle--1',
+        objects: [
+          { type: 'malware', id: 'malware--1', name: 'BarSpy', is_family: true },
+          {
+            type: 'indicator',
+            id: 'indicator--1',
+            pattern: "[domain-name:value='bar.example']",
+            pattern_type: 'stix',
+          },
+          {
+            type: 'relationship',
+            id: 'relationship--1',
+            relationship_type: 'indicates',
+            source_ref: 'indicator--1',
+            target_ref: 'malware--1',
+          },
+        ],
+      }),
+    );
+    writeFileSync(join(dir, 'samples.md5'), `${'cd'.repeat(16)}\n`);
+    const { feeds } = await loadIntelFiles([join(dir, 'samples.md5')]);
+    expect(feeds[0]?.indicators[0]?.provenance).toMatchObject({ family: 'BarSpy', category: 'spyware' });
+    expect(feeds[0]?.context).toMatchObject({ family: 'BarSpy', from: 'barspy.stix2' });
+  });
 });

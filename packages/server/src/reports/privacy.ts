@@ -39,7 +39,14 @@ export function redactSnapshot(snapshot: Snapshot, detections: readonly Detectio
     apps: snapshot.apps.filter((app) => matched.has(app.id.toLowerCase())),
     network,
     ...(snapshot.visitedDomains !== undefined
-      ? { visitedDomains: snapshot.visitedDomains.filter((visit) => matched.has(visit.domain.toLowerCase())) }
+      ? {
+          // A visit is kept when its host matched, or one of its DNS answers did.
+          visitedDomains: snapshot.visitedDomains.filter(
+            (visit) =>
+              matched.has(visit.domain.toLowerCase()) ||
+              (visit.answers?.some((ip) => matched.has(ip.toLowerCase())) ?? false),
+          ),
+        }
       : {}),
     ...(snapshot.connections !== undefined
       ? { connections: snapshot.connections.filter((connection) => matched.has(connection.ip.toLowerCase())) }

@@ -22,6 +22,11 @@ describe('detectFormat on the datasets', () => {
     ['sofa-apple-security-feed/apple_security_releases.json', 'sofa-apple-releases'],
     ['endoflife-products/pixel.yaml', 'eol-product'],
     ['endoflife-release-data/samsung-mobile.json', 'eol-release-data'],
+    // A README is a write-up (the loader skips one beside a STIX bundle, or without indicators).
+    ['mvt-indicators/README.md', 'ioc-text'],
+    ['vendor-iocs/citizenlab/201608_NSO_Group/README.md', 'ioc-text'],
+    ['vendor-iocs/citizenlab/201608_NSO_Group/iocs.csv', 'ioc-csv'],
+    ['vendor-iocs/sophoslabs/PJobRAT_IOCs.csv', 'ioc-csv'],
   ])('%s → %s', (path, format) => {
     expect(detectFormat(path, readDataset(path))).toBe(format);
   });
@@ -31,10 +36,12 @@ describe('detectFormat on the datasets', () => {
     'cisa-kev/known_exploited_vulnerabilities_schema.json',
     'sofa-apple-security-feed/ios_data_feed.schema.json',
     'mvt-indicators/indicators.yaml',
-    'mvt-indicators/README.md',
     'mitre-attack-mobile/mobile-attack-17.1.json',
     'android-attestation-revocation/status.json',
+    // A Markdown document that does not present itself as indicators (no "IOCs" heading, nothing defanged).
     'SOURCES.md',
+    // MISP event JSON: not read yet (issue 14 part 4, MISP feeds).
+    'vendor-iocs/citizenlab/201810_TheKingdomCameToCanada/misp.json',
   ])('%s is not intel', (path) => {
     expect(detectFormat(path, readDataset(path))).toBeUndefined();
   });

@@ -3,6 +3,7 @@ import { IntelParseError } from '../errors.ts';
 import { normalizeDomain, normalizeIp, normalizeUrl, splitHostPort } from '../normalize.ts';
 import { emptyFeed, type ParsedFeed, type ParseOptions } from '../types.ts';
 import { baseName, IndicatorCollector, parentName, provenance, splitLines } from './common.ts';
+import { isFileNameLine } from './ioc-rules.ts';
 
 /** MVT plain-list file names and the indicator kind each holds. */
 export const MVT_LIST_KINDS: Readonly<Record<string, IndicatorKind>> = {
@@ -22,7 +23,7 @@ export const MVT_LIST_KINDS: Readonly<Record<string, IndicatorKind>> = {
 
 /** Campaign folder name without its date prefix: `2022-06-23_rcs_lab` → `rcs_lab`. */
 export function campaignName(folder: string): string {
-  return folder.replace(/^\d{4}-\d{2}[-_]\d{2}[-_]?/, '') || folder;
+  return folder.replace(/^\d{4}-\d{2}[-_]\d{2}[-_]?/, '').replace(/^\d{6,8}[-_]/, '') || folder;
 }
 
 /**
@@ -92,18 +93,28 @@ const LOCAL_HOSTS = new Set([
  */
 export function parseDomainList(text: string, fileName: string, options: ParseOptions = {}): ParsedFeed {
   const stalkerware = /stalkerware/i.test(fileName);
-  const category: IndicatorCategory = stalkerware ? 'stalkerware' : 'phishing';
+  // A list inside a campaign's folder (beside its STIX bundle or write-up) is that campaign's
+  // infrastructure: the loader passes the family and category; only a bare blocklist is phishing.
+  const context = options.context;
+  const category: IndicatorCategory =
+    context?.category ?? (stalkerware ? 'stalkerware' : context?.family !== undefined ? 'c2' : 'phishing');
   const feedId =
     options.feed ??
-    (stalkerware
-      ? 'stalkerware-indicators'
-      : /blocklistproject/i.test(fileName)
-        ? 'blocklistproject-phishing'
-        : `list:${baseName(fileName).replace(/\.[^.]+$/, '')}`);
+    (context?.family !== undefined && !stalkerware
+      ? `list:${context.family}`
+      : stalkerware
+        ? 'stalkerware-indicators'
+        : /blocklistproject/i.test(fileName)
+          ? 'blocklistproject-phishing'
+          : `list:${baseName(fileName).replace(/\.[^.]+$/, '')}`);
   const feed = emptyFeed(feedId, 'domain-list', fileName);
   const out = new IndicatorCollector();
   const base = baseName(fileName);
-  const prov = provenance(feedId, category, { source: base });
+  const prov = provenance(feedId, category, {
+    family: context?.family,
+    reference: context?.reference,
+    source: base,
+  });
   let invalid = 0;
   let firstInvalid = 0;
   splitLines(text).forEach((raw, i) => {
@@ -111,6 +122,11 @@ export function parseDomainList(text: string, fileName: string, options: ParseOp
     if (line === '' || line.startsWith('#') || line.startsWith('!')) return;
     const domain = domainOfListLine(line);
     if (domain !== undefined && LOCAL_HOSTS.has(domain.toLowerCase())) return;
+    if (domain !== undefined && isFileNameLine(domain)) {
+      // `Info.plist`, `libcore.so`: a file or process name in the list, not a domain.
+      feed.skipped.push(`line ${i + 1}: file name, not a domain: ${domain.slice(0, 100)}`);
+      return;
+    }
     if (domain === undefined || !out.add('domain', domain, prov, `line ${i + 1}`)) {
       if (domain === undefined) feed.skipped.push(`line ${i + 1}: not a domain: ${line.slice(0, 100)}`);
       invalid++;
