@@ -18,6 +18,7 @@ import {
   upSnapshotDigest,
   upThreatsByDevice,
 } from './migrations-ingest.ts';
+import { downDevicesByCertSerial, upDevicesByCertSerial } from './migrations-pki.ts';
 import { downStateSequence, upStateSequence } from './migrations-state.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
@@ -315,6 +316,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010_device_identity': { up: upDeviceIdentity, down: downDeviceIdentity },
   '0011_device_state_sequence': { up: upStateSequence, down: downStateSequence },
   '0012_access_tenant_binding': { up: upAccessBinding, down: downAccessBinding },
+  '0013_devices_cert_serial': { up: upDevicesByCertSerial, down: downDevicesByCertSerial },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */
