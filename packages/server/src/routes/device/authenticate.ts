@@ -1,6 +1,7 @@
 import type { FastifyRequest, onRequestHookHandler, preValidationHookHandler } from 'fastify';
 import type { VerifiedHead } from '../../device-identity/device-auth-service.ts';
 import type { SignedHead } from '../../device-identity/request-signature.ts';
+import { AppError } from '../../errors.ts';
 import type { Services } from '../../runtime.ts';
 
 export const SIGNATURE_HEADER = 'x-riskgate-signature';
@@ -13,6 +14,22 @@ export function signedHeadOf(request: FastifyRequest): SignedHead {
     method: request.method,
     url: request.url,
   };
+}
+
+/**
+ * The body the signature's digest is checked against. Fastify does not read the body of a GET,
+ * so a GET carrying one was accepted with a digest over nothing while its body went unverified
+ * (device-auth-matrix.security.test.ts, "tampered body" on GET routes): a body the server did not
+ * read is refused instead of being taken for an empty one.
+ */
+function signedBodyOf(request: FastifyRequest): Buffer {
+  if (request.rawBody !== null) return request.rawBody;
+  const length = request.headers['content-length'];
+  const announced =
+    (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+  if (announced)
+    throw new AppError('bad_signature', 'signed body digest does not match the body (the body was not read)');
+  return Buffer.alloc(0);
 }
 
 /**
@@ -40,7 +57,7 @@ export function deviceAuthHooks(
     preValidation: async (request) => {
       const head = heads.get(request);
       if (head === undefined) throw new Error('device route without the onRequest authentication hook');
-      request.device = await identity.authenticateBody(head, request.rawBody ?? Buffer.alloc(0));
+      request.device = await identity.authenticateBody(head, signedBodyOf(request));
     },
   };
 }
