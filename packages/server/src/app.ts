@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+  type RouteOptions,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { isDatabaseUnavailable } from './db/database-errors.ts';
@@ -177,6 +183,14 @@ export async function buildApp(deps: {
     done();
   });
 
+  // Every route as registered (the options object the route hooks finished with): the test that
+  // holds the OpenAPI document to the routes compares both ways (routes/openapi-routes.test.ts).
+  const registeredRoutes: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    registeredRoutes.push(route);
+  });
+  app.decorate('registeredRoutes', registeredRoutes);
+
   await app.register(rateLimitsPlugin(deps.config));
 
   await app.register(swagger, {
@@ -191,6 +205,7 @@ export async function buildApp(deps: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
           deviceSignature: { type: 'apiKey', in: 'header', name: 'x-riskgate-signature' },
+          proxySecret: { type: 'apiKey', in: 'header', name: 'x-riskgate-proxy-secret' },
         },
       },
     },

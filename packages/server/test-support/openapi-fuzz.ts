@@ -8,7 +8,9 @@ export interface Operation {
   readonly bodySchema: unknown;
   /** The first security scheme it declares (`bearer`, `deviceSignature`), or `none`. */
   readonly security: string;
-  /** Extra members of the operation object (`x-permission`…). */
+  /** The statuses it documents (`200`, `404`, `503`…). */
+  readonly responses: readonly string[];
+  /** Extra members of the operation object (`x-riskgate-auth`…). */
   readonly extensions: Readonly<Record<string, unknown>>;
 }
 
@@ -50,6 +52,7 @@ export function operationsOf(doc: unknown): Operation[] {
         queryParams: names('query'),
         bodySchema: isRecord(json) ? json.schema : undefined,
         security: security ?? 'none',
+        responses: isRecord(op.responses) ? Object.keys(op.responses) : [],
         extensions: Object.fromEntries(Object.entries(op).filter(([key]) => key.startsWith('x-'))),
       });
     }

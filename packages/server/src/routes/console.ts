@@ -3,6 +3,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { AppError } from '../errors.ts';
+import { authScope } from './route-auth.ts';
 
 /** Where `npm run build -w @riskgate/console` writes the admin console. */
 export const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../../console/dist/', import.meta.url));
@@ -81,6 +82,9 @@ async function sendIndex(reply: FastifyReply, root: string) {
   }
 }
 
+/** For OpenAPI: before `npm run build -w @riskgate/console` the console answers 503 with a hint. */
+const NOT_BUILT = { 503: { description: 'The console is not built', type: 'string' } } as const;
+
 /**
  * Serves the built admin console: static files from `dist` with their content type, hashed
  * `assets/*` cached for a year (immutable), `index.html` revalidated, and every other non-API GET
@@ -89,25 +93,34 @@ async function sendIndex(reply: FastifyReply, root: string) {
 export function registerConsoleRoutes(options: ConsoleRouteOptions = {}): FastifyPluginAsync {
   const root = options.distDir ?? CONSOLE_DIST_DIR;
   return async (app) => {
-    app.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply, root));
+    authScope(app, 'public');
+    app.get(
+      '/',
+      { schema: { tags: ['console'], summary: 'The admin console', response: NOT_BUILT } },
+      async (_request, reply) => sendIndex(reply, root),
+    );
 
-    app.get('/*', { schema: { hide: true } }, async (request, reply) => {
-      const path = request.url.split('?')[0] ?? '/';
-      if (isApiPath(path)) throw new AppError('not_found', 'no such route');
-      const file = resolveConsoleFile(root, path);
-      if (file === undefined) throw new AppError('not_found', 'no such file');
-      if (await isFile(file)) {
-        const immutable = path.startsWith('/assets/');
-        reply
-          .header('content-security-policy', CONSOLE_CSP)
-          .header('x-content-type-options', 'nosniff')
-          .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-        const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-        return reply.type(type).send(await readFile(file));
-      }
-      // A missing file (it has an extension) is a 404; anything else is a console route.
-      if (extname(path) !== '') throw new AppError('not_found', 'no such file');
-      return sendIndex(reply, root);
-    });
+    app.get(
+      '/*',
+      { schema: { tags: ['console'], summary: 'Console files and console routes', response: NOT_BUILT } },
+      async (request, reply) => {
+        const path = request.url.split('?')[0] ?? '/';
+        if (isApiPath(path)) throw new AppError('not_found', 'no such route');
+        const file = resolveConsoleFile(root, path);
+        if (file === undefined) throw new AppError('not_found', 'no such file');
+        if (await isFile(file)) {
+          const immutable = path.startsWith('/assets/');
+          reply
+            .header('content-security-policy', CONSOLE_CSP)
+            .header('x-content-type-options', 'nosniff')
+            .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+          const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+          return reply.type(type).send(await readFile(file));
+        }
+        // A missing file (it has an extension) is a 404; anything else is a console route.
+        if (extname(path) !== '') throw new AppError('not_found', 'no such file');
+        return sendIndex(reply, root);
+      },
+    );
   };
 }

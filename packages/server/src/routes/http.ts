@@ -1,10 +1,14 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, RouteOptions } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, as its hooks left it (buildApp). */
+    readonly registeredRoutes: readonly RouteOptions[];
+  }
   interface FastifyRequest {
     /** The exact body bytes, kept for the signature's body digest. */
     rawBody: Buffer | null;

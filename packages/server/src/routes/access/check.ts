@@ -151,7 +151,11 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
         .send(body);
     }
 
-    const schema = { hide: true } as const;
+    const schema = {
+      tags: ['access'],
+      summary:
+        'Forward auth for nginx, Traefik, Caddy and Envoy: 200 with identity headers, or 401/403 with reason',
+    };
     // A proxy asks once per request to every protected resource: at `info`, Fastify's two request
     // lines per check would be most of a check's cost and flood the log. Decisions are counted in
     // the metrics and denials kept in the access log; `debug` or `trace` logs every check again.

@@ -5,6 +5,7 @@ import { registerAccessPolicyRoutes } from '../admin/access-policies.ts';
 import { authenticateAdminHook } from '../admin/authenticate.ts';
 import { registerProxyCredentialRoutes } from '../admin/proxy-credentials.ts';
 import { registerResourceRoutes } from '../admin/resources.ts';
+import { adminScope, authScope } from '../route-auth.ts';
 import { registerCheckRoutes } from './check.ts';
 import { registerDecideRoute } from './decide.ts';
 import { registerDeviceTokenRoute } from './device-token.ts';
@@ -26,17 +27,24 @@ export function registerAccessRoutes(
     app.addHook('onClose', async () => {
       await access.close();
     });
-    await app.register(registerCheckRoutes(access));
-    await app.register(registerDecideRoute(access));
-    await app.register(registerDeviceTokenRoute(deps.deviceIdentity, access));
-    await app.register(registerRemediationRoutes(access));
+    // Each group in its own scope, marked with how it authenticates (route-auth.ts).
+    await app.register(async (scope) => {
+      authScope(scope, 'proxy');
+      await scope.register(registerCheckRoutes(access));
+      await scope.register(registerDecideRoute(access));
+    });
+    await app.register(async (scope) => {
+      authScope(scope, 'device');
+      await scope.register(registerDeviceTokenRoute(deps.deviceIdentity, access));
+    });
+    await app.register(async (scope) => {
+      authScope(scope, 'link');
+      await scope.register(registerRemediationRoutes(access));
+    });
     const admin = deps.accessAdmin;
     await app.register(
       async (scope) => {
-        scope.addHook('onRoute', (route) => {
-          route.schema = { ...route.schema, security: [{ bearer: [] }] };
-        });
-        scope.addHook('onRequest', authenticateAdminHook(deps.authenticateAdmin));
+        adminScope(scope, authenticateAdminHook(deps.authenticateAdmin));
         await scope.register(registerResourceRoutes(admin));
         await scope.register(registerAccessPolicyRoutes(admin));
         await scope.register(registerAccessLogRoutes(admin));

@@ -32,28 +32,46 @@ export function registerRemediationRoutes(access: AccessSystem): FastifyPluginAs
     const claimsOf = (token: string | undefined): TokenClaims | undefined =>
       token === undefined ? undefined : access.tokens.verify(token, 'rem', access.now());
 
-    app.get('/remediation', { schema: { hide: true, querystring: TokenQuery } }, async (request, reply) => {
-      const { t } = request.query as { t?: string };
-      const claims = claimsOf(t);
-      const view = await remediationView(access, claims);
-      reply.header('cache-control', 'no-store');
-      reply.header('referrer-policy', 'no-referrer');
-      if (wantsJson(request.headers.accept)) return reply.type('application/json').send(view);
-      const nonce = randomBytes(16).toString('base64');
-      reply.header(
-        'content-security-policy',
-        `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-      );
-      const token = claims === undefined ? undefined : t;
-      const eventsUrl = token === undefined ? undefined : `/v1/access/events?t=${encodeURIComponent(token)}`;
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(renderRemediationPage(view, { token, eventsUrl, nonce }));
-    });
+    app.get(
+      '/remediation',
+      {
+        schema: {
+          tags: ['access'],
+          summary:
+            'The remediation page of a signed link: what blocks the device and how to fix it (HTML or JSON)',
+          querystring: TokenQuery,
+        },
+      },
+      async (request, reply) => {
+        const { t } = request.query as { t?: string };
+        const claims = claimsOf(t);
+        const view = await remediationView(access, claims);
+        reply.header('cache-control', 'no-store');
+        reply.header('referrer-policy', 'no-referrer');
+        if (wantsJson(request.headers.accept)) return reply.type('application/json').send(view);
+        const nonce = randomBytes(16).toString('base64');
+        reply.header(
+          'content-security-policy',
+          `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+        );
+        const token = claims === undefined ? undefined : t;
+        const eventsUrl =
+          token === undefined ? undefined : `/v1/access/events?t=${encodeURIComponent(token)}`;
+        return reply
+          .type('text/html; charset=utf-8')
+          .send(renderRemediationPage(view, { token, eventsUrl, nonce }));
+      },
+    );
 
     app.get(
       '/v1/access/events',
-      { schema: { hide: true, querystring: TokenQuery } },
+      {
+        schema: {
+          tags: ['access'],
+          summary: "Server-sent events: the link's device state, each time it changes",
+          querystring: TokenQuery,
+        },
+      },
       async (request, reply) => {
         const { t } = request.query as { t?: string };
         const claims = claimsOf(t);

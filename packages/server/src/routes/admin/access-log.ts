@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AccessAdminService } from '../../access/access-admin-service.ts';
 import { errorResponses, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 100 });
 const Time = Type.String({ format: 'date-time', maxLength: 40 });
@@ -41,6 +42,7 @@ export function registerAccessLogRoutes(service: AccessAdminService): FastifyPlu
     app.get(
       '/access-log',
       {
+        ...requires('audit:read'),
         schema: {
           tags: ['access'],
           summary:

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AccessAdminService } from '../../access/access-admin-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 
 const errs = errorResponses(400, 401, 403, 404, 409);
 
@@ -15,6 +16,7 @@ export function registerAccessPolicyRoutes(service: AccessAdminService): Fastify
     app.get(
       '/access-policies',
       {
+        ...requires('policies:read'),
         schema: {
           tags,
           summary: 'List access policies in evaluation order',
@@ -26,6 +28,7 @@ export function registerAccessPolicyRoutes(service: AccessAdminService): Fastify
     app.get(
       '/access-policies/:id',
       {
+        ...requires('policies:read'),
         schema: {
           tags,
           summary: 'Get an access policy',
@@ -38,6 +41,7 @@ export function registerAccessPolicyRoutes(service: AccessAdminService): Fastify
     app.post(
       '/access-policies',
       {
+        ...requires('policies:write'),
         schema: {
           tags,
           summary: 'Create an access policy (state on, report-only or off)',
@@ -51,6 +55,7 @@ export function registerAccessPolicyRoutes(service: AccessAdminService): Fastify
     app.put(
       '/access-policies/:id',
       {
+        ...requires('policies:write'),
         schema: {
           tags,
           summary: 'Replace an access policy',
@@ -64,6 +69,7 @@ export function registerAccessPolicyRoutes(service: AccessAdminService): Fastify
     app.delete(
       '/access-policies/:id',
       {
+        ...requires('policies:write'),
         schema: {
           tags,
           summary: 'Delete an access policy',

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { errorResponses, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 import { AuditEntrySchema, AuditQuery } from './schemas.ts';
 
 const errs = errorResponses(400, 401, 403);
@@ -35,6 +36,7 @@ export function registerAuditRoutes(audit: Services['auditLog']): FastifyPluginA
     app.get(
       '/audit-log',
       {
+        ...requires('audit:read'),
         schema: {
           tags: ['admin'],
           summary: 'Audit log entries in order (hash-chained)',
@@ -48,6 +50,7 @@ export function registerAuditRoutes(audit: Services['auditLog']): FastifyPluginA
     app.get(
       '/audit-log/verify',
       {
+        ...requires('audit:read'),
         schema: {
           tags: ['admin'],
           summary: 'Verify the audit hash chain and its signed checkpoints',
@@ -62,6 +65,7 @@ export function registerAuditRoutes(audit: Services['auditLog']): FastifyPluginA
     app.get(
       '/audit-log/checkpoint-key',
       {
+        ...requires('audit:read'),
         schema: {
           tags: ['admin'],
           summary: 'The public key audit checkpoints are signed with',

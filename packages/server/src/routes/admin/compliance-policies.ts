@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
 
@@ -28,6 +29,7 @@ export function registerCompliancePolicyRoutes(policies: Services['compliancePol
     app.get(
       '/compliance-policies',
       {
+        ...requires('policies:read'),
         schema: {
           tags: ['admin'],
           summary: 'List compliance policies (in evaluation order)',
@@ -40,6 +42,7 @@ export function registerCompliancePolicyRoutes(policies: Services['compliancePol
     app.get(
       '/compliance-policies/:id',
       {
+        ...requires('policies:read'),
         schema: {
           tags: ['admin'],
           summary: 'One compliance policy',
@@ -53,6 +56,7 @@ export function registerCompliancePolicyRoutes(policies: Services['compliancePol
     app.post(
       '/compliance-policies',
       {
+        ...requires('policies:write'),
         schema: {
           tags: ['admin'],
           summary: 'Create a compliance policy; every device is re-evaluated',
@@ -67,6 +71,7 @@ export function registerCompliancePolicyRoutes(policies: Services['compliancePol
     app.put(
       '/compliance-policies/:id',
       {
+        ...requires('policies:write'),
         schema: {
           tags: ['admin'],
           summary: 'Replace a compliance policy; every device is re-evaluated',
@@ -81,6 +86,7 @@ export function registerCompliancePolicyRoutes(policies: Services['compliancePol
     app.delete(
       '/compliance-policies/:id',
       {
+        ...requires('policies:write'),
         schema: {
           tags: ['admin'],
           summary: 'Delete a compliance policy; every device is re-evaluated',

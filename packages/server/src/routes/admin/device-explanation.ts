@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
 
@@ -68,6 +69,7 @@ export function registerDeviceExplanationRoutes(explain: Services['explain']): F
     app.get(
       '/devices/:id/explanation',
       {
+        ...requires('devices:read'),
         schema: {
           tags: ['admin'],
           summary:

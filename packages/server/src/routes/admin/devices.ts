@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 import { DeviceAttestationSchema, deviceAttestationReply } from './attestation-schemas.ts';
 import { DeviceSchema, ListDevicesQuery, ThreatSchema } from './schemas.ts';
 
@@ -20,6 +21,7 @@ export function registerDeviceRoutes(
     app.get(
       '/devices',
       {
+        ...requires('devices:read'),
         schema: {
           tags: ['admin'],
           summary: 'List devices (filter by user, model, risk, compliance, label, last seen; cursor paging)',
@@ -46,6 +48,7 @@ export function registerDeviceRoutes(
     app.get(
       '/devices/:id',
       {
+        ...requires('devices:read'),
         schema: {
           tags: ['admin'],
           summary: 'Device detail: device, threats (with evidence), history',
@@ -79,6 +82,7 @@ export function registerDeviceRoutes(
     app.post(
       '/devices/:id/retire',
       {
+        ...requires('devices:write'),
         schema: {
           tags: ['admin'],
           summary: 'Retire a device: its signed requests are refused from now on',
@@ -92,6 +96,7 @@ export function registerDeviceRoutes(
     app.post(
       '/devices/:id/reenrollment',
       {
+        ...requires('devices:write', 'admin'),
         schema: {
           tags: ['admin'],
           summary:

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
+import { adminScope } from '../route-auth.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { authenticateAdminHook } from './authenticate.ts';
 import { registerDeviceRoutes } from './devices.ts';
@@ -8,7 +9,8 @@ import { registerSettingsRoutes } from './settings.ts';
 import { registerThreatRoutes } from './threats.ts';
 import { registerTokenRoutes } from './tokens.ts';
 
-/** The admin API under /v1/admin: bearer-authenticated; roles are checked in services. */
+/** The admin API under /v1/admin: bearer-authenticated; each route's declared permission is checked
+ * by the scope before the body is read (and again in its service). */
 export function registerAdminRoutes(
   deps: Pick<
     Services,
@@ -27,10 +29,7 @@ export function registerAdminRoutes(
   >,
 ): FastifyPluginAsync {
   return async (app) => {
-    app.addHook('onRoute', (route) => {
-      route.schema = { ...route.schema, security: [{ bearer: [] }] };
-    });
-    app.addHook('onRequest', authenticateAdminHook(deps.authenticateAdmin));
+    adminScope(app, authenticateAdminHook(deps.authenticateAdmin));
     await app.register(registerTokenRoutes(deps.tokens));
     await app.register(registerDeviceRoutes(deps));
     await app.register(registerThreatRoutes(deps.threats));

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 
 const errs = errorResponses(400, 401, 403, 404, 413);
 
@@ -63,6 +64,7 @@ export function registerIntelFeedRoutes(feeds: Services['intelFeeds']): FastifyP
     app.get(
       '/intel/feeds',
       {
+        ...requires('intel:read'),
         schema: {
           tags: ['admin'],
           summary: 'Intel feeds: the tenant’s uploads and the server-wide imports, with counts',
@@ -75,6 +77,7 @@ export function registerIntelFeedRoutes(feeds: Services['intelFeeds']): FastifyP
     app.post(
       '/intel/feeds',
       {
+        ...requires('intel:write'),
         bodyLimit: 64 * 1024 * 1024,
         schema: {
           tags: ['admin'],
@@ -97,6 +100,7 @@ export function registerIntelFeedRoutes(feeds: Services['intelFeeds']): FastifyP
     app.delete(
       '/intel/feeds/:id',
       {
+        ...requires('intel:write'),
         schema: {
           tags: ['admin'],
           summary: 'Delete one of the tenant’s feeds',

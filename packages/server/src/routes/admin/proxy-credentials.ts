@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ProxyIntegrationSchema } from '../../access/proxy-binding.ts';
 import type { ProxyCredentialService } from '../../access/proxy-credential-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
 const Integration = ProxyIntegrationSchema;
@@ -27,6 +28,7 @@ export function registerProxyCredentialRoutes(service: ProxyCredentialService): 
     app.get(
       '/proxy-credentials',
       {
+        ...requires('settings:read'),
         schema: {
           tags,
           summary: "List the tenant's proxy credentials (never their secrets)",
@@ -38,6 +40,7 @@ export function registerProxyCredentialRoutes(service: ProxyCredentialService): 
     app.post(
       '/proxy-credentials',
       {
+        ...requires('settings:write'),
         schema: {
           tags,
           summary: 'Create a proxy credential for one proxy integration (the secret is shown once)',
@@ -62,6 +65,7 @@ export function registerProxyCredentialRoutes(service: ProxyCredentialService): 
     app.delete(
       '/proxy-credentials/:id',
       {
+        ...requires('settings:write'),
         schema: {
           tags,
           summary: 'Delete a proxy credential (its proxy is refused from then on, on every node)',

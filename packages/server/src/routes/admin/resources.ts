@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AccessAdminService } from '../../access/access-admin-service.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 
 const errs = errorResponses(400, 401, 403, 404, 409);
 
@@ -15,6 +16,7 @@ export function registerResourceRoutes(service: AccessAdminService): FastifyPlug
     app.get(
       '/resources',
       {
+        ...requires('policies:read'),
         schema: {
           tags,
           summary: 'List resources',
@@ -26,6 +28,7 @@ export function registerResourceRoutes(service: AccessAdminService): FastifyPlug
     app.get(
       '/device-ca',
       {
+        ...requires('policies:read'),
         schema: {
           tags,
           summary: 'The device CA certificate (PEM) proxies verify device client certificates against',
@@ -37,6 +40,7 @@ export function registerResourceRoutes(service: AccessAdminService): FastifyPlug
     app.get(
       '/resources/:id',
       {
+        ...requires('policies:read'),
         schema: {
           tags,
           summary: 'Get a resource',
@@ -49,6 +53,7 @@ export function registerResourceRoutes(service: AccessAdminService): FastifyPlug
     app.post(
       '/resources',
       {
+        ...requires('policies:write'),
         schema: {
           tags,
           summary: 'Create a resource (http-app, wifi or oidc-client)',
@@ -62,6 +67,7 @@ export function registerResourceRoutes(service: AccessAdminService): FastifyPlug
     app.put(
       '/resources/:id',
       {
+        ...requires('policies:write'),
         schema: {
           tags,
           summary: 'Replace a resource',
@@ -75,6 +81,7 @@ export function registerResourceRoutes(service: AccessAdminService): FastifyPlug
     app.delete(
       '/resources/:id',
       {
+        ...requires('policies:write'),
         schema: {
           tags,
           summary: 'Delete a resource',

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { DetectionSettingsSchema } from '../../settings/detection-settings.ts';
 import { errorResponses, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 
 const PrivacySchema = Type.Object(
   {
@@ -21,6 +22,7 @@ export function registerSettingsRoutes(settings: Services['settings']): FastifyP
     app.get(
       '/settings/privacy',
       {
+        ...requires('settings:read'),
         schema: {
           tags: ['admin'],
           summary: 'Privacy settings',
@@ -32,6 +34,7 @@ export function registerSettingsRoutes(settings: Services['settings']): FastifyP
     app.put(
       '/settings/privacy',
       {
+        ...requires('settings:write'),
         schema: {
           tags: ['admin'],
           summary: 'Change privacy settings (audited)',
@@ -44,6 +47,7 @@ export function registerSettingsRoutes(settings: Services['settings']): FastifyP
     app.get(
       '/settings/detection',
       {
+        ...requires('settings:read'),
         schema: {
           tags: ['admin'],
           summary: 'Detection settings (known Wi-Fi networks)',
@@ -55,6 +59,7 @@ export function registerSettingsRoutes(settings: Services['settings']): FastifyP
     app.put(
       '/settings/detection',
       {
+        ...requires('settings:write'),
         schema: {
           tags: ['admin'],
           summary: "Change detection settings (audited; applies from each device's next report)",

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { errorResponses, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 import {
   FamilyParams,
   RerateSummarySchema,
@@ -21,6 +22,7 @@ export function registerThreatTypeRoutes(types: Services['threatTypes']): Fastif
     app.get(
       '/threat-types',
       {
+        ...requires('threats:read'),
         schema: {
           tags: ['admin'],
           summary: 'Threat catalog with the tenant risk overrides (types and families)',
@@ -39,6 +41,7 @@ export function registerThreatTypeRoutes(types: Services['threatTypes']): Fastif
     app.put(
       '/threat-types/:id/risk',
       {
+        ...requires('policies:write'),
         schema: {
           tags: ['admin'],
           summary: 'Override the risk of a threat type: open threats and devices are re-rated at once',
@@ -53,6 +56,7 @@ export function registerThreatTypeRoutes(types: Services['threatTypes']): Fastif
     app.delete(
       '/threat-types/:id/risk',
       {
+        ...requires('policies:write'),
         schema: {
           tags: ['admin'],
           summary: 'Back to the catalog default risk: open threats and devices are re-rated at once',
@@ -66,6 +70,7 @@ export function registerThreatTypeRoutes(types: Services['threatTypes']): Fastif
     app.put(
       '/threat-families/:family/risk',
       {
+        ...requires('policies:write'),
         schema: {
           tags: ['admin'],
           summary: 'Override the risk of a malware family (wins over type overrides)',
@@ -80,6 +85,7 @@ export function registerThreatTypeRoutes(types: Services['threatTypes']): Fastif
     app.delete(
       '/threat-families/:family/risk',
       {
+        ...requires('policies:write'),
         schema: {
           tags: ['admin'],
           summary: 'Remove a family override',

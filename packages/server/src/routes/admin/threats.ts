@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 import { ThreatSchema } from './schemas.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
@@ -30,6 +31,7 @@ export function registerThreatRoutes(threats: Services['threats']): FastifyPlugi
     app.get(
       '/threats',
       {
+        ...requires('threats:read'),
         schema: {
           tags: ['admin'],
           summary: 'List threats (filter by state, device, type, risk; cursor paging)',
@@ -61,6 +63,7 @@ export function registerThreatRoutes(threats: Services['threats']): FastifyPlugi
       app.post(
         `/threats/:id/${verb}`,
         {
+          ...requires('threats:write'),
           schema: {
             tags: ['admin'],
             summary: `Mark a threat ${state}; its device is re-rated at once`,

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
+import { requires } from '../route-auth.ts';
 import {
   ApiTokenSchema,
   CreateApiTokenBody,
@@ -23,6 +24,7 @@ export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAs
     app.post(
       '/api-tokens',
       {
+        ...requires('tokens:write'),
         schema: {
           tags: ['admin'],
           summary: 'Create an API token (shown once)',
@@ -37,6 +39,7 @@ export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAs
     app.get(
       '/api-tokens',
       {
+        ...requires('tokens:read'),
         schema: {
           tags: ['admin'],
           summary: 'List API tokens',
@@ -49,6 +52,7 @@ export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAs
     app.delete(
       '/api-tokens/:id',
       {
+        ...requires('tokens:write'),
         schema: {
           tags: ['admin'],
           summary: 'Revoke an API token',
@@ -65,6 +69,7 @@ export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAs
     app.patch(
       '/api-tokens/:id',
       {
+        ...requires('tokens:write'),
         schema: {
           tags: ['admin'],
           summary: 'Rename an API token or change its role (never above your own)',
@@ -79,6 +84,7 @@ export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAs
     app.post(
       '/enrollment-tokens',
       {
+        ...requires('enrollment:write'),
         schema: {
           tags: ['admin'],
           summary: 'Create an enrollment token (shown once)',
@@ -93,6 +99,7 @@ export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAs
     app.get(
       '/enrollment-tokens',
       {
+        ...requires('enrollment:read'),
         schema: {
           tags: ['admin'],
           summary: 'List enrollment tokens',
@@ -105,6 +112,7 @@ export function registerTokenRoutes(tokens: Services['tokens']): FastifyPluginAs
     app.delete(
       '/enrollment-tokens/:id',
       {
+        ...requires('enrollment:write'),
         schema: {
           tags: ['admin'],
           summary: 'Revoke an enrollment token',

@@ -4,6 +4,7 @@ import type { SignedRequest } from '../../device-identity/request-signature.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { Services } from '../../runtime.ts';
 import { deviceOf, errorResponses } from '../http.ts';
+import { authScope } from '../route-auth.ts';
 import { registerAttestationRoutes } from './attestation.ts';
 import { deviceAuthHooks } from './authenticate.ts';
 import {
@@ -41,9 +42,7 @@ export function registerDeviceRoutes(
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { devices } = deps;
-    app.addHook('onRoute', (route) => {
-      route.schema = { ...route.schema, security: [{ deviceSignature: [] }] };
-    });
+    authScope(app, 'enrollment');
 
     app.post(
       '/enroll',
@@ -66,6 +65,7 @@ export function registerDeviceRoutes(
     await app.register(async (signed) => {
       const app = signed.withTypeProvider<TypeBoxTypeProvider>();
       const auth = deviceAuthHooks(deps.deviceIdentity);
+      authScope(app, 'device');
       app.addHook('onRequest', auth.onRequest);
       app.addHook('preValidation', auth.preValidation);
 

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
 import type { Metrics } from '../../metrics.ts';
 import { errorResponses } from '../http.ts';
+import { authScope } from '../route-auth.ts';
 import { DOCS_HTML } from './docs-page.ts';
 
 const HealthReply = Type.Object({ status: Type.Literal('ok') });
@@ -20,6 +21,7 @@ export function registerOpsRoutes(deps: {
   readonly listenState: () => 'ok' | 'reconnecting' | 'off';
 }): FastifyPluginAsync {
   return async (app) => {
+    authScope(app, 'public');
     app.get(
       '/healthz',
       { schema: { tags: ['ops'], summary: 'Liveness', response: { 200: HealthReply } } },
@@ -62,9 +64,11 @@ export function registerOpsRoutes(deps: {
       },
     );
 
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    app.get('/openapi.json', { schema: { tags: ['ops'], summary: 'This OpenAPI document' } }, async () =>
+      app.swagger(),
+    );
 
-    app.get('/docs', { schema: { hide: true } }, async (_request, reply) =>
+    app.get('/docs', { schema: { tags: ['ops'], summary: 'API reference page' } }, async (_request, reply) =>
       reply.type('text/html; charset=utf-8').send(DOCS_HTML),
     );
   };
