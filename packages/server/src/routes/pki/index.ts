@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { PkiService } from '../../pki/pki-service.ts';
 import { errorResponses } from '../http.ts';
+import { authScope } from '../route-auth.ts';
 
 const TenantParams = Type.Object(
   { tenantId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }) },
@@ -61,6 +62,8 @@ function wantsPem(format: 'der' | 'pem' | undefined, accept: string | undefined)
  */
 export function registerPkiRoutes(pki: PkiService): FastifyPluginAsync {
   return async (plain) => {
+    // Public: proxies and RADIUS servers fetch these without credentials (signed content).
+    authScope(plain, 'public');
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
 
     app.get(
