@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { auditRowHash } from '../src/audit/audit-hash.ts';
 import { appendAudit } from '../src/audit/audit-service.ts';
 import type { Db } from '../src/db/database.ts';
@@ -56,4 +56,29 @@ export async function rewriteAuditEntry(
       .execute();
     prevHash = hash;
   }
+}
+
+/**
+ * What an attacker with the database does to make a tenant vanish: deletes its rows from every
+ * table that has a `tenant_id`, then the tenant itself (retrying in passes for foreign keys).
+ */
+export async function deleteTenantEverywhere(db: Kysely<Database>, tenantId: string): Promise<void> {
+  const tables = (await db.introspection.getTables())
+    .filter((table) => table.columns.some((column) => column.name === 'tenant_id'))
+    .map((table) => table.name);
+  // The table names come from the live schema, not Kysely's types: raw SQL through `sql`.
+  let left = [...tables];
+  for (let pass = 0; pass < 5 && left.length > 0; pass++) {
+    const failed: string[] = [];
+    for (const table of left) {
+      try {
+        await sql`delete from ${sql.table(table)} where tenant_id = ${tenantId}`.execute(db);
+      } catch {
+        failed.push(table);
+      }
+    }
+    left = failed;
+  }
+  if (left.length > 0) throw new Error(`could not delete the tenant from ${left.join(', ')}`);
+  await db.deleteFrom('tenants').where('id', '=', tenantId).execute();
 }

@@ -14,9 +14,17 @@ export interface AuditHead {
  * in place); `deleted`: entries are missing (a gap, or every entry of a checkpointed tenant);
  * `truncated`: the chain ends before a signed checkpoint; `rewritten`: the chain is consistent
  * but differs from a signed checkpoint (edited and every later hash recomputed);
- * `forged-checkpoint`: a checkpoint's signature does not verify.
+ * `forged-checkpoint`: a checkpoint's signature does not verify; `unanchored`: entries after the
+ * last checkpoint are older than a checkpoint round takes (never anchored: the server stopped
+ * without its last round, or checkpoints were cut from the end of the file).
  */
-export type AuditProblem = 'broken' | 'deleted' | 'truncated' | 'rewritten' | 'forged-checkpoint';
+export type AuditProblem =
+  | 'broken'
+  | 'deleted'
+  | 'truncated'
+  | 'rewritten'
+  | 'forged-checkpoint'
+  | 'unanchored';
 
 /** Result of {@link walkAuditChain}. */
 export interface ChainWalk {
@@ -27,10 +35,24 @@ export interface ChainWalk {
   readonly head: AuditHead;
   /** The highest seq whose hash a signed checkpoint confirmed (0: none). */
   readonly anchoredSeq: number;
+  /**
+   * The entries after `anchoredSeq` up to `head` that verified: what no checkpoint covers yet
+   * (absent when there are none). `at` is the entries' own time.
+   */
+  readonly tail?: UnanchoredTail;
   /** The first seq shown to be bad (for `rewritten`: the first checkpointed seq that differs). */
   readonly firstBrokenSeq?: number;
   readonly problem?: AuditProblem;
   readonly reason?: string;
+}
+
+/** Entries after the last anchor: `entries` of them, seq `fromSeq` to `toSeq`, written `firstAt` to `lastAt`. */
+export interface UnanchoredTail {
+  readonly entries: number;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  readonly firstAt: string;
+  readonly lastAt: string;
 }
 
 /** Options of {@link walkAuditChain}. */
@@ -60,11 +82,27 @@ export async function walkAuditChain(
   let head: AuditHead = options.from ?? { seq: 0, hash: GENESIS_HASH };
   let anchoredSeq = 0;
   let checked = 0;
+  /** The first verified entry after the last anchor, and the last verified entry. */
+  let tailStart: { seq: number; at: string } | undefined;
+  let lastAt = '';
+  const tail = (): { tail?: UnanchoredTail } =>
+    tailStart === undefined
+      ? {}
+      : {
+          tail: {
+            entries: head.seq - tailStart.seq + 1,
+            fromSeq: tailStart.seq,
+            toSeq: head.seq,
+            firstAt: tailStart.at,
+            lastAt,
+          },
+        };
   const fail = (problem: AuditProblem, firstBrokenSeq: number, reason: string): ChainWalk => ({
     ok: false,
     checked,
     head,
     anchoredSeq,
+    ...tail(),
     firstBrokenSeq,
     problem,
     reason,
@@ -101,8 +139,12 @@ export async function walkAuditChain(
           `entry ${row.seq} differs from its signed checkpoint: an entry after seq ${anchoredSeq} was rewritten and the later hashes recomputed`,
         );
       }
-      if (signed !== undefined) anchoredSeq = row.seq;
+      if (signed !== undefined) {
+        anchoredSeq = row.seq;
+        tailStart = undefined;
+      } else tailStart ??= { seq: row.seq, at: row.at };
       head = { seq: row.seq, hash: row.hash };
+      lastAt = row.at;
       checked += 1;
     }
     if (page.length < PAGE) break;
@@ -119,5 +161,5 @@ export async function walkAuditChain(
           `the chain ends at seq ${head.seq}, but a signed checkpoint holds seq ${signedEnd}`,
         );
   }
-  return { ok: true, checked, head, anchoredSeq };
+  return { ok: true, checked, head, anchoredSeq, ...tail() };
 }

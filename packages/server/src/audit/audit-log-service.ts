@@ -4,6 +4,7 @@ import { listAuditEntries } from '../queries/audit-log.ts';
 import { findCheckpointVerifier, getOrCreateCheckpointKey } from './checkpoint-key.ts';
 import {
   type AnchoredAuditVerification,
+  DEFAULT_MAX_UNANCHORED_AGE_MS,
   verifyAuditWithCheckpoints,
   verifyTenantAgainstFile,
 } from './checkpoint-verify.ts';
@@ -57,12 +58,25 @@ export function createAuditLogService(
 
     async verify(principal: Principal): Promise<AnchoredAuditVerification> {
       requirePermission(principal, 'audit:read');
-      if (options.checkpointFile === undefined) return verifyAuditWithCheckpoints(db, principal.tenantId);
+      // Without a checkpoint file nothing is ever anchored: report the chain alone.
+      if (options.checkpointFile === undefined) {
+        const { unanchored: _none, ...chain } = await verifyAuditWithCheckpoints(
+          db,
+          principal.tenantId,
+          undefined,
+          {
+            now: ctx.now(),
+            maxUnanchoredAgeMs: Number.POSITIVE_INFINITY,
+          },
+        );
+        return chain;
+      }
       return verifyTenantAgainstFile(
         db,
         principal.tenantId,
         options.checkpointFile,
         await findCheckpointVerifier(ctx),
+        { now: ctx.now(), maxUnanchoredAgeMs: DEFAULT_MAX_UNANCHORED_AGE_MS },
       );
     },
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.ts';
-import { type AuditProblem, walkAuditChain } from './audit-chain-walk.ts';
+import { type AuditProblem, type UnanchoredTail, walkAuditChain } from './audit-chain-walk.ts';
 import { type CheckpointLine, checkpointSignatureProblem, readCheckpointFile } from './checkpoint.ts';
 import type { CheckpointVerifier } from './checkpoint-key.ts';
 
@@ -53,6 +53,11 @@ export interface AnchoredAuditVerification {
   readonly lastCheckpointSeq: number;
   /** Checkpoints of this tenant whose signature does not verify. */
   readonly forgedCheckpoints: number;
+  /**
+   * The verified entries after the last checkpoint: covered by the chain only, so deleting them
+   * leaves no trace. Absent when every entry is anchored.
+   */
+  readonly unanchored?: UnanchoredTail;
   readonly problem?: AuditProblem;
   /** The first bad seq; for `rewritten`, the first checkpointed seq that differs. */
   readonly firstBrokenSeq?: number;
@@ -60,13 +65,40 @@ export interface AnchoredAuditVerification {
 }
 
 /**
+ * How old the first unanchored entry may be before verification fails. The server checkpoints
+ * within about a second of a write (docs/audit.md); this leaves room for load and clock skew.
+ */
+export const DEFAULT_MAX_UNANCHORED_AGE_MS = 10_000;
+
+/** When verification runs, and how old an unanchored entry may be before it is a finding. */
+export interface TailPolicy {
+  readonly now: Date;
+  /**
+   * Milliseconds; entries after the last checkpoint written longer ago fail as `unanchored`
+   * (0: any unanchored entry fails).
+   */
+  readonly maxUnanchoredAgeMs: number;
+}
+
+export function describeTail(tail: UnanchoredTail, lastCheckpointSeq: number): string {
+  const after =
+    lastCheckpointSeq === 0
+      ? 'no checkpoint covers them'
+      : `after the last checkpoint (seq ${lastCheckpointSeq})`;
+  return `${tail.entries} entries (seq ${tail.fromSeq}-${tail.toSeq}, written ${tail.firstAt} to ${tail.lastAt}) are not anchored: ${after}`;
+}
+
+/**
  * Verifies the tenant's chain: every link and hash, then every valid checkpoint (the entry at its
- * seq must exist and carry its hash), then that no checkpoint is forged. Reports the first problem.
+ * seq must exist and carry its hash), then that no checkpoint is forged, then that the entries
+ * after the last checkpoint are recent (a round anchors them within about a second). Reports the
+ * first problem.
  */
 export async function verifyAuditWithCheckpoints(
   db: Kysely<Database>,
   tenantId: string,
   checkpoints: TenantCheckpoints = NONE,
+  policy: TailPolicy = { now: new Date(), maxUnanchoredAgeMs: DEFAULT_MAX_UNANCHORED_AGE_MS },
 ): Promise<AnchoredAuditVerification> {
   const anchors = new Map<number, string[]>();
   let lastCheckpointSeq = 0;
@@ -82,6 +114,7 @@ export async function verifyAuditWithCheckpoints(
     checkpoints: checkpoints.valid.length,
     lastCheckpointSeq,
     forgedCheckpoints: checkpoints.forged.length,
+    ...(walk.tail === undefined ? {} : { unanchored: walk.tail }),
   };
   if (!walk.ok) {
     return {
@@ -101,6 +134,17 @@ export async function verifyAuditWithCheckpoints(
       reason: `${checkpoints.forged.length} checkpoint(s) do not verify; first on line ${forged.line}: ${forged.reason}`,
     };
   }
+  const { tail } = walk;
+  const age = tail === undefined ? 0 : policy.now.getTime() - Date.parse(tail.firstAt);
+  if (tail !== undefined && (policy.maxUnanchoredAgeMs === 0 || age > policy.maxUnanchoredAgeMs)) {
+    return {
+      ok: false,
+      ...summary,
+      problem: 'unanchored',
+      firstBrokenSeq: tail.fromSeq,
+      reason: `${describeTail(tail, lastCheckpointSeq)}, and the first is older than ${policy.maxUnanchoredAgeMs / 1000} s: the server stopped without its last checkpoint round, or checkpoints were cut from the end of the file`,
+    };
+  }
   return { ok: true, ...summary };
 }
 
@@ -110,8 +154,9 @@ export async function verifyTenantAgainstFile(
   tenantId: string,
   file: string,
   verifier: CheckpointVerifier,
+  policy?: TailPolicy,
 ): Promise<AnchoredAuditVerification> {
   const { lines } = await readCheckpointFile(file);
   const mine = lines.filter((entry) => entry.checkpoint.tenantId === tenantId);
-  return verifyAuditWithCheckpoints(db, tenantId, groupCheckpoints(mine, verifier).get(tenantId));
+  return verifyAuditWithCheckpoints(db, tenantId, groupCheckpoints(mine, verifier).get(tenantId), policy);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServiceContext } from '../context.ts';
-import { findLastAuditEntry, insertOutboxEventOnce } from '../queries/audit-log.ts';
+import { findLastAuditEntry, insertOutboxEventOnce, listAuditHeadSeqs } from '../queries/audit-log.ts';
 import { listTenants } from '../queries/tenants.ts';
 import { type AuditHead, type ChainWalk, walkAuditChain } from './audit-chain-walk.ts';
 import {
@@ -17,16 +17,31 @@ import { type CheckpointKeyPair, getOrCreateCheckpointKey } from './checkpoint-k
 export interface AuditCheckpointOptions {
   /** The append-only JSON-lines checkpoint file. */
   readonly file: string;
-  /** Milliseconds between rounds once started; a round signs only tenants whose chain moved. */
+  /**
+   * Milliseconds between full rounds once started (the heartbeat: every tenant's head and hash is
+   * compared); a round signs only tenants whose chain moved. 0: no rounds until {@link AuditCheckpointer.stop}.
+   */
   readonly intervalMs: number;
+  /**
+   * Milliseconds between polls of every tenant's newest seq (one statement); a tenant whose chain
+   * grew is checkpointed at once, so an entry stays unanchored for at most about this long plus
+   * one round. Default {@link DEFAULT_FOLLOW_MS}; only while started with `intervalMs` > 0.
+   */
+  readonly followMs?: number;
 }
+
+/** How often a started writer looks for new audit entries to anchor. */
+export const DEFAULT_FOLLOW_MS = 500;
 
 /** Signs the audit chains' heads on a schedule (see docs/audit.md). */
 export interface AuditCheckpointer {
   readonly file: string;
   /** One round now (after any round in flight); resolves with the checkpoints it wrote. */
   checkpointNow(): Promise<readonly SignedCheckpoint[]>;
-  /** Runs a round now and then every `intervalMs` (timer unref'd); with 0, only at {@link stop}. */
+  /**
+   * Runs a round now, then every `intervalMs`, and a round for the tenants whose chain grew within
+   * `followMs` of it (timers unref'd); with `intervalMs` 0, only at {@link stop}.
+   */
   start(): void;
   /** Stops the timer and runs a last round (clean shutdown). Never rejects. */
   stop(): Promise<void>;
@@ -54,10 +69,14 @@ export function createAuditCheckpointer(
   let key: CheckpointKeyPair | undefined;
   /** Each tenant's newest checkpointed head; read from the file on the first round. */
   let last: Map<string, AuditHead> | undefined;
+  /** Each tenant's newest seq when a round last looked at it (signed or refused). */
+  const seen = new Map<string, number | null>();
   const alarmed = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
   let timer: NodeJS.Timeout | undefined;
+  let follower: NodeJS.Timeout | undefined;
+  let stopped = false;
 
   async function loadLast(signer: CheckpointKeyPair): Promise<Map<string, AuditHead>> {
     const heads = new Map<string, AuditHead>();
@@ -112,19 +131,22 @@ export function createAuditCheckpointer(
     }
   }
 
-  async function round(): Promise<readonly SignedCheckpoint[]> {
+  /** A round over every tenant, or only over `only` (tenants whose chain grew). */
+  async function round(only?: ReadonlySet<string>): Promise<readonly SignedCheckpoint[]> {
     if (key === undefined) {
       key = await getOrCreateCheckpointKey(ctx);
       ctx.logger.info({ keyId: key.keyId, file: options.file }, 'audit checkpoints: signing key and file');
     }
     last ??= await loadLast(key);
     const known = last;
-    const tenantIds = new Set([...(await listTenants(db)).map((tenant) => tenant.id), ...known.keys()]);
+    const tenantIds =
+      only ?? new Set([...(await listTenants(db)).map((tenant) => tenant.id), ...known.keys()]);
     const at = ctx.now().toISOString();
     const fresh: SignedCheckpoint[] = [];
     for (const tenantId of tenantIds) {
       const previous = known.get(tenantId);
       const head = await findLastAuditEntry(db, tenantId);
+      seen.set(tenantId, head?.seq ?? null);
       if (head === undefined && previous === undefined) continue;
       if (head?.seq === previous?.seq && head?.hash === previous?.hash) continue;
       const walk = await walkAuditChain(db, tenantId, previous === undefined ? {} : { from: previous });
@@ -141,20 +163,33 @@ export function createAuditCheckpointer(
     return fresh;
   }
 
-  function checkpointNow(): Promise<readonly SignedCheckpoint[]> {
+  function checkpointNow(only?: ReadonlySet<string>): Promise<readonly SignedCheckpoint[]> {
     pending += 1;
-    const next = queue.then(round).finally(() => {
-      pending -= 1;
-    });
+    const next = queue
+      .then(() => round(only))
+      .finally(() => {
+        pending -= 1;
+      });
     queue = next.catch(() => undefined);
     return next;
   }
 
+  /** The tenants whose newest seq changed since a round last looked (all, before the first round). */
+  async function grown(): Promise<ReadonlySet<string> | 'all'> {
+    if (last === undefined) return 'all';
+    const moved = new Set<string>();
+    for (const { tenantId, seq } of await listAuditHeadSeqs(db)) {
+      if (seen.get(tenantId) !== seq && !(seq === null && !seen.has(tenantId))) moved.add(tenantId);
+    }
+    return moved;
+  }
+
   return {
     file: options.file,
-    checkpointNow,
+    checkpointNow: () => checkpointNow(),
     start() {
       if (timer !== undefined || options.intervalMs <= 0) return;
+      stopped = false;
       const tick = () => {
         if (pending > 0) return;
         checkpointNow().catch((error: unknown) =>
@@ -164,10 +199,27 @@ export function createAuditCheckpointer(
       timer = setInterval(tick, options.intervalMs);
       timer.unref();
       tick();
+      // Anchors new entries within about `followMs` instead of waiting for the heartbeat.
+      const follow = () => {
+        if (pending > 0) return;
+        grown()
+          .then((moved) => {
+            if (stopped) return undefined;
+            if (moved === 'all') return checkpointNow();
+            if (moved.size > 0 && pending === 0) return checkpointNow(moved);
+            return undefined;
+          })
+          .catch((error: unknown) => ctx.logger.error({ err: error }, 'audit checkpoint round failed'));
+      };
+      follower = setInterval(follow, options.followMs ?? DEFAULT_FOLLOW_MS);
+      follower.unref();
     },
     async stop() {
+      stopped = true;
       if (timer !== undefined) clearInterval(timer);
+      if (follower !== undefined) clearInterval(follower);
       timer = undefined;
+      follower = undefined;
       await checkpointNow().catch((error: unknown) =>
         ctx.logger.error({ err: error }, 'last audit checkpoint round failed'),
       );

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { appendTestAudits, rewriteAuditEntry } from '../../test-support/audit.ts';
+import { appendTestAudits, deleteTenantEverywhere, rewriteAuditEntry } from '../../test-support/audit.ts';
 import { createTestDb, DIALECTS, shouldSkipDialect, type TestDb } from '../../test-support/db.ts';
 import type { ServiceContext } from '../context.ts';
 import { canonicalJson } from '../crypto/canonical-json.ts';
 import { createSecretBox } from '../crypto/secret-box.ts';
 import { createTenant } from '../tenants/tenant-service.ts';
 import { verifyAuditChain } from './audit-service.ts';
+import { verifyAuditLog } from './audit-verify-report.ts';
 import {
   CHECKPOINT_TOPIC,
   parseCheckpointLine,
@@ -70,7 +71,98 @@ for (const dialect of DIALECTS) {
         checkpoints: 1,
         lastCheckpointSeq: 5,
         forgedCheckpoints: 0,
+        unanchored: {
+          entries: 2,
+          fromSeq: 6,
+          toSeq: 7,
+          firstAt: expect.any(String),
+          lastAt: expect.any(String),
+        },
       });
+    });
+
+    it('reports the entries after the last checkpoint as an unanchored tail, and fails once they are old', async () => {
+      const tenantId = await tenantWith(2);
+      await checkpointer.checkpointNow(); // seq 3
+      await appendTestAudits(t.db, tenantId, 3);
+      const verifier = await findCheckpointVerifier(ctx);
+      const at = async (now: Date) =>
+        verifyTenantAgainstFile(t.db.db, tenantId, file, verifier, { now, maxUnanchoredAgeMs: 10_000 });
+      const fresh = await at(new Date());
+      expect(fresh).toMatchObject({
+        ok: true,
+        headSeq: 6,
+        anchoredSeq: 3,
+        unanchored: { entries: 3, fromSeq: 4, toSeq: 6 },
+      });
+      expect(Date.parse(fresh.unanchored?.firstAt ?? '')).toBeLessThanOrEqual(
+        Date.parse(fresh.unanchored?.lastAt ?? ''),
+      );
+      // The same tail seen a minute later was never anchored: the round that should have run did not.
+      expect(await at(new Date(Date.now() + 60_000))).toMatchObject({
+        ok: false,
+        problem: 'unanchored',
+        firstBrokenSeq: 4,
+        reason: expect.stringContaining('3 entries (seq 4-6'),
+      });
+      await checkpointer.checkpointNow();
+      const anchored = await at(new Date(Date.now() + 60_000));
+      expect(anchored).toMatchObject({ ok: true, anchoredSeq: 6 });
+      expect(anchored.unanchored).toBeUndefined();
+    });
+
+    it('anchors a write within about a second, without waiting for the schedule', async () => {
+      const tenantId = await tenantWith(1);
+      const followed = `${file}.followed`;
+      const writer = createAuditCheckpointer(ctx, { file: followed, intervalMs: 60_000, followMs: 200 });
+      writer.start();
+      try {
+        const heads = async () =>
+          (await readCheckpointFile(followed)).lines
+            .filter((line) => line.checkpoint.tenantId === tenantId)
+            .map((line) => line.checkpoint.seq);
+        await vi.waitFor(async () => expect(await heads()).toEqual([2]), { timeout: 5000 });
+        for (const expected of [3, 5]) {
+          const written = Date.now();
+          await appendTestAudits(t.db, tenantId, expected === 3 ? 1 : 2);
+          await vi.waitFor(async () => expect((await heads()).at(-1)).toBe(expected), {
+            timeout: 1500,
+            interval: 20,
+          });
+          expect(Date.now() - written).toBeLessThan(1500);
+        }
+      } finally {
+        await writer.stop();
+      }
+    });
+
+    it('detects a whole tenant deleted, every row of every table, and the writer does not forget it', async () => {
+      const tenantId = await tenantWith(3);
+      const other = await tenantWith(1);
+      await checkpointer.checkpointNow();
+      await deleteTenantEverywhere(t.db.db, tenantId);
+      expect(await t.db.db.selectFrom('tenants').select('id').where('id', '=', tenantId).execute()).toEqual(
+        [],
+      );
+      const verifier = await findCheckpointVerifier(ctx);
+      const report = await verifyAuditLog(t.db.db, { file, verifier });
+      expect(report?.ok).toBe(false);
+      expect(report?.tenants.find((tenant) => tenant.tenantId === tenantId)).toMatchObject({
+        ok: false,
+        problem: 'deleted',
+        firstBrokenSeq: 1,
+        lastCheckpointSeq: 4,
+      });
+      expect(report?.tenants.find((tenant) => tenant.tenantId === other)).toMatchObject({ ok: true });
+      expect(await verifyAuditLog(t.db.db, { file, verifier, tenantId })).toMatchObject({
+        ok: false,
+        tenants: [{ tenantId, problem: 'deleted' }],
+      });
+      // A writer that starts after the deletion learns the tenant from the file and refuses to move on.
+      logs.length = 0;
+      const restarted = createAuditCheckpointer(ctx, { file, intervalMs: 0 });
+      expect(checkpointsOf(await restarted.checkpointNow(), tenantId)).toEqual([]);
+      expect(logs.filter((line) => line.includes(tenantId)).join('')).toContain('not signing');
     });
 
     it('signs only chains that moved, and queues one outbox event per head', async () => {

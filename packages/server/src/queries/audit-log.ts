@@ -52,3 +52,24 @@ export async function insertOutboxEventOnce(
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }
+
+/**
+ * Every tenant's newest audit seq (null: no entry), in one statement: one index probe per tenant
+ * on the (tenant_id, seq) key, so the checkpoint writer can poll it every fraction of a second.
+ */
+export async function listAuditHeadSeqs(
+  db: Kysely<Database>,
+): Promise<{ readonly tenantId: string; readonly seq: number | null }[]> {
+  const rows = await db
+    .selectFrom('tenants')
+    .select((eb) => [
+      'tenants.id as tenantId',
+      eb
+        .selectFrom('audit_log')
+        .select((inner) => inner.fn.max('audit_log.seq').as('max'))
+        .whereRef('audit_log.tenant_id', '=', 'tenants.id')
+        .as('seq'),
+    ])
+    .execute();
+  return rows.map((row) => ({ tenantId: row.tenantId, seq: row.seq === null ? null : Number(row.seq) }));
+}

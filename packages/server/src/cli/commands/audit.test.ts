@@ -38,6 +38,18 @@ describe('riskgate audit checkpoint / verify / key (SQLite data folder)', () => 
       expect(clean.code).toBe(0);
       expect(clean.out).toContain(`${ids.Acme}: ok (6 entries) anchored up to seq 6 by 1 checkpoint(s)`);
 
+      // Entries after the last checkpoint are reported as an unanchored tail: fine while recent.
+      await appendTestAudits(db, ids.Acme ?? '', 2);
+      const tail = await run(['verify', '--tenant', ids.Acme ?? ''], env);
+      expect(tail.code).toBe(0);
+      expect(tail.out).toContain(
+        `${ids.Acme}: ok (8 entries) anchored up to seq 6 by 1 checkpoint(s); unanchored tail: 2 entries (seq 7-8, written `,
+      );
+      const strict = await run(['verify', '--tenant', ids.Acme ?? '', '--max-unanchored-age', '0'], env);
+      expect(strict.code).toBe(1);
+      expect(strict.out).toContain(`${ids.Acme}: UNANCHORED TAIL at seq 7: 2 entries (seq 7-8, written `);
+      expect((await run(['checkpoint'], env)).out).toContain('1 checkpoint(s) appended');
+
       // An outside verifier: the public key alone, no secret key.
       const key = await run(['key'], env);
       expect(key.out).toMatch(/key id: [\w-]{43} \(Ed25519\)\n-----BEGIN PUBLIC KEY-----/);
@@ -76,10 +88,21 @@ describe('riskgate audit checkpoint / verify / key (SQLite data folder)', () => 
         tenants: [{ tenantId: initech, ok: false, problem: 'rewritten', firstBrokenSeq: 6, checked: 5 }],
       });
 
-      // Without the checkpoints none of it shows: the anchor is what finds it.
+      // Without the checkpoints none of the tampering shows (the anchor is what finds it), but
+      // every entry is reported as unanchored, and fails once older than the allowed age.
       const unanchored = await run(['verify', '--checkpoints', join(dataDir, 'none.jsonl')], env);
       expect(unanchored.code).toBe(0);
       expect(unanchored.out).not.toContain(globex);
+      expect(unanchored.out).toContain(
+        `${acme}: ok (4 entries) no checkpoint yet; unanchored tail: 4 entries (seq 1-4`,
+      );
+      const old = await run(
+        ['verify', '--checkpoints', join(dataDir, 'none.jsonl'), '--max-unanchored-age', '0'],
+        env,
+      );
+      expect(old.code).toBe(1);
+      expect(old.out).toContain(`${acme}: UNANCHORED TAIL at seq 1: 4 entries (seq 1-4`);
+      expect(old.out).toContain('no checkpoint covers them');
     } finally {
       await db.close();
     }
@@ -88,6 +111,7 @@ describe('riskgate audit checkpoint / verify / key (SQLite data folder)', () => 
   it.each([
     [['verify', '--tenant', 'ten_nobody']],
     [['verify', '--bogus']],
+    [['verify', '--max-unanchored-age', 'soon']],
     [['checkpoint', 'extra']],
     [['rotate']],
   ])('refuses %j with exit code 2 or an error', async (args) => {

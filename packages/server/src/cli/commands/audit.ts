@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { readCheckpointFile } from '../../audit/checkpoint.ts';
+import { verifyAuditLog } from '../../audit/audit-verify-report.ts';
 import {
   type CheckpointVerifier,
   checkpointPublicKeyOf,
@@ -10,8 +10,8 @@ import {
 } from '../../audit/checkpoint-key.ts';
 import {
   type AnchoredAuditVerification,
-  groupCheckpoints,
-  verifyAuditWithCheckpoints,
+  DEFAULT_MAX_UNANCHORED_AGE_MS,
+  describeTail,
 } from '../../audit/checkpoint-verify.ts';
 import { createAuditCheckpointer } from '../../audit/checkpoint-writer.ts';
 import {
@@ -23,12 +23,11 @@ import {
 } from '../../config.ts';
 import { createSecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/database.ts';
-import { listTenants } from '../../queries/tenants.ts';
 import type { Command, CommandIo } from '../command.ts';
 import { openConfiguredDatabase } from '../open-database.ts';
 
 const USAGE = [
-  'riskgate audit verify [--tenant <id>] [--checkpoints <file>] [--public-key <pem>] [--json]',
+  'riskgate audit verify [--tenant <id>] [--checkpoints <file>] [--public-key <pem>] [--max-unanchored-age <s>] [--json]',
   'riskgate audit checkpoint        sign every moved chain head now (as the server does on its schedule)',
   'riskgate audit key               print the checkpoint public key',
 ].join('\n       ');
@@ -58,6 +57,7 @@ const LABEL: Readonly<Record<NonNullable<AnchoredAuditVerification['problem']>, 
   truncated: 'TRUNCATED',
   rewritten: 'REWRITTEN',
   'forged-checkpoint': 'FORGED CHECKPOINT',
+  unanchored: 'UNANCHORED TAIL',
 };
 
 function describe(tenantId: string, result: AnchoredAuditVerification): string {
@@ -66,7 +66,11 @@ function describe(tenantId: string, result: AnchoredAuditVerification): string {
       result.checkpoints === 0
         ? 'no checkpoint yet'
         : `anchored up to seq ${result.anchoredSeq} by ${result.checkpoints} checkpoint(s)`;
-    return `${tenantId}: ok (${result.checked} entries) ${anchor}`;
+    const tail =
+      result.unanchored === undefined
+        ? ''
+        : `; unanchored tail: ${describeTail(result.unanchored, result.lastCheckpointSeq)} (recent: a round anchors them within about a second)`;
+    return `${tenantId}: ok (${result.checked} entries) ${anchor}${tail}`;
   }
   const label = result.problem === undefined ? 'BROKEN' : LABEL[result.problem];
   const where = result.firstBrokenSeq === undefined ? '' : ` at seq ${result.firstBrokenSeq}`;
@@ -80,49 +84,51 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
       tenant: { type: 'string' },
       checkpoints: { type: 'string' },
       'public-key': { type: 'string' },
+      'max-unanchored-age': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  const maxAge = values['max-unanchored-age'];
+  const maxUnanchoredAgeMs = maxAge === undefined ? DEFAULT_MAX_UNANCHORED_AGE_MS : Number(maxAge) * 1000;
+  if (!Number.isFinite(maxUnanchoredAgeMs) || maxUnanchoredAgeMs < 0) {
+    io.stderr.write(`--max-unanchored-age takes seconds (0 or more), not ${maxAge}\n`);
+    return 2;
+  }
   const config = loadConfig(io.env);
   const file = values.checkpoints ?? auditCheckpointFileOf(config);
   const db = await openConfiguredDatabase(config);
   try {
     const verifier = await verifierOf(config, db, values['public-key']);
     const { key } = verifier;
-    const { lines, malformed } = await readCheckpointFile(file);
-    const groups = groupCheckpoints(lines, verifier);
-    const known = new Set([...(await listTenants(db.db)).map((tenant) => tenant.id), ...groups.keys()]);
-    if (values.tenant !== undefined && !known.has(values.tenant)) {
+    const report = await verifyAuditLog(db.db, {
+      file,
+      verifier,
+      tenantId: values.tenant,
+      policy: { now: new Date(), maxUnanchoredAgeMs },
+    });
+    if (report === undefined) {
       io.stderr.write(`no tenant ${values.tenant} in the database or the checkpoints\n`);
       return 2;
     }
-    // Tenants only the checkpoints remember are verified too: their rows may have been deleted.
-    const tenantIds = values.tenant === undefined ? [...known] : [values.tenant];
-    const results: (AnchoredAuditVerification & { readonly tenantId: string })[] = [];
-    for (const tenantId of tenantIds) {
-      results.push({
-        tenantId,
-        ...(await verifyAuditWithCheckpoints(db.db, tenantId, groups.get(tenantId))),
-      });
-    }
-    const failed = results.filter((result) => !result.ok).length;
     if (values.json === true) {
-      const report = {
+      const json = {
         checkpointFile: file,
         keyId: key?.keyId ?? null,
-        malformedLines: malformed,
-        tenants: results,
+        malformedLines: report.malformedLines,
+        tenants: report.tenants,
       };
-      io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     } else {
-      io.stdout.write(`checkpoints: ${file} (${lines.length} checkpoint(s)); key: ${key?.keyId ?? 'none'}\n`);
+      io.stdout.write(
+        `checkpoints: ${file} (${report.checkpointLines} checkpoint(s)); key: ${key?.keyId ?? 'none'}\n`,
+      );
       if (verifier.missing !== undefined) io.stdout.write(`note: ${verifier.missing}\n`);
-      if (malformed.length > 0)
-        io.stdout.write(`note: lines that are not checkpoints: ${malformed.join(', ')}\n`);
-      for (const result of results) io.stdout.write(`${describe(result.tenantId, result)}\n`);
+      if (report.malformedLines.length > 0)
+        io.stdout.write(`note: lines that are not checkpoints: ${report.malformedLines.join(', ')}\n`);
+      for (const result of report.tenants) io.stdout.write(`${describe(result.tenantId, result)}\n`);
     }
-    return failed === 0 ? 0 : 1;
+    return report.ok ? 0 : 1;
   } finally {
     await db.close();
   }

@@ -16,6 +16,21 @@ const AuditVerificationSchema = Type.Object({
   checkpoints: Type.Integer(),
   lastCheckpointSeq: Type.Integer(),
   forgedCheckpoints: Type.Integer(),
+  unanchored: Type.Optional(
+    Type.Object(
+      {
+        entries: Type.Integer(),
+        fromSeq: Type.Integer(),
+        toSeq: Type.Integer(),
+        firstAt: Type.String(),
+        lastAt: Type.String(),
+      },
+      {
+        description:
+          'Entries after the last checkpoint: covered by the hash chain only, until the next round.',
+      },
+    ),
+  ),
   problem: Type.Optional(
     Type.Union([
       Type.Literal('broken'),
@@ -23,6 +38,7 @@ const AuditVerificationSchema = Type.Object({
       Type.Literal('truncated'),
       Type.Literal('rewritten'),
       Type.Literal('forged-checkpoint'),
+      Type.Literal('unanchored'),
     ]),
   ),
   firstBrokenSeq: Type.Optional(Type.Integer()),
