@@ -114,6 +114,7 @@ function threat(tenantId: string, deviceId: string, typeId: string, risk: string
     type_id: typeId,
     class: 'app',
     risk,
+    default_risk: risk,
     state: 'active',
     title: typeId === RERATED_TYPE ? 'Adware' : 'Stalkerware',
     summary: `${typeId} found by the seed`,

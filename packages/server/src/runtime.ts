@@ -177,7 +177,7 @@ export async function createRuntime(params: {
     devices: createDeviceService(ctx),
     reenrollmentApprovals: createReenrollmentApprovalService(ctx),
     explain: createDeviceExplainService(ctx),
-    threats: createThreatService(ctx),
+    threats: createThreatService(ctx, { intel }),
     threatTypes: createThreatTypeService(ctx),
     compliancePolicies: createCompliancePolicyService(ctx),
     intelFeeds: createIntelFeedService(ctx, intel),

@@ -68,6 +68,8 @@ export interface ScratchState {
   readonly complianceState: ComplianceState;
   readonly labels: readonly string[];
   readonly failingRules: readonly { readonly policyId: string; readonly rule: string }[];
+  /** Keys of every threat the re-assessment detects, whatever its triage state. */
+  readonly detectedKeys: readonly string[];
 }
 
 /**
@@ -127,16 +129,17 @@ export async function recomputeFromScratch(
     const doc: unknown = JSON.parse(row.doc);
     if (Value.Check(CompliancePolicySchema, doc)) policies.push(doc);
   }
-  const threats: RatedThreat[] =
+  const detections =
     snapshot === undefined
       ? []
-      : assess(snapshot, intel.lookup(tenantId), classification, { now }).detections.map((d) => {
-          const decided = triage.get(d.key);
-          return {
-            risk: d.risk,
-            state: decided === 'ignored' || decided === 'resolved' ? decided : 'active',
-          };
-        });
+      : assess(snapshot, intel.lookup(tenantId), classification, { now }).detections;
+  const threats: RatedThreat[] = detections.map((d) => {
+    const decided = triage.get(d.key);
+    return {
+      risk: d.risk,
+      state: decided === 'ignored' || decided === 'resolved' ? decided : 'active',
+    };
+  });
   const rating = rateDevice({
     threats,
     device: {
@@ -164,6 +167,7 @@ export async function recomputeFromScratch(
     complianceState: rating.compliance.state,
     labels: rating.labels,
     failingRules: rating.compliance.failingRules.map((r) => ({ policyId: r.policyId, rule: r.rule })),
+    detectedKeys: detections.map((d) => d.key),
   };
 }
 

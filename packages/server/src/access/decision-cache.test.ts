@@ -53,6 +53,7 @@ function threatRow(deviceId: string, key: string) {
     type_id: 'app.stalkerware',
     class: 'app',
     risk: 'high',
+    default_risk: 'high',
     state: 'active',
     title: 'Spy',
     summary: 'Spy',

@@ -20,6 +20,7 @@ import {
 } from './migrations-ingest.ts';
 import { downDevicesByCertSerial, upDevicesByCertSerial } from './migrations-pki.ts';
 import { downStateSequence, upStateSequence } from './migrations-state.ts';
+import { downThreatDefaultRisk, upThreatDefaultRisk } from './migrations-threat-risk.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
 // take `Kysely<unknown>` because a migration must not depend on today's table types.
@@ -317,6 +318,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011_device_state_sequence': { up: upStateSequence, down: downStateSequence },
   '0012_access_tenant_binding': { up: upAccessBinding, down: downAccessBinding },
   '0013_devices_cert_serial': { up: upDevicesByCertSerial, down: downDevicesByCertSerial },
+  '0014_threat_default_risk': { up: upThreatDefaultRisk, down: downThreatDefaultRisk },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

@@ -122,6 +122,11 @@ export interface ThreatsTable {
   type_id: string;
   class: string;
   risk: string;
+  /**
+   * The risk before the tenant's overrides (detector instance risk or catalog default); `null` on
+   * rows stored before migration 0014 that an override covered (read as the catalog default).
+   */
+  default_risk: string | null;
   state: ThreatState;
   title: string;
   summary: string;

@@ -174,6 +174,7 @@ function pageReassessor(deps: ReassessDeps, params: ReassessParams, classificati
               type_id: detection.typeId,
               class: detection.class,
               risk: detection.risk,
+              default_risk: detection.defaultRisk,
               state: 'active',
               title: detection.title,
               summary: detection.summary,

@@ -3,27 +3,39 @@ import type { Database } from '../db/types.ts';
 
 /**
  * Re-rates every open (active or ignored) threat of a type in one UPDATE, except threats whose
- * family has its own override (`exceptFamilies`, lower-cased): family overrides win. Returns the
- * number of rows changed.
+ * family has its own override (`exceptFamilies`, lower-cased: family overrides win), or only those
+ * of `family`. `override` is the type's override; without one each threat gets back its own risk
+ * before overrides (`default_risk`: the detector's instance risk, e.g. by patch age, which the
+ * catalog default is not), `catalogDefault` where an old row has none. Returns rows changed.
  */
 export async function setRiskOfOpenThreatsByType(
   db: Kysely<Database>,
   tenantId: string,
-  typeId: string,
-  risk: string,
-  exceptFamilies: readonly string[],
+  params: {
+    readonly typeId: string;
+    readonly override: string | undefined;
+    readonly catalogDefault: string;
+    readonly exceptFamilies?: readonly string[];
+    readonly family?: string;
+  },
 ): Promise<number> {
+  const risk =
+    params.override === undefined
+      ? sql<string>`coalesce(default_risk, ${params.catalogDefault})`
+      : sql<string>`${params.override}`;
   let query = db
     .updateTable('threats')
     .set({ risk })
     .where('tenant_id', '=', tenantId)
-    .where('type_id', '=', typeId)
+    .where('type_id', '=', params.typeId)
     .where('state', '<>', 'resolved')
     .where('risk', '<>', risk);
-  if (exceptFamilies.length > 0)
+  const except = params.exceptFamilies ?? [];
+  if (except.length > 0)
     query = query.where((eb) =>
-      eb.or([eb('family', 'is', null), eb(sql<string>`lower(family)`, 'not in', exceptFamilies)]),
+      eb.or([eb('family', 'is', null), eb(sql<string>`lower(family)`, 'not in', except)]),
     );
+  if (params.family !== undefined) query = query.where(sql<string>`lower(family)`, '=', params.family);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

@@ -24,6 +24,7 @@ const row = (key: string, state: ThreatRow['state']): ThreatRow => ({
   type_id: key,
   class: 'app',
   risk: 'high',
+  default_risk: 'high',
   state,
   title: key,
   summary: key,

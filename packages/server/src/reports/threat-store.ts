@@ -7,9 +7,10 @@ import { type ThreatRow, updateThreat } from '../queries/threats.ts';
 import type { ThreatDiff } from './threat-diff.ts';
 
 /** The stored columns a detection sets on its threat row. */
-function detectionColumns(detection: Detection) {
+export function detectionColumns(detection: Detection) {
   return {
     risk: detection.risk,
+    default_risk: detection.defaultRisk,
     title: detection.title,
     summary: detection.summary,
     evidence: JSON.stringify(detection.evidence),
@@ -24,6 +25,7 @@ type DetectionColumns = ReturnType<typeof detectionColumns>;
 function sameColumns(row: ThreatRow, columns: DetectionColumns): boolean {
   return (
     row.risk === columns.risk &&
+    row.default_risk === columns.default_risk &&
     row.title === columns.title &&
     row.summary === columns.summary &&
     row.evidence === columns.evidence &&

@@ -133,7 +133,12 @@ export function createThreatTypeService(ctx: Pick<ServiceContext, 'db' | 'now' |
           updated_at: now.toISOString(),
         });
         const except = Object.keys(familyOverrides(all));
-        const threats = await setRiskOfOpenThreatsByType(trx, principal.tenantId, typeId, risk, except);
+        const threats = await setRiskOfOpenThreatsByType(trx, principal.tenantId, {
+          typeId,
+          override: risk,
+          catalogDefault: type.defaultRisk,
+          exceptFamilies: except,
+        });
         return {
           threats,
           scope: { kind: 'type', typeId },
@@ -151,13 +156,13 @@ export function createThreatTypeService(ctx: Pick<ServiceContext, 'db' | 'now' |
         if (!(await deleteThreatTypeOverride(trx, principal.tenantId, typeId)))
           throw errors.notFound('threat type override');
         const except = Object.keys(familyOverrides(all));
-        const threats = await setRiskOfOpenThreatsByType(
-          trx,
-          principal.tenantId,
+        // Each threat gets back its own risk before overrides, not the catalog default.
+        const threats = await setRiskOfOpenThreatsByType(trx, principal.tenantId, {
           typeId,
-          type.defaultRisk,
-          except,
-        );
+          override: undefined,
+          catalogDefault: type.defaultRisk,
+          exceptFamilies: except,
+        });
         return {
           threats,
           scope: { kind: 'type', typeId },
@@ -198,21 +203,14 @@ export function createThreatTypeService(ctx: Pick<ServiceContext, 'db' | 'now' |
           .execute();
         let threats = 0;
         for (const { type_id } of types) {
-          const risk =
-            (Object.hasOwn(all, type_id) ? all[type_id] : undefined) ?? findThreatType(type_id)?.defaultRisk;
-          if (risk === undefined) continue;
-          threats += Number(
-            (
-              await trx
-                .updateTable('threats')
-                .set({ risk })
-                .where('tenant_id', '=', principal.tenantId)
-                .where('type_id', '=', type_id)
-                .where('state', '<>', 'resolved')
-                .where((eb) => eb(eb.fn('lower', ['family']), '=', key))
-                .executeTakeFirst()
-            ).numUpdatedRows,
-          );
+          const catalogDefault = findThreatType(type_id)?.defaultRisk;
+          if (catalogDefault === undefined) continue;
+          threats += await setRiskOfOpenThreatsByType(trx, principal.tenantId, {
+            typeId: type_id,
+            override: Object.hasOwn(all, type_id) ? all[type_id] : undefined,
+            catalogDefault,
+            family: key,
+          });
         }
         return { threats, scope: { kind: 'family', family: key }, details: {} };
       });

@@ -7,6 +7,8 @@ import { requires } from '../route-auth.ts';
 import { ThreatSchema } from './schemas.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
+/** Reactivation answers 409 when the device's latest report no longer shows the threat. */
+const triageErrs = errorResponses(400, 401, 403, 404, 409);
 const StateSchema = Type.Union([Type.Literal('active'), Type.Literal('resolved'), Type.Literal('ignored')]);
 
 const ListThreatsQuery = Type.Object(
@@ -66,9 +68,12 @@ export function registerThreatRoutes(threats: Services['threats']): FastifyPlugi
           ...requires('threats:write'),
           schema: {
             tags: ['admin'],
-            summary: `Mark a threat ${state}; its device is re-rated at once`,
+            summary:
+              verb === 'reactivate'
+                ? "Mark a threat active again (409 when the device's latest report no longer shows it); its device is re-rated at once"
+                : `Mark a threat ${state}; its device is re-rated at once`,
             params: IdParams,
-            response: { 200: ThreatSchema, ...errs },
+            response: { 200: ThreatSchema, ...triageErrs },
           },
         },
         async (request) => threats.setThreatState(principalOf(request), request.params.id, state),
