@@ -73,6 +73,38 @@ describe('parseGatewayConfig', () => {
   ])('rejects %j naming %s', (config, path) => {
     expect(() => parseGatewayConfig(config)).toThrow(`gateway config: ${path}`);
   });
+
+  // A host belongs to one tenant (docs/conditional-access.md § Host claims), in the gateway too.
+  const route = (host: string, tenantId: string) => ({
+    host,
+    upstream: 'http://x.example',
+    resourceId: 'r',
+    tenantId,
+  });
+  it.each([
+    ['the same host', 'app.example.com', 'app.example.com'],
+    ['case and trailing dot', 'App.Example.com.', 'app.example.COM'],
+    ['a wildcard and a name below it', '*.example.com', 'a.b.example.com'],
+    ['a name and a wildcard above it', 'a.example.com', '*.example.com'],
+    ['nested wildcards', '*.example.com', '*.b.example.com'],
+  ])('rejects routes of two tenants on %s', (_name, first, second) => {
+    expect(() => parseGatewayConfig({ routes: [route(first, 'ten_1'), route(second, 'ten_2')] })).toThrow(
+      'gateway config: /routes/1/host: overlaps /routes/0/host of tenant ten_1',
+    );
+  });
+
+  it('lets two tenants have neighbouring hosts, and one tenant overlap itself', () => {
+    expect(
+      parseGatewayConfig({
+        routes: [
+          route('*.example.com', 'ten_1'),
+          route('example.com', 'ten_2'),
+          route('a.example.org', 'ten_2'),
+          route('a.example.com', 'ten_1'),
+        ],
+      }),
+    ).toHaveLength(4);
+  });
 });
 
 describe('compileRouteTable', () => {

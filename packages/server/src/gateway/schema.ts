@@ -1,6 +1,7 @@
 import { ResourceHostSchema } from '@riskgate/engine';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { hostPatternsOverlap } from '../access/host-patterns.ts';
 
 /**
  * One gateway route as `riskgate serve --gateway-config <file>` reads it: requests for `host`
@@ -51,6 +52,7 @@ export function parseGatewayConfig(value: unknown): GatewayRoute[] {
     throw new Error(`gateway config: ${first.path || '/'}: ${first.message}`);
   }
   const config = withDefaults as GatewayConfigInput;
+  refuseCrossTenantHosts(config.routes);
   return config.routes.map((route, i) => {
     let upstream: URL;
     try {
@@ -68,5 +70,24 @@ export function parseGatewayConfig(value: unknown): GatewayRoute[] {
       resourceId: route.resourceId,
       tenantId: route.tenantId,
     };
+  });
+}
+
+/**
+ * A host belongs to one tenant (docs/conditional-access.md § 3, host claims), in the gateway as in
+ * resources: two routes of different tenants whose hosts overlap (the same host in any spelling, or
+ * a wildcard covering the other) would hand one tenant's requests to the other's policies.
+ * Quadratic in the routes (at most 1000), once at start.
+ */
+function refuseCrossTenantHosts(routes: readonly GatewayRouteInput[]): void {
+  routes.forEach((route, j) => {
+    const i = routes.findIndex(
+      (other, k) => k < j && other.tenantId !== route.tenantId && hostPatternsOverlap(other.host, route.host),
+    );
+    const other = routes[i];
+    if (other !== undefined)
+      throw new Error(
+        `gateway config: /routes/${j}/host: overlaps /routes/${i}/host of tenant ${other.tenantId}: a host belongs to one tenant`,
+      );
   });
 }

@@ -1,22 +1,8 @@
-import { domainToASCII } from 'node:url';
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../db/database.ts';
 import type { Database } from '../db/types.ts';
 
-/**
- * A resource host pattern as claims store it: lower case, without a trailing dot, an
- * internationalised name in its punycode (`xn--`) form, so that every spelling of one host is one
- * claim. (The resource schema admits ASCII names only today; this keeps claims right if it widens.)
- */
-export function normalizeHostPattern(pattern: string): string {
-  let host = pattern.trim();
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  const wildcard = host.startsWith('*.');
-  const name = wildcard ? host.slice(2) : host;
-  // domainToASCII lower-cases and applies IDNA; it answers '' for what is not a domain name.
-  const ascii = domainToASCII(name) || name.toLowerCase();
-  return wildcard ? `*.${ascii}` : ascii;
-}
+export { normalizeHostPattern } from '../access/host-patterns.ts';
 
 /**
  * Serialises host-claim changes across tenants, held until the transaction ends. The conflict
