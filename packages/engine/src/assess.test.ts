@@ -8,6 +8,7 @@ import {
 } from '../test-support/snapshots.ts';
 import { assess } from './assess.ts';
 import { findThreatType } from './catalog/catalog.ts';
+import { isResolvedAssessSettings, resolveAssessSettings } from './detectors/settings.ts';
 import type { Detector } from './detectors/types.ts';
 import type { Snapshot } from './schema/snapshot.ts';
 import type { Classification } from './types.ts';
@@ -152,6 +153,37 @@ describe('assess', () => {
       (d) => d.typeId === 'os.patch-outdated',
     );
     expect(patch?.risk).toBe(risk);
+  });
+
+  // The engine keeps no state between calls (issue 12.4): no memo keyed by the caller's settings
+  // object, which every caller in the process would share and which would miss a change to it.
+  it('reads a reused settings object afresh on every call', () => {
+    const snapshot = cleanAndroidSnapshot({
+      network: cleanNetwork({ proxy: { host: 'proxy.corp.example', port: 3128 } }),
+    });
+    const settings: { allowedProxyHosts: string[] } = { allowedProxyHosts: [] };
+    expect(assess(snapshot, intel, {}, { now, settings }).riskLevel).not.toBe('secured');
+    settings.allowedProxyHosts = ['proxy.corp.example'];
+    expect(assess(snapshot, intel, {}, { now, settings }).riskLevel).toBe('secured');
+  });
+
+  it('uses settings resolved once (resolveAssessSettings) as given', () => {
+    const base = cleanAndroidSnapshot();
+    const snapshot = {
+      ...base,
+      apps: [...base.apps, cleanApp({ id: 'com.corp.tool', name: 'Tool', installer: 'com.corp.store' })],
+    };
+    const sideloaded = (settings?: Parameters<typeof assess>[3]['settings']) =>
+      assess(snapshot, intel, {}, settings === undefined ? { now } : { now, settings }).detections.some(
+        (d) => d.key === 'app.sideloaded:com.corp.tool',
+      );
+    const resolved = resolveAssessSettings({ knownStores: ['com.corp.store'] });
+    expect(isResolvedAssessSettings(resolved)).toBe(true);
+    expect(isResolvedAssessSettings({ ...resolved })).toBe(false);
+    expect(sideloaded()).toBe(true);
+    expect(sideloaded(resolved)).toBe(false);
+    expect(sideloaded({ ...resolved })).toBe(false);
+    expect(Object.isFrozen(resolved)).toBe(true);
   });
 
   it('throws on a detector bug (unknown threat type)', () => {

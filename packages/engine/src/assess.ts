@@ -1,7 +1,12 @@
 import { findThreatType, renderRemediation } from './catalog/catalog.ts';
 import { CORE_DETECTORS } from './detectors/index.ts';
 import { osDetectors } from './detectors/os.ts';
-import { DEFAULT_ASSESS_SETTINGS, resolveAssessSettings } from './detectors/settings.ts';
+import {
+  isResolvedAssessSettings,
+  RESOLVED_DEFAULT_SETTINGS,
+  type ResolvedAssessSettings,
+  resolveAssessSettings,
+} from './detectors/settings.ts';
 import type { AssessSettings, Detector, DetectorContext, Finding } from './detectors/types.ts';
 import { classify } from './risk/classify.ts';
 import { explainRisk, type RiskExplanation } from './risk/explain.ts';
@@ -14,8 +19,12 @@ import type { Classification, Detection, Evidence, IntelLookup, RiskLevel, Threa
 export interface AssessOptions {
   /** The time of the assessment (the engine never reads the clock). */
   readonly now: Date;
-  /** Tenant settings; missing values come from `DEFAULT_ASSESS_SETTINGS`. */
-  readonly settings?: Partial<AssessSettings>;
+  /**
+   * Tenant settings: resolved once with `resolveAssessSettings` (what a caller assessing many
+   * snapshots with the same settings passes), or partial values, resolved on every call; missing
+   * values come from `DEFAULT_ASSESS_SETTINGS`.
+   */
+  readonly settings?: Partial<AssessSettings> | ResolvedAssessSettings;
   /** Detectors run after the built-in ones (e.g. OS detectors that need OS intel). */
   readonly extraDetectors?: readonly Detector[];
 }
@@ -31,17 +40,16 @@ export interface Assessment {
 /** Every built-in detector: apps, device, network, web, then OS (patch age, end of life, KEV). */
 const BUILT_IN_DETECTORS: readonly Detector[] = [...CORE_DETECTORS, ...osDetectors];
 
-const RESOLVED = new WeakMap<Partial<AssessSettings>, AssessSettings>();
-
-/** Resolved settings, memoised per settings object so per-settings lookup sets are built once. */
-function settingsFor(partial: Partial<AssessSettings> | undefined): AssessSettings {
-  if (partial === undefined) return DEFAULT_ASSESS_SETTINGS;
-  let resolved = RESOLVED.get(partial);
-  if (resolved === undefined) {
-    resolved = resolveAssessSettings(partial);
-    RESOLVED.set(partial, resolved);
-  }
-  return resolved;
+/**
+ * The settings the detectors get. No memo keyed by the caller's object: the engine keeps no state
+ * between calls (a memo would be shared by every caller in the process and would miss changes to a
+ * reused object); callers that want the lookup sets built once pass resolved settings.
+ */
+function settingsFor(
+  settings: Partial<AssessSettings> | ResolvedAssessSettings | undefined,
+): ResolvedAssessSettings {
+  if (settings === undefined) return RESOLVED_DEFAULT_SETTINGS;
+  return isResolvedAssessSettings(settings) ? settings : resolveAssessSettings(settings);
 }
 
 interface Draft {

@@ -44,7 +44,9 @@ const BOOT_STATES: readonly VerifiedBootStateName[] = ['VERIFIED', 'SELF_SIGNED'
 /** KeyOrigin.aidl */
 const ORIGINS = ['GENERATED', 'DERIVED', 'IMPORTED', 'RESERVED', 'SECURELY_IMPORTED'];
 
-const TAG_BY_NAME = new Map<string, AuthorizationTag>(AUTHORIZATION_TAGS.map((entry) => [entry.name, entry]));
+const TAG_BY_NAME: ReadonlyMap<string, AuthorizationTag> = new Map(
+  AUTHORIZATION_TAGS.map((entry) => [entry.name, entry]),
+);
 
 const base64 = (bytes: ArrayBuffer): string => Buffer.from(bytes).toString('base64');
 const utf8 = new TextDecoder('utf-8', { fatal: false });

@@ -14,7 +14,7 @@ export class RevocationListError extends Error {
   }
 }
 
-const STATUSES = new Set(['REVOKED', 'SUSPENDED']);
+const STATUSES: ReadonlySet<string> = new Set(['REVOKED', 'SUSPENDED']);
 const HEX = /^[0-9a-fA-F]+$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {

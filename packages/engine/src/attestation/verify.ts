@@ -40,7 +40,7 @@ export interface VerifyAttestationInput {
 export const MAX_CHAIN_LENGTH = 10;
 
 /** Signature algorithms WebCrypto (Node 20) can verify. Anything else is reported, never accepted. */
-const VERIFIABLE_KEY_ALGORITHMS = new Set(['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'ECDSA']);
+const VERIFIABLE_KEY_ALGORITHMS: ReadonlySet<string> = new Set(['RSASSA-PKCS1-v1_5', 'RSA-PSS', 'ECDSA']);
 
 function describe(certificate: X509Certificate): AttestationCertificateInfo {
   return {

@@ -1,24 +1,7 @@
 import type { App } from '../schema/app.ts';
 import { appLabel } from './app.ts';
-import type { AssessSettings, DetectorContext, Finding } from './types.ts';
-
-/** Sets derived from settings, built once per settings object (settings are immutable values). */
-interface AppRuleSets {
-  readonly stores: ReadonlySet<string>;
-  readonly trustedSigners: ReadonlySet<string>;
-}
-const SETS = new WeakMap<AssessSettings, AppRuleSets>();
-function setsFor(settings: AssessSettings): AppRuleSets {
-  let sets = SETS.get(settings);
-  if (sets === undefined) {
-    sets = {
-      stores: new Set(settings.knownStores),
-      trustedSigners: new Set(settings.trustedSigners.map((s) => s.toLowerCase())),
-    };
-    SETS.set(settings, sets);
-  }
-  return sets;
-}
+import type { ResolvedAssessSettings } from './settings.ts';
+import type { DetectorContext, Finding } from './types.ts';
 
 /**
  * True when the installer is known and is not an app store. `undefined` installer = unknown = not
@@ -61,10 +44,9 @@ export class AppProvenanceCheck {
   private readonly trustedSigners: ReadonlySet<string>;
   private readonly sideload: SideloadCheck;
 
-  constructor(settings: AssessSettings) {
-    const { stores, trustedSigners } = setsFor(settings);
-    this.trustedSigners = trustedSigners;
-    this.sideload = new SideloadCheck(stores);
+  constructor(settings: ResolvedAssessSettings) {
+    this.trustedSigners = settings.lookups.trustedSigners;
+    this.sideload = new SideloadCheck(settings.lookups.knownStores);
   }
 
   /** Adds the provenance findings of one non-system app to `findings`. */

@@ -1,22 +1,9 @@
 import { evidenceFromHit, familyOf } from './evidence.ts';
-import type { AssessSettings, DetectorContext, Finding } from './types.ts';
-
-const TRUST_SETS = new WeakMap<AssessSettings, { cas: ReadonlySet<string>; profiles: ReadonlySet<string> }>();
-function trustSets(settings: AssessSettings) {
-  let sets = TRUST_SETS.get(settings);
-  if (sets === undefined) {
-    sets = {
-      cas: new Set(settings.trustedCaSha256.map((sha) => sha.toLowerCase())),
-      profiles: new Set(settings.allowedProfileIds),
-    };
-    TRUST_SETS.set(settings, sets);
-  }
-  return sets;
-}
+import type { DetectorContext, Finding } from './types.ts';
 
 /** Untrusted CA: a user-installed (not MDM-managed) CA certificate the tenant does not trust. */
 export function detectUntrustedCa({ snapshot, settings }: DetectorContext): Finding[] {
-  const { cas } = trustSets(settings);
+  const cas = settings.lookups.trustedCaSha256;
   const findings: Finding[] = [];
   for (const ca of snapshot.network.userCaCertificates ?? []) {
     const sha = ca.sha256.toLowerCase();
@@ -54,7 +41,7 @@ const RISKY_PAYLOADS: ReadonlySet<string> = new Set([
  * and either that list is set or the profile carries a payload that can intercept traffic.
  */
 export function detectProfiles({ snapshot, intel, settings }: DetectorContext): Finding[] {
-  const { profiles } = trustSets(settings);
+  const profiles = settings.lookups.allowedProfileIds;
   const findings: Finding[] = [];
   for (const profile of snapshot.network.iosProfiles ?? []) {
     const id = profile.identifier;

@@ -67,33 +67,12 @@ function eolEvidence(subject: string, observed: string, cycle: EolCycle, date: s
   return { subject, observed, detail };
 }
 
-const OS_CYCLES = new WeakMap<OsIntel, Map<string, EolCycle>>();
-
-/** OS cycles keyed `android:12L`, `ios:17`, `ipados:17`, built once per intel. */
-function osCycles(os: OsIntel): Map<string, EolCycle> {
-  let map = OS_CYCLES.get(os);
-  if (map === undefined) {
-    map = new Map();
-    for (const cycle of os.eolCycles('android')) {
-      const version = normalizeAndroidVersion(cycle.cycle);
-      if (version !== undefined && !map.has(`android:${version}`)) map.set(`android:${version}`, cycle);
-    }
-    for (const product of ['ios', 'ipados']) {
-      for (const cycle of os.eolCycles(product))
-        if (!map.has(`${product}:${cycle.cycle}`)) map.set(`${product}:${cycle.cycle}`, cycle);
-    }
-    OS_CYCLES.set(os, map);
-  }
-  return map;
-}
-
 /** The endoflife.date OS cycle of the device (Android major incl. 12L = 12.1; iOS / iPadOS major). */
 function osCycle(os: OsIntel, device: DeviceInfo): EolCycle | undefined {
-  const cycles = osCycles(os);
-  if (device.platform === 'android') return cycles.get(`android:${androidVersion(device) ?? ''}`);
+  if (device.platform === 'android') return os.osEolCycle('android', androidVersion(device) ?? '');
   const major = iosMajor(device);
   return (
-    (/ipad/i.test(device.model) ? cycles.get(`ipados:${major}`) : undefined) ?? cycles.get(`ios:${major}`)
+    (/ipad/i.test(device.model) ? os.osEolCycle('ipados', major) : undefined) ?? os.osEolCycle('ios', major)
   );
 }
 

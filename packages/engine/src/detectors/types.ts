@@ -1,6 +1,7 @@
 import type { WifiSecurity } from '../schema/network.ts';
 import type { Snapshot } from '../schema/snapshot.ts';
 import type { Evidence, IntelLookup, ThreatRisk } from '../types.ts';
+import type { ResolvedAssessSettings } from './settings.ts';
 
 /** A Wi-Fi network the tenant knows: used to spot rogue access points imitating it. */
 export interface KnownNetwork {
@@ -53,7 +54,8 @@ export interface DetectorContext {
   readonly snapshot: Snapshot;
   readonly intel: IntelLookup;
   readonly now: Date;
-  readonly settings: AssessSettings;
+  /** Every value filled in, with the lookup sets built once (see `resolveAssessSettings`). */
+  readonly settings: ResolvedAssessSettings;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { buildOsEolCycles, DeviceEolIndex } from './device-eol.ts';
 import { compareVersions } from './normalize.ts';
 import type { ExploitedAndroidVulnerability, ExploitedIosRelease, OsIntel } from './os-intel.ts';
 import type {
@@ -128,13 +129,20 @@ export function buildOsIntel(feeds: readonly ParsedFeed[]): OsIntel | undefined 
     }
     exploitedByMajor.set(major, exploited);
   }
+  const eolCycles = (product: string): readonly EolCycle[] => eol.get(product) ?? [];
+  const deviceModelName = (id: string) => models.get(id.toLowerCase());
+  // Lookups derived from the data, built here once: the intel owns them (no engine-wide memo).
+  const osCycles = buildOsEolCycles(eolCycles);
+  const devices = new DeviceEolIndex(eolCycles, deviceModelName);
   return {
     kev: (cveId) => kev.get(cveId.toUpperCase()),
     exploitedAndroid,
     exploitedIosReleases: (major) => exploitedByMajor.get(major) ?? [],
     iosReleases: (major) => iosByMajor.get(major) ?? [],
-    eolCycles: (product) => eol.get(product) ?? [],
-    deviceModelName: (id) => models.get(id.toLowerCase()),
+    eolCycles,
+    osEolCycle: (product, major) => osCycles.get(`${product}:${major}`),
+    deviceEolCycles: (device) => devices.find(device),
+    deviceModelName,
     feeds: feedIds,
     deviceModels: [...models].map(([id, name]) => ({ id, name })),
   };

@@ -1,3 +1,4 @@
+import type { DeviceModelQuery } from './device-eol.ts';
 import type { AndroidPatchScope, DeviceModelName, EolCycle, IosRelease, KevEntry } from './types.ts';
 
 /**
@@ -37,6 +38,13 @@ export interface OsIntel {
   iosReleases(major: string): readonly IosRelease[];
   /** endoflife.date cycles of a product (`android`, `ios`, `pixel`, `samsung-mobile`, `iphone`…). */
   eolCycles(product: string): readonly EolCycle[];
+  /**
+   * The endoflife.date cycle of an OS line: `android` by normalized major (`12L`, `13`), `ios` and
+   * `ipados` by major (`17`). Built once with the intel.
+   */
+  osEolCycle(product: 'android' | 'ios' | 'ipados', major: string): EolCycle | undefined;
+  /** The endoflife.date cycles of a device model (see `findDeviceEolCycles`); empty when unknown. */
+  deviceEolCycles(device: DeviceModelQuery): readonly EolCycle[];
   /** Marketing name of an Apple model identifier (`iPhone14,2` → `iPhone 13 Pro`). */
   deviceModelName(id: string): string | undefined;
   /** The feed ids that contributed OS data, e.g. `{ kev: 'cisa-kev', sofa: 'sofa', eol: 'endoflife.date' }`. */

@@ -77,7 +77,7 @@ function domainOfListLine(line: string): string | undefined {
   return /^\S+$/.test(line) ? line : undefined;
 }
 
-const LOCAL_HOSTS = new Set([
+const LOCAL_HOSTS: ReadonlySet<string> = new Set([
   'localhost',
   'localhost.localdomain',
   'local',

@@ -13,7 +13,7 @@ const LIST_KEYS: ReadonlyArray<readonly [string, IndicatorKind]> = [
   ['websites', 'domain'],
   ['distribution', 'domain'],
 ];
-const KNOWN_KEYS = new Set([
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'name',
   'names',
   'type',
