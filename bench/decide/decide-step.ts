@@ -35,6 +35,7 @@ async function once(headers: Readonly<Record<string, string>>): Promise<void> {
     headers,
     { method: 'GET', url: '/v1/access/check' },
     binding.integration,
+    access.identityHeaders,
   );
   const result = await access.decider.decide(
     { fingerprint: parsed.clientCertFingerprint, deviceToken: parsed.deviceToken },

@@ -14,6 +14,7 @@ import { createClusterSync } from './cluster/cluster-sync.ts';
 import { createCompliancePolicyService } from './compliance/compliance-policy-service.ts';
 import type { Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
+import { createPublicKeyCache } from './crypto/public-key-cache.ts';
 import { createSecretBox } from './crypto/secret-box.ts';
 import { type Db, pingDatabase } from './db/database.ts';
 import {
@@ -164,11 +165,13 @@ export async function createRuntime(params: {
   // Built here, started by the caller (`serve`): tests run rounds by hand.
   const auditCheckpoints =
     params.auditCheckpoints === undefined ? undefined : createAuditCheckpointer(ctx, params.auditCheckpoints);
+  // Imported device keys, reused across this runtime's signed requests (keyed by the key material).
+  const publicKeyOf = createPublicKeyCache();
   const services: Services = {
     authenticateAdmin: (authorization) => authenticateAdmin(ctx, authorization),
     deviceIdentity: {
-      authenticate: (request) => authenticateDevice(ctx, request),
-      authenticateHead: (request) => authenticateDeviceHead(ctx, request),
+      authenticate: (request) => authenticateDevice(ctx, request, publicKeyOf),
+      authenticateHead: (request) => authenticateDeviceHead(ctx, request, publicKeyOf),
       authenticateBody: (head, rawBody) => authenticateDeviceBody(ctx, head, rawBody),
       enroll: (request, body) => enrollDevice(ctx, request, body),
     },

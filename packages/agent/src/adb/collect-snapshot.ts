@@ -23,7 +23,7 @@ export interface CollectResult {
   readonly warnings: readonly string[];
 }
 
-const VERIFIED_BOOT = new Set(['green', 'yellow', 'orange', 'red']);
+const VERIFIED_BOOT: ReadonlySet<string> = new Set(['green', 'yellow', 'orange', 'red']);
 
 async function mapLimited<T, R>(
   items: readonly T[],

@@ -3,8 +3,14 @@ import { RiskBadge, StateBadge } from './ui.tsx';
 
 type Row = Readonly<Record<string, unknown>>;
 
-const RISK_KEYS = new Set(['risk', 'riskLevel', 'maxRiskLevel', 'defaultRisk']);
-const STATE_KEYS = new Set(['state', 'complianceState', 'decision', 'outcome', 'status']);
+const RISK_KEYS: ReadonlySet<string> = new Set(['risk', 'riskLevel', 'maxRiskLevel', 'defaultRisk']);
+const STATE_KEYS: ReadonlySet<string> = new Set([
+  'state',
+  'complianceState',
+  'decision',
+  'outcome',
+  'status',
+]);
 
 /** The rows of a list reply: `{ items: [...] }` or a bare array; anything else is no rows. */
 export function rowsOf(reply: unknown): readonly Row[] {

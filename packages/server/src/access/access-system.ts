@@ -8,6 +8,7 @@ import { createEventBus, type EventBus } from '../events/device-events.ts';
 import { type ClusterMessage, type ClusterNotifier, createPgNotifier } from '../events/pg-notify.ts';
 import { type AccessDecider, createAccessDecider } from './access-decider.ts';
 import { type AccessLog, createAccessLog } from './access-log.ts';
+import { createIdentityHeaderReader, type IdentityHeaderReader } from './client-cert-headers.ts';
 import {
   createDecisionCache,
   type DecisionCache,
@@ -52,6 +53,8 @@ export interface AccessSystem {
   readonly log: AccessLog;
   readonly tokens: TokenSigner;
   readonly trust: ProxyTrust;
+  /** Reads device identities from proxy headers, remembering parsed certificate headers (this node's). */
+  readonly identityHeaders: IdentityHeaderReader;
   readonly publicUrl: string;
   readonly deviceTokenTtlSeconds: number;
   readonly nodeId: string;
@@ -261,6 +264,7 @@ export async function createAccessSystem(
     log,
     tokens,
     trust,
+    identityHeaders: createIdentityHeaderReader(),
     publicUrl,
     deviceTokenTtlSeconds: options.deviceTokenTtlSeconds ?? 600,
     nodeId,

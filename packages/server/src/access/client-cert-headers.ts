@@ -101,27 +101,35 @@ export function fingerprintOfXfcc(value: string): string | undefined {
 /** The proxies whose identity headers Riskgate reads (docs/proxies.md). */
 export type IdentityHeaderKind = 'nginx' | 'traefik' | 'caddy' | 'envoy';
 
+interface IdentityHeader {
+  readonly name: string;
+  readonly parse: (value: string) => string | undefined;
+}
+type IdentityHeaders = Readonly<Record<IdentityHeaderKind, IdentityHeader>>;
+
 /**
  * The one identity header each proxy sets (and, in its documented configuration, overwrites or
  * strips), with its parser. A request is read through exactly one of them: its integration's.
+ * `memo` wraps the parsers worth remembering (see {@link createIdentityHeaderReader}).
  */
-const IDENTITY_HEADERS: Readonly<
-  Record<IdentityHeaderKind, { readonly name: string; readonly parse: (value: string) => string | undefined }>
-> = {
-  nginx: { name: 'x-client-cert', parse: (v) => memoised(certFingerprints, v, fingerprintOfCertHeader) },
-  traefik: {
-    name: 'x-forwarded-tls-client-cert',
-    parse: (v) => memoised(traefikFingerprints, v, fingerprintOfTraefikHeader),
-  },
-  caddy: { name: 'x-client-cert-sha256', parse: normalizeFingerprint },
-  envoy: { name: 'x-forwarded-client-cert', parse: (v) => memoised(xfccFingerprints, v, fingerprintOfXfcc) },
-};
+function identityHeaders(
+  memo: (parse: (value: string) => string | undefined) => (value: string) => string | undefined,
+): IdentityHeaders {
+  return {
+    nginx: { name: 'x-client-cert', parse: memo(fingerprintOfCertHeader) },
+    traefik: { name: 'x-forwarded-tls-client-cert', parse: memo(fingerprintOfTraefikHeader) },
+    caddy: { name: 'x-client-cert-sha256', parse: normalizeFingerprint },
+    envoy: { name: 'x-forwarded-client-cert', parse: memo(fingerprintOfXfcc) },
+  };
+}
 
+/** The parsers as they are, nothing remembered. */
+const UNREMEMBERED: IdentityHeaders = Object.freeze(identityHeaders((parse) => parse));
 /** Every header some proxy uses to carry a device certificate: any of them may be client-forged. */
-const ALL_IDENTITY_HEADERS = Object.values(IDENTITY_HEADERS);
+const ALL_UNREMEMBERED: readonly IdentityHeader[] = Object.freeze(Object.values(UNREMEMBERED));
 
 /** The identity header an integration reads (lower case). */
-export const identityHeaderOf = (kind: IdentityHeaderKind): string => IDENTITY_HEADERS[kind].name;
+export const identityHeaderOf = (kind: IdentityHeaderKind): string => UNREMEMBERED[kind].name;
 
 /** The device a proxy's headers name, or why they cannot be believed. */
 export interface HeaderIdentity {
@@ -134,21 +142,23 @@ export interface HeaderIdentity {
   readonly conflict: string | undefined;
 }
 
-/**
- * The device certificate's SHA-256 from the integration's own identity header only (issue 11.3).
- * Any other identity header that is present must name the same certificate, else `conflict` names
- * it. nginx's `X-Client-Verify` other than `SUCCESS`/`NONE` means nginx did not verify the
- * certificate: no fingerprint then.
- */
-export function identityFromHeaders(headers: HeaderBag, kind: IdentityHeaderKind): HeaderIdentity {
-  const own = IDENTITY_HEADERS[kind];
+/** Reads a request's device identity from its proxy headers (see {@link identityFromHeaders}). */
+export type IdentityHeaderReader = (headers: HeaderBag, kind: IdentityHeaderKind) => HeaderIdentity;
+
+function identityWith(
+  table: IdentityHeaders,
+  all: readonly IdentityHeader[],
+  headers: HeaderBag,
+  kind: IdentityHeaderKind,
+): HeaderIdentity {
+  const own = table[kind];
   const value = headerOf(headers, own.name);
   let fingerprint = value === undefined ? undefined : own.parse(value);
   if (kind === 'nginx') {
     const verify = headerOf(headers, 'x-client-verify');
     if (verify !== undefined && verify !== 'SUCCESS' && verify !== 'NONE') fingerprint = undefined;
   }
-  for (const other of ALL_IDENTITY_HEADERS) {
+  for (const other of all) {
     if (other === own) continue;
     const copy = headerOf(headers, other.name);
     // The common case (no other header) costs one property read per header.
@@ -158,30 +168,42 @@ export function identityFromHeaders(headers: HeaderBag, kind: IdentityHeaderKind
   return { fingerprint, conflict: undefined };
 }
 
+/**
+ * The device certificate's SHA-256 from the integration's own identity header only (issue 11.3).
+ * Any other identity header that is present must name the same certificate, else `conflict` names
+ * it. nginx's `X-Client-Verify` other than `SUCCESS`/`NONE` means nginx did not verify the
+ * certificate: no fingerprint then. Parses every header on every call; the access system reads
+ * through its own {@link createIdentityHeaderReader}, which remembers them.
+ */
+export function identityFromHeaders(headers: HeaderBag, kind: IdentityHeaderKind): HeaderIdentity {
+  return identityWith(UNREMEMBERED, ALL_UNREMEMBERED, headers, kind);
+}
+
 /** Header values remembered per kind of header; all are forgotten when one map is full. */
 const MEMO_LIMIT = 1024;
 /** Longer values (no device certificate is this large) are parsed every time, not remembered. */
 const MEMO_MAX_LENGTH = 4096;
-const xfccFingerprints = new Map<string, string | undefined>();
-const certFingerprints = new Map<string, string | undefined>();
-const traefikFingerprints = new Map<string, string | undefined>();
 
 /**
- * `parse(value)` remembered by value: a proxy sends the same certificate header (about 1 kB of
- * escaped PEM for nginx) on every request of a device, and URL-decoding, base64-decoding and hashing
- * it again each time cost more than the rest of the check. Pure functions of the value, so the
- * memo cannot change an answer.
+ * {@link identityFromHeaders} with each certificate header's `parse(value)` remembered by value, in
+ * maps this reader owns (one per access system, so one runtime's traffic never evicts another's): a
+ * proxy sends the same certificate header (about 1 kB of escaped PEM for nginx) on every request of
+ * a device, and URL-decoding, base64-decoding and hashing it again each time cost more than the rest
+ * of the check. Pure functions of the value, so the memo cannot change an answer.
  */
-function memoised(
-  memo: Map<string, string | undefined>,
-  value: string,
-  parse: (value: string) => string | undefined,
-): string | undefined {
-  if (value.length > MEMO_MAX_LENGTH) return parse(value);
-  const known = memo.get(value);
-  if (known !== undefined || memo.has(value)) return known;
-  const fingerprint = parse(value);
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(value, fingerprint);
-  return fingerprint;
+export function createIdentityHeaderReader(): IdentityHeaderReader {
+  const table = identityHeaders((parse) => {
+    const memo = new Map<string, string | undefined>();
+    return (value) => {
+      if (value.length > MEMO_MAX_LENGTH) return parse(value);
+      const known = memo.get(value);
+      if (known !== undefined || memo.has(value)) return known;
+      const fingerprint = parse(value);
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(value, fingerprint);
+      return fingerprint;
+    };
+  });
+  const all = Object.values(table);
+  return (headers, kind) => identityWith(table, all, headers, kind);
 }

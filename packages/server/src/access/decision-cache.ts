@@ -186,18 +186,25 @@ function fingerprintKey(hex: string): string {
   return Buffer.from(hex, 'hex').toString('latin1');
 }
 
-/** Keys of the fingerprints presented lately (a device presents the same one on every request). */
-const presentedKeys = new Map<string, string>();
+/** Most presented fingerprints remembered per cache; past it the memo starts over. */
+const PRESENTED_KEYS_LIMIT = 4096;
 
-/** {@link fingerprintKey} of a presented fingerprint, remembered (bounded): a lookup instead of a Buffer per check. */
-function presentedKey(hex: string): string {
-  let key = presentedKeys.get(hex);
-  if (key === undefined) {
-    key = fingerprintKey(hex);
-    if (presentedKeys.size >= 4096) presentedKeys.clear();
-    presentedKeys.set(hex, key);
-  }
-  return key;
+/**
+ * {@link fingerprintKey} of presented fingerprints, remembered (bounded): a lookup instead of a
+ * Buffer per check (a device presents the same one on every request). One per decision cache, so
+ * one runtime's traffic never evicts another's.
+ */
+function createPresentedKeys(): (hex: string) => string {
+  const keys = new Map<string, string>();
+  return (hex) => {
+    let key = keys.get(hex);
+    if (key === undefined) {
+      key = fingerprintKey(hex);
+      if (keys.size >= PRESENTED_KEYS_LIMIT) keys.clear();
+      keys.set(hex, key);
+    }
+    return key;
+  };
 }
 
 class CompactDevice implements CachedDevice {
@@ -248,6 +255,7 @@ export function createDecisionCache(db: Kysely<Database>): DecisionCache {
   const byFingerprint = new Map<string, string>();
   const queues = new Map<string, Promise<unknown>>();
   const intern = new Interner();
+  const presentedKey = createPresentedKeys();
   /**
    * Fingerprint keys of certificates this node has read as revoked. Revocation is final, so a row
    * that does not say (one a report transaction wrote) cannot bring a revoked certificate back.

@@ -1,4 +1,9 @@
-import { type HeaderBag, headerOf, identityFromHeaders } from './client-cert-headers.ts';
+import {
+  type HeaderBag,
+  headerOf,
+  type IdentityHeaderReader,
+  identityFromHeaders,
+} from './client-cert-headers.ts';
 import type { ProxyIntegration } from './proxy-binding.ts';
 
 /** Where the forward-auth check is served; Envoy appends the original path to it. */
@@ -21,12 +26,14 @@ export interface ForwardAuthRequest {
  * (docs/proxies.md §1): host from `X-Forwarded-Host`, `X-Original-Host` or `Host`; URI from
  * `X-Forwarded-Uri`, `X-Original-URI` or the path below `/v1/access/check`; method from
  * `X-Forwarded-Method`, `X-Original-Method` or the request's own; the device from the one
- * certificate header the caller's integration sets, or `X-Riskgate-Device-Token`.
+ * certificate header the caller's integration sets, or `X-Riskgate-Device-Token`, read with
+ * `readIdentity` (the access system's reader, which remembers parsed certificate headers).
  */
 export function readForwardAuthRequest(
   headers: HeaderBag,
   request: { readonly method: string; readonly url: string },
   integration: ProxyIntegration,
+  readIdentity: IdentityHeaderReader = identityFromHeaders,
 ): ForwardAuthRequest {
   const host =
     headerOf(headers, 'x-forwarded-host')?.split(',')[0]?.trim() ??
@@ -43,7 +50,7 @@ export function readForwardAuthRequest(
     headerOf(headers, 'x-original-method') ??
     request.method
   ).toUpperCase();
-  const identity = identityFromHeaders(headers, integration);
+  const identity = readIdentity(headers, integration);
   // One object shape for every request (absent values are undefined fields, not missing ones).
   return {
     host,

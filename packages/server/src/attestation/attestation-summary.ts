@@ -108,7 +108,7 @@ export function snapshotAttestationOf(summary: AttestationSummary): Attestation 
   return toSnapshotAttestation(resultOf(summary), new Date(summary.checkedAt));
 }
 
-const COMPLIANCE_LEVELS = new Set(['software', 'trusted-environment', 'strongbox'] as const);
+const COMPLIANCE_LEVELS: ReadonlySet<string> = new Set(['software', 'trusted-environment', 'strongbox']);
 
 /**
  * The compliance view of a stored snapshot's attestation. Stored snapshots carry the server's

@@ -1,5 +1,5 @@
 import { createHash, verify } from 'node:crypto';
-import { createPublicKeyCache } from './public-key-cache.ts';
+import { importPublicKey, type PublicKeyOf } from './public-key-cache.ts';
 
 /** A P-256 public key as JWK (only the public members are kept). */
 export interface EcPublicJwk {
@@ -89,11 +89,15 @@ export function parseRequestJws(compact: string): ParsedJws | undefined {
   };
 }
 
-/** Imported device keys, reused across requests (keyed by the key material). */
-const publicKeyOf = createPublicKeyCache();
-
-/** Verifies an ES256 (raw r‖s) signature over the JWS signing input with a P-256 JWK. */
-export function verifyJwsSignature(jws: ParsedJws, jwk: EcPublicJwk): boolean {
+/**
+ * Verifies an ES256 (raw r‖s) signature over the JWS signing input with a P-256 JWK, imported with
+ * `publicKeyOf` (the runtime's key cache on the device-request path; imported afresh by default).
+ */
+export function verifyJwsSignature(
+  jws: ParsedJws,
+  jwk: EcPublicJwk,
+  publicKeyOf: PublicKeyOf = importPublicKey,
+): boolean {
   if (jws.signature.length !== 64) return false;
   try {
     const key = publicKeyOf(jwk);

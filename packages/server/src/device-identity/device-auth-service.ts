@@ -1,5 +1,6 @@
 import type { ServiceContext } from '../context.ts';
 import { asEcPublicJwk, type ParsedJws } from '../crypto/jws.ts';
+import type { PublicKeyOf } from '../crypto/public-key-cache.ts';
 import { AppError } from '../errors.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import { findDeviceForSignature, recordDeviceNonce } from '../queries/report-ingest.ts';
@@ -22,11 +23,13 @@ export interface VerifiedHead {
  * First half of device authentication, run before the body is read (docs/agent-protocol.md §2):
  * the JWS names the device in `kid`; the device must exist and not be retired; the signature must
  * verify with its key and cover this method and path; `ts` must be within 300 s. A stranger is
- * refused here, so the server never buffers an unauthenticated body.
+ * refused here, so the server never buffers an unauthenticated body. Device keys are imported
+ * through `publicKeyOf`, the runtime's key cache.
  */
 export async function authenticateDeviceHead(
   ctx: Pick<ServiceContext, 'db' | 'now'>,
   request: SignedHead,
+  publicKeyOf: PublicKeyOf,
 ): Promise<VerifiedHead> {
   const jws = parseSignature(request);
   const kid = jws.header.kid;
@@ -40,7 +43,7 @@ export async function authenticateDeviceHead(
     throw new AppError('bad_signature', "device's certificate is revoked; enroll again");
   const jwk = asEcPublicJwk(JSON.parse(device.public_key_jwk));
   if (jwk === undefined) throw new Error(`device ${device.id} holds an invalid key`);
-  checkSignedHead(jws, jwk, request, ctx.now());
+  checkSignedHead(jws, jwk, request, ctx.now(), publicKeyOf);
   return { device, jws };
 }
 
@@ -69,6 +72,11 @@ export async function authenticateDeviceBody(
 export async function authenticateDevice(
   ctx: Pick<ServiceContext, 'db' | 'now'>,
   request: SignedRequest,
+  publicKeyOf: PublicKeyOf,
 ): Promise<DeviceRow> {
-  return authenticateDeviceBody(ctx, await authenticateDeviceHead(ctx, request), request.rawBody);
+  return authenticateDeviceBody(
+    ctx,
+    await authenticateDeviceHead(ctx, request, publicKeyOf),
+    request.rawBody,
+  );
 }

@@ -6,6 +6,7 @@ import {
   parseRequestJws,
   verifyJwsSignature,
 } from '../crypto/jws.ts';
+import type { PublicKeyOf } from '../crypto/public-key-cache.ts';
 import { AppError } from '../errors.ts';
 import { isUnsafeText, unsafeTextMessage } from '../validation.ts';
 
@@ -63,8 +64,15 @@ export type SignedHead = Omit<SignedRequest, 'rawBody'>;
  * Checks what can be checked before the body is read: the signature with `jwk`, that it covers
  * this method and path, and the time. Throws `bad_signature` or `stale_request`.
  */
-export function checkSignedHead(jws: ParsedJws, jwk: EcPublicJwk, request: SignedHead, now: Date): void {
-  if (!verifyJwsSignature(jws, jwk)) throw badSignature('signature does not verify against the device key');
+export function checkSignedHead(
+  jws: ParsedJws,
+  jwk: EcPublicJwk,
+  request: SignedHead,
+  now: Date,
+  publicKeyOf?: PublicKeyOf,
+): void {
+  if (!verifyJwsSignature(jws, jwk, publicKeyOf))
+    throw badSignature('signature does not verify against the device key');
   const { m, p, ts } = jws.payload;
   if (m !== request.method.toUpperCase()) throw badSignature('signed method does not match the request');
   if (p !== request.url) throw badSignature('signed path does not match the request');

@@ -80,7 +80,8 @@ interface Rated {
   readonly failingRules: StateChangeReasons['failingRules'];
 }
 
-const NO_FAILURES: StateChangeReasons['failingRules'] = [];
+// Frozen: one array shared by every result (the type is mutable; nothing writes to it).
+const NO_FAILURES = Object.freeze([]) as unknown as StateChangeReasons['failingRules'];
 const NO_CHANGES: ThreatChanges = { opened: [], resolved: [] };
 
 /**

@@ -1,8 +1,10 @@
 import {
-  type AssessSettings,
   type Classification,
   type CompliancePolicy,
   CompliancePolicySchema,
+  RESOLVED_DEFAULT_SETTINGS,
+  type ResolvedAssessSettings,
+  resolveAssessSettings,
   type ThreatRisk,
 } from '@riskgate/engine';
 import { Value } from '@sinclair/typebox/value';
@@ -20,8 +22,11 @@ export interface IngestConfig {
   /** Compliance policies that match the schema, oldest first (invalid documents skipped). */
   readonly policies: readonly CompliancePolicy[];
   readonly privacy: PrivacySettings;
-  /** The tenant's detection settings for `assess` (known Wi-Fi networks). */
-  readonly assessSettings: Partial<AssessSettings>;
+  /**
+   * The tenant's detection settings for `assess` (known Wi-Fi networks), resolved once per stored
+   * text by the reader (the engine keeps no memo of its own).
+   */
+  readonly assessSettings: ResolvedAssessSettings;
 }
 
 /** The settings keys ingestion reads: privacy and detection. */
@@ -79,7 +84,9 @@ export function createIngestConfigBuilder(): (rows: readonly IngestConfigRow[]) 
     return Value.Check(CompliancePolicySchema, value) ? value : null;
   });
   const classificationOfText = memo((text) => classificationOf(JSON.parse(text) as IngestConfigRow[]));
-  const assessSettingsOfText = memo((text) => assessSettingsOf(parseDetectionSettings(text)));
+  const assessSettingsOfText = memo((text) =>
+    resolveAssessSettings(assessSettingsOf(parseDetectionSettings(text))),
+  );
   const privacyOf = memo(
     (text): PrivacySettings => ({ ...DEFAULT_PRIVACY, ...(JSON.parse(text) as Partial<PrivacySettings>) }),
   );
@@ -87,7 +94,7 @@ export function createIngestConfigBuilder(): (rows: readonly IngestConfigRow[]) 
     const overrides = rows.filter((row) => row.kind === 'o');
     const policies: CompliancePolicy[] = [];
     let privacy = DEFAULT_PRIVACY;
-    let assessSettings = NO_ASSESS_SETTINGS;
+    let assessSettings = RESOLVED_DEFAULT_SETTINGS;
     for (const row of rows) {
       if (row.kind === 'p') {
         const policy = policyOf(row.value);
@@ -109,5 +116,3 @@ export function createIngestConfigBuilder(): (rows: readonly IngestConfigRow[]) 
 }
 
 const EMPTY_CLASSIFICATION: Classification = Object.freeze({ byType: {}, byFamily: {} });
-/** No tenant detection settings: `assess` uses its defaults (one shared object, so its memo hits). */
-const NO_ASSESS_SETTINGS: Partial<AssessSettings> = Object.freeze({});

@@ -75,7 +75,12 @@ export function registerCheckRoutes(access: AccessSystem): FastifyPluginAsync {
         deny(reply, request, 401, 'proxy-untrusted', '');
         return undefined;
       }
-      const parsed = readForwardAuthRequest(request.headers, request, binding.integration);
+      const parsed = readForwardAuthRequest(
+        request.headers,
+        request,
+        binding.integration,
+        access.identityHeaders,
+      );
       if (parsed.identityConflict !== undefined) {
         request.log.warn(
           { header: parsed.identityConflict, credential: binding.credentialId, tenantId: binding.tenantId },
