@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       outboxRetentionDays: 30,
       crlPeriod: 3600,
       certStatusPeriod: 300,
+      stateTimerInterval: 60,
+      stateTimerBatch: 500,
       gatewayPort: 8443,
       headersTimeout: 10,
       requestTimeout: 30,
@@ -158,6 +160,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RISKGATE_AUDIT_CHECKPOINT_INTERVAL: '-5' })).toThrow(
       /RISKGATE_AUDIT_CHECKPOINT_INTERVAL/,
     );
+  });
+
+  it('reads the state timer settings, bounded', () => {
+    const config = loadConfig({ RISKGATE_STATE_TIMER_INTERVAL: '0', RISKGATE_STATE_TIMER_BATCH: '2000' });
+    expect(config).toMatchObject({ stateTimerInterval: 0, stateTimerBatch: 2000 });
+    for (const bad of ['-1', '86401', 'x'])
+      expect(() => loadConfig({ RISKGATE_STATE_TIMER_INTERVAL: bad })).toThrow(
+        /RISKGATE_STATE_TIMER_INTERVAL/,
+      );
+    for (const bad of ['0', '10001'])
+      expect(() => loadConfig({ RISKGATE_STATE_TIMER_BATCH: bad })).toThrow(/RISKGATE_STATE_TIMER_BATCH/);
   });
 
   it('reads the attestation settings', () => {

@@ -61,6 +61,13 @@ export const ConfigSchema = Type.Object(
     auditCheckpointInterval: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
     /** Days delivered outbox rows are kept before the hourly sweep deletes them (undelivered rows stay). */
     outboxRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+    /**
+     * Seconds between state timer rounds (devices whose state changes with time: unresponsive,
+     * grace period over, patch too old; `device-state/state-timer.ts`); 0: the timer does not run.
+     */
+    stateTimerInterval: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
+    /** Devices the state timer re-rates per transaction. */
+    stateTimerBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
     /** Absolute URL users reach Riskgate at, used in remediation links (default: the listen address). */
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2048 })),
     /** Shared secret proxies send in `X-Riskgate-Proxy-Secret`, at least 24 characters. No default. */
@@ -128,6 +135,8 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_AUDIT_CHECKPOINT_FILE: 'auditCheckpointFile',
   RISKGATE_AUDIT_CHECKPOINT_INTERVAL: 'auditCheckpointInterval',
   RISKGATE_OUTBOX_RETENTION_DAYS: 'outboxRetentionDays',
+  RISKGATE_STATE_TIMER_INTERVAL: 'stateTimerInterval',
+  RISKGATE_STATE_TIMER_BATCH: 'stateTimerBatch',
   RISKGATE_PUBLIC_URL: 'publicUrl',
   RISKGATE_PROXY_SECRET: 'proxySecret',
   RISKGATE_PROXY_TENANT: 'proxyTenant',
@@ -160,6 +169,8 @@ const INT_KEYS: ReadonlySet<keyof Config> = new Set([
   'outboxRetentionDays',
   'crlPeriod',
   'certStatusPeriod',
+  'stateTimerInterval',
+  'stateTimerBatch',
   'gatewayPort',
 ]);
 

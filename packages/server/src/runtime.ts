@@ -26,6 +26,7 @@ import {
 import { enrollDevice } from './device-identity/enrollment-service.ts';
 import { createReenrollmentApprovalService } from './device-identity/reenrollment.ts';
 import type { SignedHead } from './device-identity/request-signature.ts';
+import { createStateTimer, type StateTimerOptions } from './device-state/state-timer.ts';
 import { createDeviceExplainService } from './devices/device-explain-service.ts';
 import { createDeviceService } from './devices/device-service.ts';
 import { createIntelFeedService } from './intel/intel-feed-service.ts';
@@ -106,6 +107,8 @@ export async function createRuntime(params: {
   readonly clusterPollMs?: number;
   /** CRL and certificate status periods (defaults: one hour, five minutes). */
   readonly pki?: PkiOptions;
+  /** The state timer's schedule and batch (default: 60 s, 500); started by the caller (`serve`). */
+  readonly stateTimer?: StateTimerOptions;
 }) {
   const now = params.now ?? (() => new Date());
   const logger = params.logger ?? pino({ level: 'silent' });
@@ -167,6 +170,8 @@ export async function createRuntime(params: {
     params.auditCheckpoints === undefined ? undefined : createAuditCheckpointer(ctx, params.auditCheckpoints);
   // Imported device keys, reused across this runtime's signed requests (keyed by the key material).
   const publicKeyOf = createPublicKeyCache();
+  // Built here, started by `serve`: tests run rounds by hand with the injected clock.
+  const stateTimer = createStateTimer(ctx, params.stateTimer ?? { intervalMs: 60_000, batchSize: 500 });
   const services: Services = {
     authenticateAdmin: (authorization) => authenticateAdmin(ctx, authorization),
     deviceIdentity: {
@@ -194,5 +199,5 @@ export async function createRuntime(params: {
     pki: createPkiService(ctx, params.pki),
   };
   const app = await buildApp({ logger, config: params.config, metrics, services });
-  return { ctx, metrics, services, reports, app, access, intel, attestation, auditCheckpoints };
+  return { ctx, metrics, services, reports, app, access, intel, attestation, auditCheckpoints, stateTimer };
 }

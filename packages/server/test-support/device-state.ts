@@ -24,8 +24,11 @@ import { type AccessHarness, createAccessHarness, type EnrolledDevice, PROXY_SEC
 export const GATED_HOST = 'mail.acme.test';
 
 /** An access harness with one resource whose access policy requires a compliant device. */
-export async function createCompliantAccessHarness(dialect: DialectName): Promise<AccessHarness> {
-  const h = await createAccessHarness(dialect);
+export async function createCompliantAccessHarness(
+  dialect: DialectName,
+  options?: Parameters<typeof createAccessHarness>[1],
+): Promise<AccessHarness> {
+  const h = await createAccessHarness(dialect, options);
   await h.addResource({ id: 'mail', name: 'Mail', kind: 'http-app', hosts: [GATED_HOST] });
   await h.addPolicy({
     id: 'compliant',

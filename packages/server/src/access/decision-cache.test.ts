@@ -41,6 +41,7 @@ function deviceRow(id: string, risk: DevicesTable['risk_level'] = 'secured'): Se
     retired_at: null,
     noncompliant_since: null,
     state_sequence: 0,
+    reevaluate_at: null,
   };
 }
 

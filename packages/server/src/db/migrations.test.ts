@@ -32,6 +32,7 @@ for (const dialect of DIALECTS) {
     it('applies every migration, reverts each one and applies them again', async () => {
       expect(await deviceIndexes()).toEqual([
         'devices_fingerprint',
+        'devices_reevaluate_at',
         'devices_tenant_cert_serial',
         'devices_tenant_risk_id',
         'devices_tenant_user',
@@ -52,6 +53,7 @@ for (const dialect of DIALECTS) {
       await migrateToLatest(t.db.db);
       expect(await deviceIndexes()).toEqual([
         'devices_fingerprint',
+        'devices_reevaluate_at',
         'devices_tenant_cert_serial',
         'devices_tenant_risk_id',
         'devices_tenant_user',

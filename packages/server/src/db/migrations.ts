@@ -19,7 +19,7 @@ import {
   upThreatsByDevice,
 } from './migrations-ingest.ts';
 import { downDevicesByCertSerial, upDevicesByCertSerial } from './migrations-pki.ts';
-import { downStateSequence, upStateSequence } from './migrations-state.ts';
+import { downReevaluateAt, downStateSequence, upReevaluateAt, upStateSequence } from './migrations-state.ts';
 import { downThreatDefaultRisk, upThreatDefaultRisk } from './migrations-threat-risk.ts';
 
 // Migrations use only column types valid on both SQLite and PostgreSQL (text, integer), and
@@ -319,6 +319,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012_access_tenant_binding': { up: upAccessBinding, down: downAccessBinding },
   '0013_devices_cert_serial': { up: upDevicesByCertSerial, down: downDevicesByCertSerial },
   '0014_threat_default_risk': { up: upThreatDefaultRisk, down: downThreatDefaultRisk },
+  '0015_device_reevaluate_at': { up: upReevaluateAt, down: downReevaluateAt },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

@@ -86,6 +86,11 @@ export interface DevicesTable {
   noncompliant_since: string | null;
   /** Sequence number of the device's last `device.state-changed` event (0: none yet). */
   state_sequence: Generated<number>;
+  /**
+   * When the device's state may next change with time alone (engine `reevaluateAt`); `null`: never
+   * (no enabled policy has a time-based rule for it). Read by the state timer.
+   */
+  reevaluate_at: string | null;
 }
 
 export interface DeviceNoncesTable {

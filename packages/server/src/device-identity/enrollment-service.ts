@@ -146,6 +146,8 @@ export async function enrollDevice(
       const replaced = await replaceDeviceKey(trx, tenantId, deviceId, existing.cert_serial, {
         ...factColumns,
         last_seen_at: at,
+        // Seen now: the state timer re-rates it at its next tick (responsive again, if it had gone silent).
+        reevaluate_at: at,
       });
       if (!replaced) throw new AppError('conflict', 'the device changed meanwhile (retired or re-enrolled)');
       await insertRevokedCertificate(trx, {
@@ -169,6 +171,9 @@ export async function enrollDevice(
         labels: '[]',
         retired_at: null,
         noncompliant_since: null,
+        // `unknown` until its first report rates it (and sets when time may change its state): the
+        // state timer never rates a device that has not reported.
+        reevaluate_at: null,
         ...factColumns,
       });
     }

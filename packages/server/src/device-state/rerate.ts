@@ -20,6 +20,7 @@ import {
   type RatingScope,
   type StateEventRow,
   writeDeviceStateGroup,
+  writeReevaluateAt,
 } from '../queries/device-rating.ts';
 import type { DeviceRow } from '../queries/devices.ts';
 import { listCompliancePolicyDocs } from '../queries/reports.ts';
@@ -78,6 +79,8 @@ interface Rated {
   readonly state: DevicesTable['compliance_state'];
   readonly since: string | null;
   readonly failingRules: StateChangeReasons['failingRules'];
+  /** When time alone may change it (the engine's `reevaluateAt`), ISO; `null`: never. */
+  readonly reevaluateAt: string | null;
 }
 
 // Frozen: one array shared by every result (the type is mutable; nothing writes to it).
@@ -103,7 +106,7 @@ async function rate(
   const policies: CompliancePolicy[] = parsePolicyDocs(await listCompliancePolicyDocs(trx, tenantId));
   if (!policies.some((policy) => policy.enabled)) {
     for (const row of pending)
-      out.set(row.id, { state: 'compliant', since: null, failingRules: NO_FAILURES });
+      out.set(row.id, { state: 'compliant', since: null, failingRules: NO_FAILURES, reevaluateAt: null });
     return out;
   }
   const withSnapshots = policies.some(readsSnapshot);
@@ -128,6 +131,7 @@ async function rate(
         state: compliance.state,
         since: compliance.noncompliantSince?.toISOString() ?? null,
         failingRules: compliance.failingRules.map((r) => ({ policyId: r.policyId, rule: r.rule })),
+        reevaluateAt: compliance.reevaluateAt?.toISOString() ?? null,
       });
     }
   }
@@ -161,9 +165,11 @@ export async function rerateDevices(trx: Kysely<Database>, params: RerateParams)
     string,
     { before: DeviceStateView; after: DeviceStateView; reasons: StateChangeReasons }
   >();
+  const reevaluate: { id: string; at: string | null }[] = [];
   for (const row of pending) {
     const outcome = rated.get(row.id);
     if (outcome === undefined) continue;
+    if (outcome.reevaluateAt !== row.reevaluate_at) reevaluate.push({ id: row.id, at: outcome.reevaluateAt });
     const level = riskLevelOfRank(row.rank);
     const labelsBefore = JSON.parse(row.labels) as string[];
     const labels = labelsFor(labelsBefore, level);
@@ -240,5 +246,6 @@ export async function rerateDevices(trx: Kysely<Database>, params: RerateParams)
     }
   }
   await insertStateEvents(trx, events);
+  await writeReevaluateAt(trx, tenantId, reevaluate);
   return { examined: ranked.length, changed, written };
 }

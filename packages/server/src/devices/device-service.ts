@@ -2,6 +2,7 @@ import { appendAudit } from '../audit/audit-service.ts';
 import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { nextStateSequence, recordStateChange } from '../device-state/record.ts';
+import { rerateDevices } from '../device-state/rerate.ts';
 import { errors } from '../errors.ts';
 import { listDeviceHistory } from '../queries/device-history.ts';
 import {
@@ -11,7 +12,7 @@ import {
   listDevices,
   updateDevice,
 } from '../queries/devices.ts';
-import { findLatestReportOutcome } from '../queries/reports.ts';
+import { findLatestReportOutcome, findSnapshot } from '../queries/reports.ts';
 import { insertRevokedCertificate } from '../queries/revoked-certificates.ts';
 import { listDeviceThreats, type ThreatRow } from '../queries/threats.ts';
 
@@ -119,11 +120,46 @@ export type DeviceService = ReturnType<typeof createDeviceService>;
 /** Creates the device service. */
 export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now' | 'devicesChanged'>) {
   const { db, dialect } = ctx.db;
+
+  /**
+   * Moves the device's `last_seen_at` to now. A device that is not compliant may have failed only
+   * because it had gone silent (the `unresponsive` rule): a device that has reported is re-rated through the one
+   * device-state module (cause `report`, trigger `device.status`), so that checking in makes it
+   * responsive again at once. Returns the device row as it is now.
+   */
+  async function markSeen(device: DeviceRow): Promise<DeviceRow> {
+    const now = ctx.now();
+    const lastSeen = { last_seen_at: now.toISOString() };
+    // Compliant: checking in cannot improve it. Never reported (no snapshot): `unknown` until the
+    // first report, as at enrollment.
+    if (
+      device.compliance_state === 'compliant' ||
+      (await findSnapshot(db, device.tenant_id, device.id)) === undefined
+    ) {
+      await updateDevice(db, device.tenant_id, device.id, lastSeen);
+      return { ...device, ...lastSeen };
+    }
+    const { row, written } = await db.transaction().execute(async (trx) => {
+      await updateDevice(trx, device.tenant_id, device.id, lastSeen);
+      const result = await rerateDevices(trx, {
+        tenantId: device.tenant_id,
+        scope: { kind: 'ids', ids: [device.id] },
+        at: now,
+        cause: 'report',
+        trigger: 'device.status',
+        allCompliance: true,
+      });
+      return { row: await findDeviceById(trx, device.tenant_id, device.id), written: result.written };
+    });
+    if (written.length > 0) await ctx.devicesChanged?.(device.tenant_id, written); // after commit
+    return row ?? { ...device, ...lastSeen };
+  }
+
   return {
     /** The status reply for an authenticated device. */
-    async getDeviceStatus(device: DeviceRow): Promise<DeviceStatus> {
+    async getDeviceStatus(seen: DeviceRow): Promise<DeviceStatus> {
+      const device = await markSeen(seen);
       const threats = await listDeviceThreats(db, device.tenant_id, device.id, ['active']);
-      await updateDevice(db, device.tenant_id, device.id, { last_seen_at: ctx.now().toISOString() });
       // The failing rules of the last evaluation (kept with the newest report's outcome).
       const latest = await findLatestReportOutcome(db, device.tenant_id, device.id);
       const failingRules =
@@ -183,7 +219,11 @@ export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
         const row = await findDeviceById(trx, principal.tenantId, id);
         if (row === undefined) throw errors.notFound('device');
         if (row.retired_at !== null) return toDeviceView(row);
-        await updateDevice(trx, principal.tenantId, id, { retired_at: at, labels: '[]' });
+        await updateDevice(trx, principal.tenantId, id, {
+          retired_at: at,
+          labels: '[]',
+          reevaluate_at: null,
+        });
         // Revoked in the same transaction: every access check and device request refuse the
         // certificate from the commit on, whatever the device row says later.
         await insertRevokedCertificate(trx, {

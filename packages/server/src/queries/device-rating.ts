@@ -17,6 +17,7 @@ export interface RatedDeviceRow {
   readonly compliance_state: DevicesTable['compliance_state'];
   readonly labels: string;
   readonly noncompliant_since: string | null;
+  readonly reevaluate_at: string | null;
   readonly rank: number;
 }
 
@@ -51,7 +52,7 @@ export async function listDeviceRanks(
   scope: RatingScope,
 ): Promise<RatedDeviceRow[]> {
   const result = await sql<RatedDeviceRow>`
-    select d.id, d.risk_level, d.compliance_state, d.labels, d.noncompliant_since,
+    select d.id, d.risk_level, d.compliance_state, d.labels, d.noncompliant_since, d.reevaluate_at,
       (select ${RANK_SQL} from threats t where t.device_id = d.id and t.state || '' = 'active') as rank
     from devices d
     where d.tenant_id = ${tenantId} and d.retired_at is null and ${scopeFilter(tenantId, scope)}
@@ -99,6 +100,30 @@ export async function writeDeviceStateGroup(
     for (const row of result.rows) out.push({ id: row.id, state_sequence: Number(row.state_sequence) });
   }
   return out;
+}
+
+/**
+ * Writes each device's `reevaluate_at` (when its state may next change with time alone): per 500
+ * devices one `UPDATE … SET reevaluate_at = CASE id WHEN … END WHERE id IN (…)`, since the times
+ * differ per device (they follow each device's last report) and cannot share a set-based group.
+ */
+export async function writeReevaluateAt(
+  db: Kysely<Database>,
+  tenantId: string,
+  entries: readonly { readonly id: string; readonly at: string | null }[],
+): Promise<void> {
+  const tenantMatches = sql<boolean>`tenant_id || '' = ${tenantId}`;
+  for (let start = 0; start < entries.length; start += CHUNK) {
+    const chunk = entries.slice(start, start + CHUNK);
+    const cases = sql.join(
+      chunk.map((entry) => sql`when ${entry.id} then ${entry.at}`),
+      sql` `,
+    );
+    const inChunk = sql`id in (${sql.join(chunk.map((entry) => sql`${entry.id}`))})`;
+    await sql`update devices set reevaluate_at = case id ${cases} end where ${inChunk} and ${tenantMatches}`.execute(
+      db,
+    );
+  }
 }
 
 /** One `device.state-changed` event as stored: outbox row and the device's history row. */
@@ -237,4 +262,39 @@ export async function listDeviceIdsWithSnapshotText(
     order by d.id
   `.execute(db);
   return result.rows.map((row) => row.id);
+}
+
+/**
+ * Claims up to `limit` live devices whose state may have changed with time (`reevaluate_at <=
+ * at`), oldest first, across tenants, and clears their `reevaluate_at` (the re-rating in the same
+ * transaction writes the next one). It is meant as the transaction's first statement, so that it
+ * takes the write lock: an index range read on `devices_reevaluate_at`, never a scan of the fleet.
+ * PostgreSQL: `FOR UPDATE SKIP LOCKED`, so nodes running the timer at once claim disjoint devices
+ * and a device being written by a report is left for the next tick; the rows stay locked until
+ * commit, so no other node re-rates them meanwhile. SQLite has one writer: a second process waits
+ * for the lock and then finds the devices no longer due.
+ */
+export async function claimDueDevices(
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+  at: string,
+  limit: number,
+): Promise<{ readonly tenant_id: string; readonly id: string }[]> {
+  // A materialised CTE: the due rows are chosen (and on PostgreSQL locked) once; an `IN (subquery
+  // … LIMIT … FOR UPDATE SKIP LOCKED)` may be re-evaluated by the planner and claim other rows.
+  const due = sql`select id from devices where reevaluate_at <= ${at} and retired_at is null
+    order by reevaluate_at limit ${limit}`;
+  const result =
+    dialect === 'postgres'
+      ? await sql<{ tenant_id: string; id: string }>`
+          with due as materialized (${due} for update skip locked)
+          update devices d set reevaluate_at = null from due where d.id = due.id
+          returning d.tenant_id, d.id
+        `.execute(db)
+      : await sql<{ tenant_id: string; id: string }>`
+          with due as (${due})
+          update devices set reevaluate_at = null where id in (select id from due)
+          returning tenant_id, id
+        `.execute(db);
+  return result.rows;
 }

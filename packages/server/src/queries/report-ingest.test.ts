@@ -38,6 +38,7 @@ for (const dialect of DIALECTS) {
           agent_version: '1.0.0',
           noncompliant_since: null,
           state_sequence: 0,
+          reevaluate_at: null,
         },
         outcome: '{}',
       };

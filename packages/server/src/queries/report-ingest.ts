@@ -86,7 +86,7 @@ const UPSERT_SNAPSHOT = new Statement(
   'insert into "snapshots" ("tenant_id", "device_id", "snapshot", "digest", "updated_at") values (?, ?, ?, ?, ?) on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "digest" = excluded."digest", "updated_at" = case when "snapshots"."snapshot" = excluded."snapshot" then "snapshots"."updated_at" else excluded."updated_at" end',
 );
 const UPDATE_DEVICE_STATE = new Statement(
-  'update "devices" set "risk_level" = ?, "compliance_state" = ?, "labels" = ?, "last_seen_at" = ?, "os_version" = ?, "model" = ?, "manufacturer" = ?, "agent_version" = ?, "noncompliant_since" = ?, "state_sequence" = ? where "tenant_id" = ? and "id" = ?',
+  'update "devices" set "risk_level" = ?, "compliance_state" = ?, "labels" = ?, "last_seen_at" = ?, "os_version" = ?, "model" = ?, "manufacturer" = ?, "agent_version" = ?, "noncompliant_since" = ?, "state_sequence" = ?, "reevaluate_at" = ? where "tenant_id" = ? and "id" = ?',
 );
 const SET_REPORT_OUTCOME = new Statement(
   'update "reports" set "outcome" = ? where "tenant_id" = ? and "device_id" = ? and "report_id" = ?',
@@ -99,7 +99,7 @@ const storeReportStatePg = (notify: boolean) =>
   new Statement(
     `with "touched" as (update "threats" set "last_seen" = ? where "tenant_id" = ? and "id" = any(?::text[])),
 "snapshot" as (insert into "snapshots" ("tenant_id", "device_id", "snapshot", "digest", "updated_at") select ?, ?, ?::text, ?, ? where ?::boolean on conflict ("device_id") do update set "snapshot" = excluded."snapshot", "digest" = excluded."digest", "updated_at" = case when "snapshots"."snapshot" = excluded."snapshot" then "snapshots"."updated_at" else excluded."updated_at" end),
-"device" as (update "devices" set "risk_level" = ?, "compliance_state" = ?, "labels" = ?, "last_seen_at" = ?, "os_version" = ?, "model" = ?, "manufacturer" = ?, "agent_version" = ?, "noncompliant_since" = ?, "state_sequence" = ? where "tenant_id" = ? and "id" = ?),
+"device" as (update "devices" set "risk_level" = ?, "compliance_state" = ?, "labels" = ?, "last_seen_at" = ?, "os_version" = ?, "model" = ?, "manufacturer" = ?, "agent_version" = ?, "noncompliant_since" = ?, "state_sequence" = ?, "reevaluate_at" = ? where "tenant_id" = ? and "id" = ?),
 "report" as (update "reports" set "outcome" = ? where "tenant_id" = ? and "device_id" = ? and "report_id" = ?)
 ${notify ? 'select pg_notify(?, ?) as "done"' : 'select 1 as "done"'}`,
   );
@@ -261,6 +261,8 @@ export interface ReportStateWrite {
     readonly noncompliant_since: string | null;
     /** The device's event sequence after this report (moved on by one when it emitted an event). */
     readonly state_sequence: number;
+    /** When time alone may change the new state (the engine's `reevaluateAt`), for the state timer. */
+    readonly reevaluate_at: string | null;
   };
   readonly outcome: string;
   /** PostgreSQL only: a notification to send with the writes (delivered on commit). */
@@ -289,6 +291,7 @@ export async function storeReportState(
     device.agent_version,
     device.noncompliant_since,
     device.state_sequence,
+    device.reevaluate_at,
     tenantId,
     deviceId,
   ];

@@ -300,6 +300,7 @@ export function createReportService(
             agent_version: snapshot.device.agentVersion,
             noncompliant_since: compliance.noncompliantSince?.toISOString() ?? null,
             state_sequence: sequence,
+            reevaluate_at: compliance.reevaluateAt?.toISOString() ?? null,
           };
           if (deps.reserveDeviceChange !== undefined) {
             written = {

@@ -68,6 +68,7 @@ export const command: Command = {
         intervalMs: config.auditCheckpointInterval * 1000,
       },
       pki: { crlPeriodSeconds: config.crlPeriod, statusPeriodSeconds: config.certStatusPeriod },
+      stateTimer: { intervalMs: config.stateTimerInterval * 1000, batchSize: config.stateTimerBatch },
     });
     const { app, ctx } = runtime;
 
@@ -90,6 +91,7 @@ export const command: Command = {
 
     const address = await app.listen({ host: config.host, port: config.port });
     runtime.auditCheckpoints?.start();
+    runtime.stateTimer.start();
     const gatewayRoutes = gatewayRoutesOf(config);
     const gateway =
       gatewayRoutes === undefined
@@ -137,6 +139,7 @@ export const command: Command = {
         logger.info({ signal }, 'shutting down');
         clearInterval(sweeper);
         Promise.resolve(gateway?.close())
+          .then(() => runtime.stateTimer.stop())
           .then(() => app.close())
           // After the last request: the final checkpoint covers every entry written.
           .then(() => runtime.auditCheckpoints?.stop())
