@@ -8,6 +8,8 @@ import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../
 import { type Operation, operationsOf } from '../../test-support/openapi-fuzz.ts';
 import { enrollTestDevice } from '../../test-support/security.ts';
 import { cleanAndroidSnapshot, storeApp } from '../../test-support/snapshots.ts';
+import { NONCE_TTL_MS } from '../device-identity/request-signature.ts';
+import { deleteExpiredDeviceNonces } from '../queries/device-nonces.ts';
 
 /**
  * Issue 11, part A: the device-authentication matrix (docs/agent-protocol.md § Authentication
@@ -732,6 +734,164 @@ const REENROLL_ATTACKS: readonly ReenrollAttack[] = [
   },
 ];
 
+/** One attack on the enrollment of a new device (self-signed with `jwk`, docs/agent-protocol.md §3). */
+interface EnrollAttack {
+  readonly name: string;
+  readonly expected: Refusal;
+  prepare(c: {
+    readonly h: Harness;
+    readonly now: Date;
+    readonly token: string;
+  }): InjectOptions | Promise<InjectOptions>;
+}
+
+/** A correct enrollment request of a new key, as a target and its signer. */
+function newEnrollment(token: string): { readonly key: TestDevice; readonly target: Target } {
+  const key = new TestDevice();
+  const body = JSON.stringify({
+    token,
+    publicKey: key.jwk,
+    device: { platform: 'ios', user: 'eve@example.com' },
+  });
+  return { key, target: { method: 'POST', url: ENROLL, body } };
+}
+
+const enrollSigned = (key: TestDevice, target: Target, now: Date, options: SignOptions = {}) =>
+  signed(key, target, now, { ...options, withJwk: true });
+
+const ENROLL_ATTACKS: readonly EnrollAttack[] = [
+  {
+    name: 'no signature',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token }) => withSignature(newEnrollment(token).target, undefined),
+  },
+  {
+    name: 'malformed JWS',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token }) => withSignature(newEnrollment(token).target, 'a.b.c'),
+  },
+  {
+    name: 'wrong alg: none, no signature',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token, now }) => {
+      const { key, target } = newEnrollment(token);
+      return withSignature(target, forgedJws({ alg: 'none', jwk: key.jwk }, claimsOf(target, now)));
+    },
+  },
+  {
+    name: 'wrong alg: HS256 keyed with the public JWK',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token, now }) => {
+      const { key, target } = newEnrollment(token);
+      return withSignature(
+        target,
+        forgedJws({ alg: 'HS256', jwk: key.jwk }, claimsOf(target, now), JSON.stringify(key.jwk)),
+      );
+    },
+  },
+  {
+    name: 'signed with a kid instead of the jwk',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token, now }) => {
+      const { key, target } = newEnrollment(token);
+      return signed(Object.assign(key, { deviceId: 'dev_000000000000000000000000' }), target, now);
+    },
+  },
+  {
+    name: 'header jwk (and signature) of another key than the body publicKey',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token, now }) => enrollSigned(new TestDevice(), newEnrollment(token).target, now),
+  },
+  {
+    name: 'stale time: 301 s old',
+    expected: STALE,
+    prepare: ({ token, now }) => {
+      const { key, target } = newEnrollment(token);
+      return enrollSigned(key, target, now, { ts: seconds(now) - 301 });
+    },
+  },
+  {
+    name: 'future time: 301 s ahead',
+    expected: STALE,
+    prepare: ({ token, now }) => {
+      const { key, target } = newEnrollment(token);
+      return enrollSigned(key, target, now, { ts: seconds(now) + 301 });
+    },
+  },
+  {
+    name: 'tampered body after signing',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token, now }) => {
+      const { key, target } = newEnrollment(token);
+      return { ...enrollSigned(key, target, now), payload: (target.body ?? '').replace('eve@', 'ceo@') };
+    },
+  },
+  {
+    name: 'tampered path after signing (signed for another route)',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token, now }) => {
+      const { key, target } = newEnrollment(token);
+      return enrollSigned(key, target, now, { p: '/v1/device/reports' });
+    },
+  },
+  {
+    name: 'tampered method after signing',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token, now }) => {
+      const { key, target } = newEnrollment(token);
+      return enrollSigned(key, target, now, { m: 'PUT' });
+    },
+  },
+  {
+    name: 'tampered query after signing (added)',
+    expected: BAD_SIGNATURE,
+    prepare: ({ token, now }) => {
+      const { key, target } = newEnrollment(token);
+      return { ...enrollSigned(key, target, now), url: `${ENROLL}?deviceId=dev_x` };
+    },
+  },
+  {
+    name: 'an accepted enrollment sent again (counted token)',
+    expected: REPLAYED,
+    prepare: async ({ h, token, now }) => {
+      const { key, target } = newEnrollment(token);
+      const request = enrollSigned(key, target, now);
+      const reply = await h.app.inject(request);
+      expect(reply.statusCode, reply.body).toBe(201);
+      return request;
+    },
+  },
+];
+
+/** What an enrollment could change in the tenant. */
+async function tenantStateOf(h: Harness) {
+  const db = h.testDb.db.db;
+  const tenantId = h.tenant.tenantId;
+  const count = async (table: string) =>
+    Number(
+      (
+        await sql<{
+          n: number | string;
+        }>`select count(*) as n from ${sql.table(table)} where tenant_id = ${tenantId}`.execute(db)
+      ).rows[0]?.n,
+    );
+  return {
+    devices: await count('devices'),
+    nonces: await count('device_nonces'),
+    history: await count('device_history'),
+    audit: await count('audit_log'),
+    outbox: await count('outbox'),
+    tokenUses: (
+      await db
+        .selectFrom('enrollment_tokens')
+        .select(['id', 'uses_left'])
+        .where('tenant_id', '=', tenantId)
+        .orderBy('id')
+        .execute()
+    ).map((row) => `${row.id}:${row.uses_left}`),
+  };
+}
+
 /** Everything an accepted device request could change, for one device and its tenant. */
 async function stateOf(h: Harness, deviceId: string | undefined) {
   const db = h.testDb.db.db;
@@ -900,5 +1060,45 @@ for (const dialect of DIALECTS) {
         expect(reply.statusCode).toBe(winners.includes(key) ? 200 : 401);
       }
     });
+    it.each(
+      ENROLL_ATTACKS.map((attack) => ({ attack, what: `POST ${ENROLL} (new device) × ${attack.name}` })),
+    )('$what', async ({ attack }) => {
+      const token = await enrollmentToken(h, h.tenant, 5);
+      const request = await attack.prepare({ h, now: h.clock.now, token });
+      const before = await tenantStateOf(h);
+      const reply = await h.app.inject(request);
+      expectRefusal(reply, attack.expected);
+      expect(await tenantStateOf(h)).toEqual(before);
+    });
+
+    it(`POST ${ENROLL} (new device): 20 concurrent copies of one enrollment, exactly one device`, async () => {
+      const { key, target } = newEnrollment(await enrollmentToken(h, h.tenant, null));
+      const request = enrollSigned(key, target, h.clock.now);
+      const before = await tenantStateOf(h);
+      const replies = await Promise.all(Array.from({ length: 20 }, () => h.app.inject(request)));
+      expect(replies.filter((reply) => reply.statusCode === 201)).toHaveLength(1);
+      for (const reply of replies.filter((r) => r.statusCode !== 201)) expectRefusal(reply, REPLAYED);
+      expect((await tenantStateOf(h)).devices).toBe(before.devices + 1);
+    });
+
+    it.each(ROUTES.map((route) => ({ route, what: routeName(route) })))(
+      '$what: a replay after its nonce is forgotten is stale (the nonce window covers the skew both ways)',
+      async ({ route }) => {
+        const victim = await enrollTestDevice(h);
+        const saved = h.clock.now;
+        try {
+          // Signed at the far edge of the skew, so it stays fresh as long as possible.
+          const request = signed(victim, targetOf(route, saved), saved, { ts: seconds(saved) + 300 });
+          await accepted(h, request);
+          h.clock.now = new Date(saved.getTime() + NONCE_TTL_MS + 1);
+          await deleteExpiredDeviceNonces(h.testDb.db.db, h.clock.now.toISOString());
+          const before = await stateOf(h, victim.deviceId);
+          expectRefusal(await h.app.inject(request), STALE);
+          expect(await stateOf(h, victim.deviceId)).toEqual(before);
+        } finally {
+          h.clock.now = saved;
+        }
+      },
+    );
   });
 }
