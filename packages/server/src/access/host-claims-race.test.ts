@@ -88,6 +88,47 @@ for (const dialect of DIALECTS) {
       expect(held).toEqual(acmeWon ? [PER_TENANT, 0] : [0, PER_TENANT]);
     });
 
+    it("20 parallel updates growing two tenants' resources onto overlapping hosts: exactly one tenant wins", async () => {
+      const ids = (tenant: string) => Array.from({ length: PER_TENANT }, (_, i) => `${tenant}-grow-${i}`);
+      for (const [tenant, name] of [
+        [h.tenant, 'acme'],
+        [h.otherTenant, 'globex'],
+      ] as const)
+        for (const id of ids(name))
+          expect((await create(tenant, id, [`${id}.own.test`])).statusCode).toBe(201);
+      const grow = (tenant: Harness['tenant'], id: string, host: string) =>
+        h.app.inject({
+          method: 'PUT',
+          url: `/v1/admin/resources/${id}`,
+          headers: h.auth('admin', tenant),
+          payload: { id, name: id, kind: 'http-app', hosts: [`${id}.own.test`, host] },
+        });
+      const replies = await Promise.all(
+        ids('acme').flatMap((id, i) => [
+          grow(h.tenant, id, '*.grow.race.test'),
+          grow(h.otherTenant, ids('globex')[i] ?? '', 'deep.a.grow.race.test'),
+        ]),
+      );
+      expect(replies.filter((reply) => reply.statusCode >= 500).map((reply) => reply.body)).toEqual([]);
+      const acme = replies.filter((_, i) => i % 2 === 0).map((reply) => reply.statusCode);
+      const globex = replies.filter((_, i) => i % 2 === 1).map((reply) => reply.statusCode);
+      const acmeWon = acme.includes(200);
+      expect({ winner: acmeWon ? acme : globex, loser: acmeWon ? globex : acme }).toEqual({
+        winner: Array(PER_TENANT).fill(200),
+        loser: Array(PER_TENANT).fill(409),
+      });
+      // The loser's resources keep their old hosts.
+      const [loser, loserIds] = acmeWon ? [h.otherTenant, ids('globex')] : [h.tenant, ids('acme')];
+      for (const id of loserIds) {
+        const reply = await h.app.inject({
+          method: 'GET',
+          url: `/v1/admin/resources/${id}`,
+          headers: h.auth('admin', loser),
+        });
+        expect(reply.json().hosts).toEqual([`${id}.own.test`]);
+      }
+    });
+
     it('an IDN host in Unicode or a host with a port is refused at the schema (400), never claimed', async () => {
       for (const host of ['bücher.race.test', 'a.port.race.test:443', 'a.port.race.test:8443.']) {
         const reply = await create(h.tenant, 'refused', [host]);
