@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.ts';
 import { listTenants } from '../queries/tenants.ts';
-import { readCheckpointFile } from './checkpoint.ts';
+import { type CheckpointFileBreak, readCheckpointFile } from './checkpoint.ts';
 import type { CheckpointVerifier } from './checkpoint-key.ts';
 import {
   type AnchoredAuditVerification,
   DEFAULT_MAX_UNANCHORED_AGE_MS,
   groupCheckpoints,
   type TailPolicy,
+  type TenantCheckpoints,
   verifyAuditWithCheckpoints,
 } from './checkpoint-verify.ts';
 
@@ -16,13 +17,17 @@ export type TenantAuditVerification = AnchoredAuditVerification & { readonly ten
 
 /** The whole audit log checked against one checkpoint file. */
 export interface AuditLogVerification {
-  /** Every tenant is ok. */
+  /** Every tenant is ok, and so is the file. */
   readonly ok: boolean;
   readonly checkpointFile: string;
   /** Lines of the file that are checkpoints. */
   readonly checkpointLines: number;
   /** Lines that are not checkpoints (a line torn by a crash): a note, not a finding. */
   readonly malformedLines: readonly number[];
+  /** Version 1 lines, written before the file was chained: a note. */
+  readonly legacyLines: readonly number[];
+  /** The file itself: the first line that breaks its hash chain or goes back in a tenant's seq. */
+  readonly fileProblem?: CheckpointFileBreak;
   readonly tenants: readonly TenantAuditVerification[];
 }
 
@@ -44,8 +49,9 @@ export async function verifyAuditLog(
   db: Kysely<Database>,
   options: AuditLogVerifyOptions,
 ): Promise<AuditLogVerification | undefined> {
-  const { lines, malformed } = await readCheckpointFile(options.file);
+  const { lines, malformed, legacy, broken } = await readCheckpointFile(options.file);
   const groups = groupCheckpoints(lines, options.verifier);
+  const fileProblem = broken ?? firstBackwards(groups);
   const known = new Set([...(await listTenants(db)).map((tenant) => tenant.id), ...groups.keys()]);
   if (options.tenantId !== undefined && !known.has(options.tenantId)) return undefined;
   const tenantIds = options.tenantId === undefined ? [...known] : [options.tenantId];
@@ -58,10 +64,38 @@ export async function verifyAuditLog(
     });
   }
   return {
-    ok: tenants.every((tenant) => tenant.ok),
+    ok: fileProblem === undefined && tenants.every((tenant) => tenant.ok),
     checkpointFile: options.file,
     checkpointLines: lines.length,
     malformedLines: malformed,
+    legacyLines: legacy,
+    ...(fileProblem === undefined ? {} : { fileProblem }),
     tenants,
   };
+}
+
+/**
+ * The first line (in file order) whose valid checkpoint holds a lower seq than an earlier one of
+ * the same tenant. A writer never does that (it refuses to sign a chain behind its last
+ * checkpoint), so such a file was spliced from other files or rewritten.
+ */
+function firstBackwards(groups: ReadonlyMap<string, TenantCheckpoints>): CheckpointFileBreak | undefined {
+  let first: CheckpointFileBreak | undefined;
+  for (const [tenantId, { valid }] of groups) {
+    let highest: { seq: number; line: number } | undefined;
+    for (const { line, checkpoint } of valid) {
+      if (highest !== undefined && checkpoint.seq < highest.seq) {
+        if (first === undefined || line < first.line) {
+          first = {
+            problem: 'backwards',
+            line,
+            reason: `line ${line} holds seq ${checkpoint.seq} of ${tenantId}, behind seq ${highest.seq} on line ${highest.line}: checkpoints must not go back`,
+          };
+        }
+        break;
+      }
+      if (highest === undefined || checkpoint.seq > highest.seq) highest = { seq: checkpoint.seq, line };
+    }
+  }
+  return first;
 }

@@ -4,10 +4,14 @@ import { findLastAuditEntry, insertOutboxEventOnce, listAuditHeadSeqs } from '..
 import { listTenants } from '../queries/tenants.ts';
 import { type AuditHead, type ChainWalk, walkAuditChain } from './audit-chain-walk.ts';
 import {
-  appendCheckpoints,
+  appendCheckpointLines,
   CHECKPOINT_TOPIC,
+  checkpointFileEnd,
   checkpointSignatureProblem,
+  lineHash,
+  parseCheckpointLine,
   readCheckpointFile,
+  readCheckpointFileRange,
   type SignedCheckpoint,
   signCheckpoint,
 } from './checkpoint.ts';
@@ -77,11 +81,26 @@ export function createAuditCheckpointer(
   let timer: NodeJS.Timeout | undefined;
   let follower: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** The hash of the file's last line and the file's size, as this writer last left it. */
+  let fileTail: { hash: string; size: number } | undefined;
+  let fileAlarmed = false;
 
   async function loadLast(signer: CheckpointKeyPair): Promise<Map<string, AuditHead>> {
     const heads = new Map<string, AuditHead>();
     let unverified = 0;
-    for (const { checkpoint } of (await readCheckpointFile(options.file)).lines) {
+    const read = await readCheckpointFile(options.file);
+    if (read.broken !== undefined) {
+      ctx.logger.error(
+        { file: options.file, line: read.broken.line, reason: read.broken.reason },
+        'audit checkpoint file fails its hash chain (run `riskgate audit verify`)',
+      );
+    }
+    const end = await checkpointFileEnd(options.file);
+    // A crash tore the last line: end it, so it stays a line of its own (noted by verify) and the
+    // next checkpoint links to it.
+    const size = end.endsWithNewline ? end.size : await appendCheckpointLines(options.file, ['']);
+    fileTail = { hash: read.tailHash, size };
+    for (const { checkpoint } of read.lines) {
       if (checkpointSignatureProblem(checkpoint, signer) !== undefined) {
         unverified += 1;
         continue;
@@ -109,6 +128,53 @@ export function createAuditCheckpointer(
       { tenantId, problem: walk.problem, firstBrokenSeq: walk.firstBrokenSeq, reason: walk.reason },
       'audit chain fails verification since its last checkpoint; not signing it (run `riskgate audit verify`)',
     );
+  }
+
+  function fileAlarm(reason: string): void {
+    if (fileAlarmed) return;
+    fileAlarmed = true;
+    ctx.logger.error(
+      { file: options.file, reason },
+      'audit checkpoint file changed behind the writer; new checkpoints link to the last line it wrote (run `riskgate audit verify`)',
+    );
+  }
+
+  /**
+   * The tail to link the next line to. Lines another writer appended are followed when each
+   * links to the one before and carries a checkpoint this key signed; anything else (the file
+   * cut, replaced, or given lines that do not link) is alarmed and the writer keeps linking to its
+   * own last line, so `verify` reports the break at the next line.
+   */
+  async function currentTail(signer: CheckpointKeyPair): Promise<{ hash: string; size: number }> {
+    const known = fileTail ?? { hash: (await readCheckpointFile(options.file)).tailHash, size: 0 };
+    const end = await checkpointFileEnd(options.file);
+    if (end.size === known.size) return known;
+    if (end.size < known.size) {
+      fileAlarm(
+        `the file shrank from ${known.size} to ${end.size} bytes: lines were cut, or the file replaced`,
+      );
+      return known;
+    }
+    const added = await readCheckpointFileRange(options.file, known.size, end.size);
+    let hash = known.hash;
+    for (const text of added.split('\n').slice(0, -1)) {
+      if (text.trim() === '') continue;
+      const checkpoint = parseCheckpointLine(text);
+      if (
+        checkpoint === undefined ||
+        checkpoint.prev !== hash ||
+        checkpointSignatureProblem(checkpoint, signer) !== undefined
+      ) {
+        fileAlarm('lines were appended that do not link to the file or are not signed by the checkpoint key');
+        return known;
+      }
+      hash = lineHash(text);
+    }
+    if (!end.endsWithNewline) {
+      fileAlarm('the file ends in a partial line another process is writing, or a torn one');
+      return known;
+    }
+    return { hash, size: end.size };
   }
 
   async function publish(checkpoints: readonly SignedCheckpoint[]): Promise<void> {
@@ -142,6 +208,7 @@ export function createAuditCheckpointer(
     const tenantIds =
       only ?? new Set([...(await listTenants(db)).map((tenant) => tenant.id), ...known.keys()]);
     const at = ctx.now().toISOString();
+    const heads: { tenantId: string; seq: number; hash: string; at: string }[] = [];
     const fresh: SignedCheckpoint[] = [];
     for (const tenantId of tenantIds) {
       const previous = known.get(tenantId);
@@ -154,12 +221,23 @@ export function createAuditCheckpointer(
         alarm(tenantId, walk);
         continue;
       }
-      if (walk.head.seq > 0) fresh.push(signCheckpoint({ tenantId, ...walk.head, at }, key));
+      if (walk.head.seq > 0) heads.push({ tenantId, ...walk.head, at });
     }
-    await appendCheckpoints(options.file, fresh);
+    if (heads.length === 0) return [];
+    // Each line links to the one before it: the file is a hash chain (see checkpoint.ts).
+    let { hash: prev } = await currentTail(key);
+    const texts: string[] = [];
+    for (const head of heads) {
+      const checkpoint = signCheckpoint(head, key, prev);
+      const text = JSON.stringify(checkpoint);
+      fresh.push(checkpoint);
+      texts.push(text);
+      prev = lineHash(text);
+    }
+    fileTail = { hash: prev, size: await appendCheckpointLines(options.file, texts) };
     for (const checkpoint of fresh)
       known.set(checkpoint.tenantId, { seq: checkpoint.seq, hash: checkpoint.hash });
-    if (fresh.length > 0) await publish(fresh);
+    await publish(fresh);
     return fresh;
   }
 

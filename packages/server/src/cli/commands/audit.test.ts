@@ -37,6 +37,7 @@ describe('riskgate audit checkpoint / verify / key (SQLite data folder)', () => 
       const clean = await run(['verify'], env);
       expect(clean.code).toBe(0);
       expect(clean.out).toContain(`${ids.Acme}: ok (6 entries) anchored up to seq 6 by 1 checkpoint(s)`);
+      expect(clean.out).toContain('checkpoint file: ok (every line links to the one before it)');
 
       // Entries after the last checkpoint are reported as an unanchored tail: fine while recent.
       await appendTestAudits(db, ids.Acme ?? '', 2);
@@ -80,6 +81,11 @@ describe('riskgate audit checkpoint / verify / key (SQLite data folder)', () => 
       expect(found.out).toContain(`${globex}: DELETED at seq 1:`);
       expect(found.out).toContain(`${initech}: REWRITTEN at seq 6:`);
       expect(found.out).toContain(`${ids.Umbrella}: FORGED CHECKPOINT:`);
+      // The forged line was appended without the link to the line before it.
+      const lineCount = readFileSync(file, 'utf8').trim().split('\n').length;
+      expect(found.out).toContain(
+        `checkpoint file: CHAIN BROKEN at line ${lineCount}: line ${lineCount} does not link to line ${lineCount - 1}`,
+      );
 
       const one = await run(['verify', '--tenant', initech, '--json', '--public-key', pemFile], outside);
       expect(one.code).toBe(1);

@@ -116,6 +116,8 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
         checkpointFile: file,
         keyId: key?.keyId ?? null,
         malformedLines: report.malformedLines,
+        legacyLines: report.legacyLines,
+        fileProblem: report.fileProblem ?? null,
         tenants: report.tenants,
       };
       io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -126,6 +128,16 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
       if (verifier.missing !== undefined) io.stdout.write(`note: ${verifier.missing}\n`);
       if (report.malformedLines.length > 0)
         io.stdout.write(`note: lines that are not checkpoints: ${report.malformedLines.join(', ')}\n`);
+      if (report.legacyLines.length > 0)
+        io.stdout.write(
+          `note: ${report.legacyLines.length} version 1 line(s), written before the file was chained\n`,
+        );
+      const broken = report.fileProblem;
+      io.stdout.write(
+        broken === undefined
+          ? 'checkpoint file: ok (every line links to the one before it)\n'
+          : `checkpoint file: ${broken.problem === 'backwards' ? 'BACKWARDS' : 'CHAIN BROKEN'} at line ${broken.line}: ${broken.reason}\n`,
+      );
       for (const result of report.tenants) io.stdout.write(`${describe(result.tenantId, result)}\n`);
     }
     return report.ok ? 0 : 1;
