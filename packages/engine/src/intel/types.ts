@@ -19,7 +19,8 @@ export type IntelFormat =
   | 'ioc-text'
   | 'hash-list'
   | 'ip-list'
-  | 'ioc-csv';
+  | 'ioc-csv'
+  | 'misp';
 
 /** One indicator as parsed: a normalised value of one kind and where it came from. */
 export interface IndicatorRecord {

@@ -85,7 +85,7 @@ describe('loadIntelFiles', () => {
     expect(errors[0]?.message).toContain('ioc.yaml:');
   });
 
-  it('vendor-iocs: every sheet and MISP CSV loaded with its family; the README and the MISP JSON skipped with reasons', async () => {
+  it('vendor-iocs: every sheet, the MISP CSV and the MISP JSON loaded with their family; the README skipped with its reason', async () => {
     const { feeds, errors, files } = await loadIntelFiles([join(DATASETS, 'vendor-iocs')]);
     expect(errors).toEqual([]);
     const byName = (end: string) => files.find((f) => f.path.endsWith(end));
@@ -94,8 +94,10 @@ describe('loadIntelFiles', () => {
       reason: expect.stringMatching(/write-up without indicators/),
     });
     expect(byName('misp.json')).toMatchObject({
-      status: 'skipped',
-      reason: expect.stringMatching(/not intel/),
+      status: 'loaded',
+      format: 'misp',
+      family: 'The Kingdom Came To Canada',
+      byKind: { domain: 20 },
     });
     // The README's title names the family of the CSV beside it.
     expect(byName('NSO_Group/iocs.csv')).toMatchObject({
@@ -108,7 +110,7 @@ describe('loadIntelFiles', () => {
       categories: ['spyware'],
       byKind: { 'file-sha256': 19, ip: 4, domain: 4, 'app-id': 6, url: 1 },
     });
-    expect(feeds.map((f) => f.format)).toEqual(Array(5).fill('ioc-csv'));
+    expect(feeds.map((f) => f.format).sort()).toEqual([...Array(5).fill('ioc-csv'), 'misp']);
     expect(files.every((f) => f.status !== 'skipped' || (f.reason ?? '') !== '')).toBe(true);
   });
 

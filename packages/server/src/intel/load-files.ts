@@ -11,6 +11,7 @@ import {
   type IndicatorKind,
   type IntelFormat,
   IntelParseError,
+  mispFeedFileRole,
   type ParseContext,
   type ParsedFeed,
   parseIntelFile,
@@ -318,6 +319,8 @@ export async function loadIntelFiles(
 /** Why a file in a folder is not intel, in words a user can act on. */
 function notIntelReason(path: string, text: string): string {
   const name = basename(path);
+  const misp = mispFeedFileRole(name, text);
+  if (misp !== undefined) return misp;
   if (/^(license|licence|notice|copying)/i.test(name)) return `not intel: licence or notice (${name})`;
   if (/schema\.json$/i.test(name)) return `not intel: a JSON schema (${name})`;
   if (/\.json$/i.test(name) || /^\s*\{/.test(text)) return `not intel: JSON that is no known feed (${name})`;

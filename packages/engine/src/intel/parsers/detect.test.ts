@@ -40,8 +40,6 @@ describe('detectFormat on the datasets', () => {
     'android-attestation-revocation/status.json',
     // A Markdown document that does not present itself as indicators (no "IOCs" heading, nothing defanged).
     'SOURCES.md',
-    // MISP event JSON: not read yet (issue 14 part 4, MISP feeds).
-    'vendor-iocs/citizenlab/201810_TheKingdomCameToCanada/misp.json',
   ])('%s is not intel', (path) => {
     expect(detectFormat(path, readDataset(path))).toBeUndefined();
   });

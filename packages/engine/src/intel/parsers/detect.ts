@@ -15,6 +15,7 @@ import {
 } from './ioc-files.ts';
 import { hashKindOf, isFileNameLine } from './ioc-rules.ts';
 import { MVT_LIST_KINDS, parseDomainList, parseMaltrail, parseMvtList } from './lists.ts';
+import { parseMisp } from './misp.ts';
 import { parseStalkerwareNetwork, parseStalkerwareSamples, parseStalkerwareYaml } from './stalkerware.ts';
 import { parseStix } from './stix.ts';
 import { parseCve5, parseKev, parseOsv } from './vulnerabilities.ts';
@@ -42,11 +43,14 @@ export const PARSERS: Readonly<Record<IntelFormat, IntelParser>> = {
   'hash-list': parseHashList,
   'ip-list': parseIpList,
   'ioc-csv': parseIocCsv,
+  misp: parseMisp,
 };
 
 function detectJson(head: string): IntelFormat | undefined {
   if (/"\$schema"\s*:/.test(head) && /"properties"\s*:/.test(head)) return undefined;
   if (/"type"\s*:\s*"bundle"/.test(head)) return 'stix2';
+  // A MISP event (feed event file) or a REST export of events.
+  if (/^[\s[]*\{\s*"(Event|response)"\s*:/.test(head) && /"Event"\s*:\s*\{/.test(head)) return 'misp';
   if (/"catalogVersion"\s*:/.test(head) || (/"vulnerabilities"\s*:/.test(head) && /"cveID"\s*:/.test(head)))
     return 'cisa-kev';
   if (/"OSVersions"\s*:/.test(head)) return 'sofa-ios';
