@@ -138,8 +138,35 @@ export function sampleOf(schema: unknown): unknown {
       return true;
     case 'string':
       if (schema.format === 'date-time') return new Date().toISOString();
+      if (typeof schema.pattern === 'string') return stringMatching(schema.pattern, schema.minLength);
       return 'x'.repeat(typeof schema.minLength === 'number' ? Math.max(1, schema.minLength) : 1);
     default:
       return 'x';
   }
+}
+
+/**
+ * A short string matching `pattern`, by trying a few shapes (a version, a word, runs of a letter as
+ * long as the counts the pattern names): enough for the patterns of this API, so a sample body
+ * gets past validation to the handler. Falls back to `x` (then the request is a validation case).
+ */
+function stringMatching(pattern: string, minLength: unknown): string {
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern, 'u');
+  } catch {
+    return 'x';
+  }
+  const counts = [...pattern.matchAll(/\{(\d+)(?:,(\d*))?\}/g)].map((m) => Number(m[1]));
+  if (typeof minLength === 'number') counts.push(minLength);
+  const candidates = [
+    'x',
+    '1',
+    '1.0',
+    'a1',
+    'x.example.test',
+    'x@example.test',
+    ...counts.flatMap((n) => ['A'.repeat(n), 'a'.repeat(n), '0'.repeat(n)]),
+  ];
+  return candidates.find((candidate) => regex.test(candidate)) ?? 'x';
 }
