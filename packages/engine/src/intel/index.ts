@@ -1,5 +1,6 @@
 export { eolStatus, findDeviceEolCycles } from './device-eol.ts';
 export { IntelParseError } from './errors.ts';
+export { describeSource, withFeedRecord } from './feed-record.ts';
 export type { IntelIndex, IntelStats } from './index-builder.ts';
 export { buildIntelIndex } from './index-builder.ts';
 export * from './normalize.ts';

@@ -1,4 +1,5 @@
-import type { Classification, Detection, RiskLevel, ThreatRisk } from '../types.ts';
+import { describeSource } from '../intel/feed-record.ts';
+import type { Classification, Detection, FeedRecord, RiskLevel, ThreatRisk } from '../types.ts';
 import { type AppliedOverride, classify } from './classify.ts';
 import { riskLevelOf } from './level.ts';
 import { threatRiskRank } from './order.ts';
@@ -12,6 +13,51 @@ export interface RiskContributor {
   readonly risk: ThreatRisk;
   readonly defaultRisk: ThreatRisk;
   readonly override?: AppliedOverride;
+  /** The intel behind the threat: each feed and indicator that matched (absent for rule-based threats). */
+  readonly sources?: ThreatSource[];
+}
+
+/** One intel source of a threat, as the explanation names it. */
+export interface ThreatSource {
+  /** Feed id (`stalkerware-indicators`, `report:FooSpy`). */
+  readonly feed: string;
+  /** The stored feed (id, name, upload / import time), when it came through the feed store. */
+  readonly feedRecord?: FeedRecord;
+  /** The indicator that matched and its kind. */
+  readonly indicator?: string;
+  readonly indicatorKind?: string;
+  /** The indicator's own reference: `file:line`, `ioc.yaml#Family`, a STIX id. */
+  readonly source?: string;
+  readonly family?: string;
+  /** The report the feed cites. */
+  readonly reference?: string;
+  /** All of it in one line, for people. */
+  readonly text: string;
+}
+
+/** The distinct intel sources in a detection's evidence (one per feed, indicator and reference). */
+export function threatSources(detection: Pick<Detection, 'evidence'>): ThreatSource[] {
+  const seen = new Set<string>();
+  const sources: ThreatSource[] = [];
+  for (const item of detection.evidence) {
+    const provenance = item.provenance;
+    if (provenance === undefined) continue;
+    const key = `${provenance.feed}\u0000${provenance.feedRecord?.id ?? ''}\u0000${item.indicator ?? ''}\u0000${provenance.source ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const source: { -readonly [K in keyof ThreatSource]: ThreatSource[K] } = {
+      feed: provenance.feed,
+      text: `${item.indicator === undefined ? '' : `${item.indicatorKind ?? 'indicator'} ${item.indicator} listed by `}${describeSource(provenance)}`,
+    };
+    if (provenance.feedRecord !== undefined) source.feedRecord = provenance.feedRecord;
+    if (item.indicator !== undefined) source.indicator = item.indicator;
+    if (item.indicatorKind !== undefined) source.indicatorKind = item.indicatorKind;
+    if (provenance.source !== undefined) source.source = provenance.source;
+    if (provenance.family !== undefined) source.family = provenance.family;
+    if (provenance.reference !== undefined) source.reference = provenance.reference;
+    sources.push(source);
+  }
+  return sources;
 }
 
 /** Why a device is at its risk level. */
@@ -30,6 +76,7 @@ export interface RiskExplanation {
 }
 
 function contributor(detection: Detection, classification: Classification | undefined): RiskContributor {
+  const sources = threatSources(detection);
   const base = {
     key: detection.key,
     typeId: detection.typeId,
@@ -37,6 +84,7 @@ function contributor(detection: Detection, classification: Classification | unde
     summary: detection.summary,
     risk: detection.risk,
     defaultRisk: detection.defaultRisk,
+    ...(sources.length > 0 ? { sources } : {}),
   };
   if (classification === undefined) return base;
   const { override } = classify(detection.typeId, detection.defaultRisk, detection.family, classification);

@@ -18,6 +18,7 @@ import {
   upSnapshotDigest,
   upThreatsByDevice,
 } from './migrations-ingest.ts';
+import { downIntelFeedContext, upIntelFeedContext } from './migrations-intel.ts';
 import { downDevicesByCertSerial, upDevicesByCertSerial } from './migrations-pki.ts';
 import { downReevaluateAt, downStateSequence, upReevaluateAt, upStateSequence } from './migrations-state.ts';
 import { downThreatDefaultRisk, upThreatDefaultRisk } from './migrations-threat-risk.ts';
@@ -320,6 +321,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013_devices_cert_serial': { up: upDevicesByCertSerial, down: downDevicesByCertSerial },
   '0014_threat_default_risk': { up: upThreatDefaultRisk, down: downThreatDefaultRisk },
   '0015_device_reevaluate_at': { up: upReevaluateAt, down: downReevaluateAt },
+  '0016_intel_feed_context': { up: upIntelFeedContext, down: downIntelFeedContext },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

@@ -199,6 +199,8 @@ export interface IntelFeedsTable {
   imported_at: string;
   content: string | null;
   path: string | null;
+  /** JSON `ParseContext` the feed was parsed with (family / category from the files beside it), or null. */
+  parse_context: string | null;
 }
 
 export interface SettingsTable {

@@ -15,6 +15,7 @@ import {
 } from '../queries/intel-feeds.ts';
 import { type ReassessResult, reassessForNewIntel } from './intel-reassess.ts';
 import { SERVER_SCOPE } from './intel-registry.ts';
+import { type IntelFileReport, reportOfFeed, writeupWithoutIndicators } from './load-files.ts';
 import type { StoredIntel } from './stored-intel.ts';
 
 /** Record counts of a parsed feed, as stored and returned. */
@@ -90,6 +91,7 @@ export async function storeFeed(
     imported_at: at,
     content,
     path,
+    parse_context: feed.context === undefined ? null : JSON.stringify(feed.context),
   });
 }
 
@@ -116,12 +118,13 @@ export function createIntelFeedService(
     /**
      * Parses an uploaded feed with the engine parsers, stores it (replacing one of the same
      * name), rebuilds the tenant's index, and re-assesses the tenant's devices when it holds
-     * indicators. Parse errors are `invalid_request` naming the line.
+     * indicators. Parse errors are `invalid_request` naming the line. The reply carries the file's
+     * check report (format detected, family, indicators by kind, skipped entries with reasons).
      */
     async uploadFeed(
       principal: Principal,
       input: { readonly name: string; readonly content: string; readonly format?: IntelFormat },
-    ): Promise<{ feed: IntelFeedView; reassessment: ReassessResult | null }> {
+    ): Promise<{ feed: IntelFeedView; report: IntelFileReport; reassessment: ReassessResult | null }> {
       requirePermission(principal, 'intel:write');
       let feed: ParsedFeed;
       try {
@@ -134,6 +137,9 @@ export function createIntelFeedService(
         if (error instanceof IntelParseError) throw errors.invalid(error.message);
         throw error;
       }
+      // A write-up that yields nothing is refused with what it rejected, rather than stored empty.
+      if (feed.format === 'ioc-text' && feed.indicators.length === 0)
+        throw errors.invalid(`${input.name}: ${writeupWithoutIndicators(feed)}`);
       const at = ctx.now().toISOString();
       const id = await db.transaction().execute(async (trx) => {
         const stored = await storeFeed(trx, principal.tenantId, input.name, feed, input.content, at);
@@ -165,7 +171,8 @@ export function createIntelFeedService(
           : null;
       const row = await findIntelFeed(db, principal.tenantId, id);
       if (row === undefined) throw errors.notFound('intel feed');
-      return { feed: toView(row), reassessment };
+      // The same per-file report `riskgate intel check` prints: format, family, kinds, skipped entries.
+      return { feed: toView(row), report: reportOfFeed(input.name, feed), reassessment };
     },
 
     /** Deletes one of the tenant's feeds and rebuilds its index (threats already found stay until the next report). */

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildIntelIndex, type IntelLookup, type ParsedFeed } from '@riskgate/engine';
+import { buildIntelIndex, type IntelLookup, type ParsedFeed, withFeedRecord } from '@riskgate/engine';
 import type { Logger } from 'pino';
 import { type IntelFileReport, type LoadIntelOptions, loadIntelFiles } from './load-files.ts';
 
@@ -45,6 +45,16 @@ export async function loadIntelSource(
     else if (file.status === 'error')
       logger.warn({ path: file.path, reason: file.reason }, 'intel file not loaded');
   }
-  const index = buildIntelIndex(result.feeds);
-  return { lookup: () => index, feeds: result.feeds, files: result.files };
+  // Evidence names the file and the start-up time the indicators were loaded at.
+  const loadedAt = new Date().toISOString();
+  const feeds = result.feeds.map((feed) =>
+    withFeedRecord(feed, {
+      id: `startup:${feed.source}`,
+      name: feed.source,
+      importedAt: loadedAt,
+      via: 'startup',
+    }),
+  );
+  const index = buildIntelIndex(feeds);
+  return { lookup: () => index, feeds, files: result.files };
 }

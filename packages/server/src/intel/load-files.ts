@@ -35,9 +35,9 @@ export interface IntelFileReport {
   readonly family?: string;
   readonly familyFrom?: string;
   /** The categories of its indicators (`spyware`, `c2`, `phishing`…). */
-  readonly categories?: readonly IndicatorCategory[];
+  readonly categories?: IndicatorCategory[];
   /** The first skipped entries, each with its reason (the count is `skippedEntries`). */
-  readonly skippedSample?: readonly string[];
+  readonly skippedSample?: string[];
 }
 
 /** A file that could not be read or parsed. */
@@ -111,6 +111,19 @@ export function summarizeFeed(
     out.familyFrom = feed.familyFrom ?? 'feed';
   }
   return out;
+}
+
+/** The report of one parsed file (what `intel check` prints and a feed upload returns). */
+export function reportOfFeed(path: string, feed: ParsedFeed, sample = 20): IntelFileReport {
+  return {
+    path,
+    status: 'loaded',
+    format: feed.format,
+    feed: feed.feed,
+    records: recordCount(feed),
+    skippedEntries: feed.skipped.length,
+    ...summarizeFeed(feed, sample),
+  };
 }
 
 /** One directory's files, sorted; the STIX bundles and write-ups among them. */
@@ -209,7 +222,6 @@ export async function loadIntelFiles(
     text: string,
     format: IntelFormat,
     context: ParseContext | undefined,
-    explicit: boolean,
   ): ParsedFeed | undefined => {
     let feed: ParsedFeed;
     try {
@@ -221,20 +233,12 @@ export async function loadIntelFiles(
       }
       throw error;
     }
-    if (format === 'ioc-text' && feed.indicators.length === 0 && !explicit) {
-      skip(path, `write-up without indicators (${feed.skipped.length} values rejected)`);
+    if (format === 'ioc-text' && feed.indicators.length === 0) {
+      skip(path, writeupWithoutIndicators(feed));
       return feed;
     }
     feeds.push(feed);
-    files.push({
-      path,
-      status: 'loaded',
-      format,
-      feed: feed.feed,
-      records: recordCount(feed),
-      skippedEntries: feed.skipped.length,
-      ...summarizeFeed(feed, sample),
-    });
+    files.push(reportOfFeed(path, feed, sample));
     return feed;
   };
 
@@ -254,7 +258,7 @@ export async function loadIntelFiles(
         fail(root, `${root}: unknown intel format`);
         continue;
       }
-      load(root, text, format, await siblingContext(root, format), true);
+      load(root, text, format, await siblingContext(root, format));
       continue;
     }
     const directories: DirectoryFiles[] = [];
@@ -274,7 +278,7 @@ export async function loadIntelFiles(
     for (const path of bundles) {
       const entry = texts.get(path);
       if (entry?.format === undefined) continue;
-      const feed = load(path, entry.text, entry.format, undefined, false);
+      const feed = load(path, entry.text, entry.format, undefined);
       if (feed !== undefined) context ??= contextOf(feed, basename(path));
     }
     const covered = (path: string) =>
@@ -283,7 +287,7 @@ export async function loadIntelFiles(
       for (const path of writeups) {
         const entry = texts.get(path);
         if (entry?.format !== 'ioc-text') continue;
-        const feed = load(path, entry.text, entry.format, undefined, false);
+        const feed = load(path, entry.text, entry.format, undefined);
         if (feed !== undefined) context ??= contextOf(feed, basename(path));
       }
     // A folder of report files (hash lists, IP lists, sheets) is a campaign folder: its name is the
@@ -311,9 +315,15 @@ export async function loadIntelFiles(
         skip(path, notIntelReason(path, entry.text));
         continue;
       }
-      load(path, entry.text, entry.format, context, false);
+      load(path, entry.text, entry.format, context);
     }
   }
+}
+
+/** The reason a write-up yielded nothing, with the first values it rejected and why. */
+export function writeupWithoutIndicators(feed: ParsedFeed): string {
+  const first = feed.skipped.slice(0, 3).join('; ');
+  return `write-up without indicators (${feed.skipped.length} values rejected${first === '' ? '' : `: ${first}`})`;
 }
 
 /** Why a file in a folder is not intel, in words a user can act on. */
@@ -323,6 +333,8 @@ function notIntelReason(path: string, text: string): string {
   if (misp !== undefined) return misp;
   if (/^(license|licence|notice|copying)/i.test(name)) return `not intel: licence or notice (${name})`;
   if (/schema\.json$/i.test(name)) return `not intel: a JSON schema (${name})`;
+  if (/"Event"\s*:/.test(text.slice(0, 4096)) && /"Attribute"\s*:/.test(text))
+    return `MISP event JSON: not read yet, load the MISP CSV export beside it (${name})`;
   if (/\.json$/i.test(name) || /^\s*\{/.test(text)) return `not intel: JSON that is no known feed (${name})`;
   if (name.endsWith('.csv'))
     return `not intel: CSV without an indicator type/value column or a hash column (${name})`;

@@ -1,4 +1,11 @@
-import { type IntelFormat, type ParsedFeed, parseIntelFile } from '@riskgate/engine';
+import {
+  type IndicatorCategory,
+  type IntelFormat,
+  type ParseContext,
+  type ParsedFeed,
+  parseIntelFile,
+  withFeedRecord,
+} from '@riskgate/engine';
 import type { Logger } from 'pino';
 import { INTEL_SCOPE } from '../cluster/cluster-scopes.ts';
 import type { Db } from '../db/database.ts';
@@ -41,7 +48,26 @@ interface LoadedFeed {
 }
 
 const revisionOf = (row: IntelFeedSummaryRow): string =>
-  `${row.name}\u0000${row.format}\u0000${row.imported_at}\u0000${row.digest ?? ''}\u0000${row.counts}`;
+  `${row.name}\u0000${row.format}\u0000${row.imported_at}\u0000${row.digest ?? ''}\u0000${row.counts}\u0000${row.parse_context ?? ''}`;
+
+/** The stored parse context (JSON written by `storeFeed`), checked; `undefined` when absent or not one. */
+export function parseContextOf(text: string | null): ParseContext | undefined {
+  if (text === null) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const context: { -readonly [K in keyof ParseContext]: ParseContext[K] } = {};
+  if (typeof record.family === 'string') context.family = record.family;
+  if (typeof record.category === 'string') context.category = record.category as IndicatorCategory;
+  if (typeof record.reference === 'string') context.reference = record.reference;
+  if (typeof record.from === 'string') context.from = record.from;
+  return context;
+}
 
 /** Creates the node's stored intel over a base source; call {@link StoredIntel.reload} to load. */
 export function createStoredIntel(db: Db['db'], base: IntelSource, logger: Logger): StoredIntel {
@@ -86,7 +112,21 @@ export function createStoredIntel(db: Db['db'], base: IntelSource, logger: Logge
   function parse(row: IntelFeedSummaryRow, content: string | null): ParsedFeed | undefined {
     if (content === null) return undefined;
     try {
-      return parseIntelFile(content, row.name, { format: row.format as IntelFormat });
+      const context = parseContextOf(row.parse_context);
+      const feed = parseIntelFile(
+        content,
+        row.name,
+        context === undefined
+          ? { format: row.format as IntelFormat }
+          : { format: row.format as IntelFormat, context },
+      );
+      // Evidence names the stored feed: its id, name and upload (admin API) or import (CLI) time.
+      return withFeedRecord(feed, {
+        id: row.id,
+        name: row.name,
+        importedAt: row.imported_at,
+        via: row.path === null ? 'upload' : 'import',
+      });
     } catch (error) {
       logger.warn({ feed: row.name, err: error }, 'stored intel feed does not parse; skipped');
       return undefined;

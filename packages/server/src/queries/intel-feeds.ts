@@ -15,6 +15,7 @@ const SUMMARY = [
   'counts',
   'imported_at',
   'path',
+  'parse_context',
 ] as const;
 
 /** Feeds of the given scopes (tenant ids and/or `*`), without content, by name. */

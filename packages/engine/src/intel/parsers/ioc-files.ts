@@ -85,6 +85,9 @@ function finish(
       };
 }
 
+/** Write-ups are reports, not bulk lists: larger ones are refused (their lists load as lists). */
+export const MAX_WRITEUP_CHARS = 8 * 1024 * 1024;
+
 /** The markup of a write-up file by its name (and an HTML sniff for `.txt`). */
 export function markupOf(fileName: string, text: string): Markup {
   const base = baseName(fileName).toLowerCase();
@@ -100,6 +103,11 @@ export function markupOf(fileName: string, text: string): Markup {
  * the title, the file name or the folder; the links of the document are its reference.
  */
 export function parseWriteup(text: string, fileName: string, options: ParseOptions = {}): ParsedFeed {
+  if (text.length > MAX_WRITEUP_CHARS)
+    throw new IntelParseError(
+      fileName,
+      `a write-up larger than ${MAX_WRITEUP_CHARS} characters; give its indicator lists (hash, IP, domain files) instead`,
+    );
   const extracted = extractFromText(text, markupOf(fileName, text));
   const attribution = attribute(fileName, options, extracted.title, text.slice(0, 4000));
   const feed = emptyFeed(feedId(options, 'report', attribution, fileName), 'ioc-text', fileName);

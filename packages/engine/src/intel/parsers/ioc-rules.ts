@@ -209,6 +209,26 @@ export interface TokenContext {
   /** The line the token is on (lower-cased), for hints such as `certificate` or `package`. */
   readonly line: string;
   readonly publishers: ReadonlySet<string>;
+  /** The line's hints, computed once per line by callers that classify many tokens of it. */
+  readonly hints?: LineHints;
+  /** The text just before the token (a few characters), when the caller knows it. */
+  readonly before?: string;
+}
+
+/** What a line's words say about the values on it. */
+export interface LineHints {
+  readonly certificate: boolean;
+  readonly commit: boolean;
+  readonly package: boolean;
+}
+
+/** The hints of a (lower-cased) line. */
+export function lineHints(line: string): LineHints {
+  return {
+    certificate: /\b(cert|certificate|signer|signing|signature)\b/.test(line),
+    commit: /\b(commit|revision|git)\b/.test(line),
+    package: /\b(package|app id|application id|bundle|pkg)\b/.test(line),
+  };
 }
 
 const HEX = /^[0-9a-f]+$/i;
@@ -228,9 +248,9 @@ function classifyHex(token: string, ctx: TokenContext): Classified | undefined {
   const value = token.toLowerCase();
   if (/^\d+$/.test(value)) return { rejected: 'digits only: a number, not a hash', value };
   if (/^(.)\1+$/.test(value)) return { rejected: 'one repeated digit: a placeholder, not a hash', value };
-  if (token.length === 40 && /\b(commit|revision|git)\b/.test(ctx.line))
-    return { rejected: 'a git commit id, not a file hash', value };
-  const certificate = /\b(cert|certificate|signer|signing|signature)\b/.test(ctx.line);
+  const hints = ctx.hints ?? lineHints(ctx.line);
+  if (token.length === 40 && hints.commit) return { rejected: 'a git commit id, not a file hash', value };
+  const certificate = hints.certificate;
   if (token.length === 32) return { kind: 'file-md5', value };
   if (token.length === 40) return { kind: certificate ? 'cert-sha1' : 'file-sha1', value };
   return { kind: certificate ? 'cert-sha256' : 'file-sha256', value };
@@ -270,7 +290,7 @@ function classifyDotted(token: string, ctx: TokenContext): Classified | undefine
   const extension = FILE_EXTENSIONS.has(last) && !(last === 'app' && labels.length >= 3) ? last : undefined;
   if (extension !== undefined && !ctx.defanged)
     return { rejected: `file name (.${extension})`, value: lower };
-  const packageHint = /\b(package|app id|application id|bundle|pkg)\b/.test(ctx.line);
+  const packageHint = (ctx.hints ?? lineHints(ctx.line)).package;
   const packageShape =
     (lower.includes('_') && (PACKAGE_FIRST_LABELS.has(first) || labels.length >= 3)) ||
     (PACKAGE_FIRST_LABELS.has(first) &&
@@ -310,7 +330,9 @@ export function classifyToken(token: string, ctx: TokenContext): Classified | un
   if (hex !== undefined) return hex;
   const ip = token.includes('.') || token.includes(':') ? normalizeIp(token) : undefined;
   if (ip !== undefined && (ip.includes(':') || /^\d+\.\d+\.\d+\.\d+$/.test(token))) {
-    if (!ip.includes(':') && /\b(version|build|v)\s*$/.test(ctx.line.slice(0, ctx.line.indexOf(token)))) {
+    const before =
+      ctx.before ?? ctx.line.slice(Math.max(0, ctx.line.indexOf(token) - 16), ctx.line.indexOf(token));
+    if (!ip.includes(':') && /\b(version|build|v)\s*$/.test(before)) {
       return { rejected: 'version string', value: ip };
     }
     const bad = rejectIp(ip);

@@ -1,7 +1,7 @@
 import type { IndicatorKind } from '../../types.ts';
 import { normalizeUrl } from '../normalize.ts';
 import { splitLines } from './common.ts';
-import { type Classified, classifyToken, registrableDomain } from './ioc-rules.ts';
+import { type Classified, classifyToken, lineHints, registrableDomain } from './ioc-rules.ts';
 
 /** The markup of a write-up. */
 export type Markup = 'markdown' | 'asciidoc' | 'html' | 'text';
@@ -82,6 +82,22 @@ function blank(match: string): string {
   return match.replace(/[^\n]/g, ' ');
 }
 
+/** `text` with every span from `open` to the next `close` (case-insensitive) blanked; one pass. */
+function blankBetween(text: string, open: string, close: string): string {
+  const lower = text.toLowerCase();
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const start = lower.indexOf(open, from);
+    if (start === -1) break;
+    const end = lower.indexOf(close, start + open.length);
+    const stop = end === -1 ? text.length : end + close.length;
+    out += text.slice(from, start) + blank(text.slice(start, stop));
+    from = stop;
+  }
+  return out + text.slice(from);
+}
+
 const ENTITIES: Readonly<Record<string, string>> = {
   amp: '&',
   lt: '<',
@@ -101,14 +117,20 @@ function prepareHtml(text: string): Prepared {
   const references: string[] = [];
   const title =
     /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(text)?.[1];
-  const body = text
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, blank)
-    .replace(/<!--[\s\S]*?-->/g, blank)
-    .replace(/<a\s[^>]*href\s*=\s*["']([^"']+)["'][^>]*>/gi, (match, href: string) => {
-      references.push(href);
-      return blank(match);
-    })
-    .replace(/<[^>]+>/g, (tag) =>
+  // Tag patterns never cross another `<` and quantifiers are bounded, so hostile input stays linear.
+  const body = blankBetween(
+    blankBetween(blankBetween(text, '<script', '</script>'), '<style', '</style>'),
+    '<!--',
+    '-->',
+  )
+    .replace(
+      /<a\s[^<>]{0,2048}?href\s*=\s*["']([^"'<>]{1,2048})["'][^<>]{0,2048}>/gi,
+      (match, href: string) => {
+        references.push(href);
+        return blank(match);
+      },
+    )
+    .replace(/<[^<>]{1,4096}>/g, (tag) =>
       /^<\/?(td|th|li|p|div|br|tr|pre|code)\b/i.test(tag) ? ` ${blank(tag.slice(1))}` : blank(tag),
     )
     .replace(/&(#?[a-z0-9]+);/gi, (match, name: string) => ENTITIES[name] ?? match);
@@ -131,11 +153,14 @@ function prepareMarkup(text: string, markup: Markup): Prepared {
   const lines = splitLines(text).map((line) =>
     line
       // Markdown `[text](url)` / `![alt](url)`, reference definitions `[1]: url`, autolinks `<url>`.
-      .replace(/\]\((\S+?)(?:\s+"[^"]*")?\)/g, (_m, url: string) => `]${keep(url)}`)
-      .replace(/^\s*\[[^\]]+\]:\s*(\S+)/, (_m, url: string) => keep(url))
-      .replace(/<((?:https?|ftp):\/\/[^>\s]+)>/g, (_m, url: string) => keep(url))
-      // AsciiDoc `https://url[text]`, `link:url[text]`.
-      .replace(/(?:link:)?((?:https?|ftp):\/\/[^\s[\]]+)\[[^\]]*\]/g, (_m, url: string) => keep(url)),
+      .replace(/\]\(([^\s()[\]]{1,2048})(?:\s+"[^"()]{0,512}")?\)/g, (_m, url: string) => `]${keep(url)}`)
+      .replace(/^\s*\[[^\]]{1,256}\]:\s*(\S{1,2048})/, (_m, url: string) => keep(url))
+      .replace(/<((?:https?|ftp):\/\/[^<>\s]{1,2048})>/g, (_m, url: string) => keep(url))
+      // AsciiDoc `https://url[text]`, `link:url[text]` (the URL never spans another scheme).
+      .replace(
+        /(?:link:)?((?:https?|ftp):\/\/[^\s[\]:]{1,2048}(?::\d{1,5})?[^\s[\]:]{0,2048})\[[^\]]{0,1024}\]/g,
+        (_m, url: string) => keep(url),
+      ),
   );
   let title: string | undefined;
   for (let i = 0; i < lines.length && title === undefined; i++) {
@@ -190,11 +215,24 @@ export function extractFromText(
       return;
     }
     const lower = raw.toLowerCase();
-    for (const piece of defang(raw).split(SEPARATORS)) {
+    const hints = lineHints(lower);
+    const defangedLine = defang(raw);
+    let cursor = 0;
+    for (const piece of defangedLine.split(SEPARATORS)) {
+      // Where the piece starts, for the words just before it (one forward scan per line).
+      const at = defangedLine.indexOf(piece, cursor);
+      if (at !== -1) cursor = at + piece.length;
       const trimmed = trimToken(piece);
       if (trimmed.length < 4) continue;
       const { value, defanged } = refangToken(trimmed);
-      const found: Classified | undefined = classifyToken(value, { defanged, line: lower, publishers });
+      const before = at === -1 ? '' : defangedLine.slice(Math.max(0, at - 16), at).toLowerCase();
+      const found: Classified | undefined = classifyToken(value, {
+        defanged,
+        line: lower,
+        publishers,
+        hints,
+        before,
+      });
       if (found === undefined) continue;
       if ('rejected' in found) {
         rejected.push({ value: found.value, line: lineNo, reason: found.rejected });

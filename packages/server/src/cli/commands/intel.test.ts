@@ -95,3 +95,55 @@ describe('riskgate intel import (sqlite)', () => {
     expect(usage.err()).toContain('no tenant ten_nope');
   });
 });
+
+describe('riskgate intel check (no database)', () => {
+  const fixtures = new URL('../../../../engine/test-support/fixtures/intel-reports/', import.meta.url)
+    .pathname;
+
+  it('prints per file the format, family, indicators by kind and every skipped file with its reason', async () => {
+    const run = captureIo({});
+    const code = await command.run(['check', fixtures], run.io);
+    expect(run.err()).toBe('');
+    expect(code).toBe(0);
+    const out = run.out();
+    expect(out).toMatch(
+      /loaded {3}\S+aridspy\/samples\.sha1\n\s+format: hash-list .*\n\s+family: AridSpy \(from README\.adoc\)/,
+    );
+    expect(out).toMatch(/indicators: domain 18, file-sha1 15/);
+    expect(out).toMatch(
+      /skipped {2}\S+2020-09-25_finfisher\/README\.md\n\s+reason: write-up without indicators/,
+    );
+    expect(out).toMatch(/ip-list/);
+    expect(out).toMatch(/\d+ loaded, \d+ skipped, 0 error\(s\); indicators: /);
+  });
+
+  it('--json gives the same report as JSON', async () => {
+    const run = captureIo({});
+    expect(await command.run(['check', '--json', `${fixtures}writeup-shapes/FakeCallSpy.md`], run.io)).toBe(
+      0,
+    );
+    const report = JSON.parse(run.out());
+    expect(report.files[0]).toMatchObject({
+      status: 'loaded',
+      format: 'ioc-text',
+      family: 'FakeCallSpy',
+      byKind: { 'app-id': 2, 'file-md5': 2 },
+    });
+    expect(report.files[0].skippedSample).toEqual(
+      expect.arrayContaining(['line 24: evil.test: documentation or special-use name (.test)']),
+    );
+    expect(report.totals).toMatchObject({ loaded: 1, skipped: 0, errors: 0 });
+  });
+
+  it('exits 1 and names the file when one does not parse', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riskgate-intel-check-'));
+    try {
+      writeFileSync(join(dir, 'notes.bin'), 'hello\n');
+      const run = captureIo({});
+      expect(await command.run(['check', join(dir, 'notes.bin')], run.io)).toBe(1);
+      expect(run.out()).toMatch(/error +\S+notes\.bin\n\s+reason: .*unknown intel format/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

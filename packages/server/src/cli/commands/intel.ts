@@ -6,6 +6,7 @@ import { appendAudit } from '../../audit/audit-service.ts';
 import { announceChange, devicesScope, INTEL_SCOPE } from '../../cluster/cluster-scopes.ts';
 import { loadConfig } from '../../config.ts';
 import type { Db } from '../../db/database.ts';
+import { formatIntelCheck, intelCheckReport } from '../../intel/intel-check.ts';
 import { countsOf, storeFeed } from '../../intel/intel-feed-service.ts';
 import { reassessForNewIntel } from '../../intel/intel-reassess.ts';
 import { SERVER_SCOPE } from '../../intel/intel-registry.ts';
@@ -16,7 +17,8 @@ import { findTenantById, listTenants } from '../../queries/tenants.ts';
 import type { Command, CommandIo } from '../command.ts';
 import { openConfiguredDatabase } from '../open-database.ts';
 
-const USAGE = 'riskgate intel import <path>… [--tenant <id>] [--no-reassess]';
+const USAGE =
+  'riskgate intel import <path>… [--tenant <id>] [--no-reassess]\n       riskgate intel check <path>… [--json] [--verbose]';
 
 /**
  * Stores the loaded feeds (server-wide, or for one tenant), audits the import in every affected
@@ -89,6 +91,29 @@ async function importFeeds(
 }
 
 /**
+ * `riskgate intel check <path>…`: the one loader as a dry run (no database): per file the format
+ * detected, the family, the indicators by kind, and every file and entry skipped with the reason.
+ * `--json` prints the same report as JSON (every skipped entry of the sample, up to 1000 a file).
+ * Exit 1 when a file failed to parse.
+ */
+async function checkFiles(
+  io: CommandIo,
+  paths: readonly string[],
+  flags: { readonly json?: boolean; readonly verbose?: boolean },
+): Promise<number> {
+  const result = await loadIntelFiles(paths, {
+    skippedSample: flags.json === true || flags.verbose === true ? 1000 : 20,
+  });
+  const report = intelCheckReport(result);
+  io.stdout.write(
+    flags.json === true
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : formatIntelCheck(report, { verbose: flags.verbose === true }),
+  );
+  return result.errors.length === 0 ? 0 : 1;
+}
+
+/**
  * `riskgate intel import <path>…`: parses intel files (or folders) with the engine parsers, prints
  * per-file counts, stores the feeds in the database (server-wide unless `--tenant`), and
  * re-assesses existing devices from their stored snapshots. Running servers on the same database
@@ -96,7 +121,8 @@ async function importFeeds(
  * uploaded through the admin API likewise. Exit 1 when a file failed.
  */
 export const command: Command = {
-  summary: 'import intel files into the database (per-file counts; devices re-assessed)',
+  summary:
+    'import intel files into the database (per-file counts; devices re-assessed), or check them (dry run)',
   usage: USAGE,
   async run(args, io) {
     const [action, ...rest] = args;
@@ -107,10 +133,11 @@ export const command: Command = {
       io.stderr.write(`${error instanceof Error ? error.message : String(error)}\nusage: ${USAGE}\n`);
       return 2;
     }
-    if (action !== 'import' || parsed.positionals.length === 0) {
+    if ((action !== 'import' && action !== 'check') || parsed.positionals.length === 0) {
       io.stderr.write(`usage: ${USAGE}\n`);
       return 2;
     }
+    if (action === 'check') return checkFiles(io, parsed.positionals, parsed.values);
     const db = await openConfiguredDatabase(loadConfig(io.env));
     try {
       const tenant = parsed.values.tenant;
@@ -131,7 +158,12 @@ export const command: Command = {
 function parseOptions(args: readonly string[]) {
   return parseArgs({
     args: [...args],
-    options: { tenant: { type: 'string' }, 'no-reassess': { type: 'boolean', default: false } },
+    options: {
+      tenant: { type: 'string' },
+      'no-reassess': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+    },
     allowPositionals: true,
     strict: true,
   });

@@ -17,6 +17,34 @@ const Contributor = Type.Object({
   override: Type.Optional(
     Type.Object({ by: Type.String(), key: Type.String(), from: Type.String(), to: Type.String() }),
   ),
+  sources: Type.Optional(
+    Type.Array(
+      Type.Object(
+        {
+          feed: Type.String(),
+          feedRecord: Type.Optional(
+            Type.Object({
+              id: Type.String(),
+              name: Type.String(),
+              importedAt: Type.String(),
+              via: Type.String({
+                description: 'upload (admin API), import (riskgate intel import) or startup',
+              }),
+            }),
+          ),
+          indicator: Type.Optional(Type.String()),
+          indicatorKind: Type.Optional(Type.String()),
+          source: Type.Optional(
+            Type.String({ description: 'The indicator in its feed: file:line, STIX id' }),
+          ),
+          family: Type.Optional(Type.String()),
+          reference: Type.Optional(Type.String()),
+          text: Type.String(),
+        },
+        { description: 'The intel behind the threat: feed, stored feed, indicator and its reference' },
+      ),
+    ),
+  ),
 });
 
 export const DeviceExplanationSchema = Type.Object({

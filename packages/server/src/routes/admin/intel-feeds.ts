@@ -48,6 +48,30 @@ export const IntelFeedSchema = Type.Object({
   scope: Type.Union([Type.Literal('tenant'), Type.Literal('server')]),
 });
 
+/** The per-file report of `riskgate intel check`, as a feed upload returns it. */
+export const IntelFileReportSchema = Type.Object({
+  path: Type.String(),
+  status: Type.Union([Type.Literal('loaded'), Type.Literal('skipped'), Type.Literal('error')]),
+  format: Type.Optional(Type.String()),
+  feed: Type.Optional(Type.String()),
+  records: Type.Integer(),
+  skippedEntries: Type.Integer(),
+  reason: Type.Optional(Type.String()),
+  byKind: Type.Optional(
+    Type.Record(Type.String(), Type.Integer(), { description: 'Distinct values by indicator kind' }),
+  ),
+  family: Type.Optional(Type.String()),
+  familyFrom: Type.Optional(
+    Type.String({
+      description: 'Where the family came from: title, file name, folder, or the file beside it',
+    }),
+  ),
+  categories: Type.Optional(Type.Array(Type.String())),
+  skippedSample: Type.Optional(
+    Type.Array(Type.String(), { description: 'The first skipped entries, each with its reason' }),
+  ),
+});
+
 const ReassessSchema = Type.Object({
   devicesExamined: Type.Integer(),
   devicesWithNewThreats: Type.Integer(),
@@ -82,11 +106,12 @@ export function registerIntelFeedRoutes(feeds: Services['intelFeeds']): FastifyP
         schema: {
           tags: ['admin'],
           summary:
-            'Upload a feed file (parsed by the engine); devices are re-assessed when it adds indicators',
+            'Upload a feed file (parsed by the engine); returns its check report (format, family, indicators by kind, skipped entries with reasons); devices are re-assessed when it adds indicators',
           body: UploadFeedBody,
           response: {
             201: Type.Object({
               feed: IntelFeedSchema,
+              report: IntelFileReportSchema,
               reassessment: Type.Union([ReassessSchema, Type.Null()]),
             }),
             ...errs,
