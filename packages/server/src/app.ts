@@ -9,6 +9,7 @@ import Fastify, {
   type RouteOptions,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { clientErrorHandler } from './client-errors.ts';
 import type { Config } from './config.ts';
 import { isDatabaseUnavailable } from './db/database-errors.ts';
 import { AppError, type ErrorCode, STATUS_OF } from './errors.ts';
@@ -100,6 +101,8 @@ export async function buildApp(deps: {
     genReqId: () => randomUUID(),
     ...serverTimeouts(deps.config),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // Requests Node's parser refuses get our error body too (client-errors.ts).
+    clientErrorHandler,
     // A path Fastify cannot decode (e.g. a lone surrogate's bytes) gets our error body too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const known = toAppError(error) ?? new AppError('invalid_request', 'the request URL cannot be decoded');

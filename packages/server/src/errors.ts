@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'conflict'
   | 'payload_too_large'
   | 'rate_limited'
+  | 'request_timeout'
+  | 'headers_too_large'
   | 'unsupported_media_type'
   | 'invalid_enrollment_token'
   | 'reenrollment_not_authorized'
@@ -28,6 +30,8 @@ export const STATUS_OF = {
   conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  request_timeout: 408,
+  headers_too_large: 431,
   unsupported_media_type: 415,
   invalid_enrollment_token: 401,
   reenrollment_not_authorized: 403,

@@ -107,6 +107,8 @@ describe('rate limits and server timeouts (sqlite)', () => {
     });
     const elapsed = Date.now() - started;
     expect(answer.startsWith('HTTP/1.1 408')).toBe(true);
+    // Our error body, not Fastify's default (client-errors.ts).
+    expect(answer).toContain('"code":"request_timeout"');
     expect(elapsed).toBeLessThan(5000);
   });
 });
