@@ -41,6 +41,8 @@ const SEEDS = (process.env.RISKGATE_TEST_SEED?.split(',') ?? FIXED_SEEDS).map((s
 /** Apps that no feed lists until an intel upload step lists them (retro-hunt). */
 const UNLISTED = ['com.example.unlisted.one', 'com.example.unlisted.two'];
 const LEVELS = ['none', 'low', 'medium', 'high'] as const;
+/** Malware families: the stalkerware app's and those of the feeds the intel step uploads. */
+const FAMILIES = ['TheTruthSpy', 'RandomSpy1', 'RandomSpy2'];
 
 /** A clean, a stalkerware, or an "other" snapshot (weak integrity, old patch, maybe unlisted apps). */
 function randomSnapshot(rng: Rng, now: Date): { profile: string; snapshot: Snapshot } {
@@ -106,6 +108,8 @@ for (const dialect of DIALECTS) {
         const rng = createRng(seed);
         const policies: string[] = [];
         const typeIds = new Set<string>(['app.stalkerware']);
+        const typeOverrides = new Set<string>();
+        const familyOverrides = new Set<string>();
         const unlisted = [...UNLISTED];
         let feeds = 0;
         // Every device starts from a first report, so each has a stored snapshot.
@@ -144,17 +148,26 @@ for (const dialect of DIALECTS) {
             return `${verb} ${threat.typeId} (${threat.state}) of ${device.deviceId}: ${reply.statusCode}`;
           },
           async override() {
-            const typeId = rng.pick([...typeIds]);
-            const url = `/v1/admin/threat-types/${typeId}/risk`;
+            // A type seen on a device, or a malware family (it wins over its type); deletions mostly
+            // of an override that exists (a delete of none is a 404 and changes nothing).
+            const family = rng.chance(0.3);
+            const pool = family ? FAMILIES : [...typeIds];
+            const overridden = family ? familyOverrides : typeOverrides;
+            const kind = family ? 'threat-families' : 'threat-types';
             if (rng.chance(0.4)) {
-              const reply = await h.admin('DELETE', url);
+              const target =
+                overridden.size > 0 && rng.chance(0.8) ? rng.pick([...overridden]) : rng.pick(pool);
+              const reply = await h.admin('DELETE', `/v1/admin/${kind}/${target}/risk`);
               expect(reply.statusCode, reply.body).toBeLessThan(500);
-              return `delete override ${typeId}: ${reply.statusCode}`;
+              overridden.delete(target);
+              return `delete override ${target}: ${reply.statusCode}`;
             }
+            const target = rng.pick(pool);
             const risk = rng.pick(LEVELS);
-            const reply = await h.admin('PUT', url, { risk });
+            const reply = await h.admin('PUT', `/v1/admin/${kind}/${target}/risk`, { risk });
             expect(reply.statusCode, reply.body).toBe(200);
-            return `override ${typeId} = ${risk}`;
+            overridden.add(target);
+            return `override ${target} = ${risk}`;
           },
           async policy() {
             const level = rng.pick(['low', 'medium', 'high'] as const);
