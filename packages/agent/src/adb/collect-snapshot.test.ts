@@ -81,4 +81,31 @@ describe('collectSnapshot', () => {
     const runner = createFixtureRunner('android-14', { 'getprop.txt': '[ro.build.version.release]: [1' });
     await expect(collectSnapshot(runner, options)).rejects.toThrow(AdbParseError);
   });
+
+  it('--hash-apks: each user app gets the SHA-256, SHA-1 and MD5 of its base APK; system apps are not read', async () => {
+    const fixtures = createFixtureRunner('android-10');
+    const asked: string[] = [];
+    const runner = async (args: readonly string[]) => {
+      const [command, path = ''] = args;
+      if (command === undefined || !command.endsWith('sum')) return fixtures(args);
+      asked.push(`${command} ${path}`);
+      if (path.includes('com.apspy.app') && command === 'md5sum') return 'md5sum: read error\n';
+      const digest = { sha256sum: 'a'.repeat(64), sha1sum: 'B'.repeat(40), md5sum: 'c'.repeat(32) }[command];
+      return `${digest}  ${path}\n`;
+    };
+    const { snapshot, warnings } = await collectSnapshot(runner, { ...options, hashApks: true });
+    expect(validator.snapshot(snapshot)).toEqual([]);
+    const spy = snapshot.apps.find((app) => app.id === 'com.apspy.app');
+    expect(spy).toMatchObject({ fileSha256: 'a'.repeat(64), fileSha1: 'b'.repeat(40) });
+    expect(spy).not.toHaveProperty('fileMd5');
+    expect(warnings).toEqual([
+      expect.stringMatching(/^md5sum \S+com\.apspy\.app\S*: no hash in the output$/),
+    ]);
+    const userApps = snapshot.apps.filter((app) => app.system !== true);
+    expect(asked).toHaveLength(userApps.length * 3);
+    expect(snapshot.apps.filter((app) => app.system === true && app.fileSha1 !== undefined)).toEqual([]);
+    // Without the option nothing is hashed.
+    const plain = await collectSnapshot(createFixtureRunner('android-10'), options);
+    expect(plain.snapshot.apps.some((app) => app.fileSha256 !== undefined)).toBe(false);
+  });
 });

@@ -15,6 +15,40 @@ export interface CollectOptions {
   readonly agentVersion: string;
   /** Parallel `dumpsys package` calls. Default 4. */
   readonly concurrency?: number;
+  /**
+   * Hash each user-installed app's base APK on the device (`sha256sum`, `sha1sum`, `md5sum` of
+   * the path `pm list` gives; toybox has them since Android 6), so APK hashes published in reports
+   * match. Off by default: it reads every APK (seconds on a phone with many apps).
+   */
+  readonly hashApks?: boolean;
+}
+
+/** The hashes of one APK that the device could compute. */
+interface ApkHashes {
+  fileSha256?: string;
+  fileSha1?: string;
+  fileMd5?: string;
+}
+
+const HASH_COMMANDS = [
+  ['sha256sum', 'fileSha256', 64],
+  ['sha1sum', 'fileSha1', 40],
+  ['md5sum', 'fileMd5', 32],
+] as const;
+
+/** Runs the three hash commands on one APK; a command that fails or prints no hash adds a warning. */
+async function hashApk(runner: AdbRunner, path: string, warnings: string[]): Promise<ApkHashes> {
+  const hashes: ApkHashes = {};
+  for (const [command, field, length] of HASH_COMMANDS) {
+    try {
+      const first = (await runner([command, path])).trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+      if (first.length === length && /^[0-9a-f]+$/.test(first)) hashes[field] = first;
+      else warnings.push(`${command} ${path}: no hash in the output`);
+    } catch (error) {
+      warnings.push(`${command} ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return hashes;
 }
 
 /** A snapshot plus what could not be read (a package that vanished mid-scan, an odd setting). */
@@ -70,6 +104,16 @@ export async function collectSnapshot(runner: AdbRunner, options: CollectOptions
   });
   const byId = new Map<string, PackageDetails>();
   for (const detail of details) if (detail !== undefined) byId.set(detail.id, detail);
+  const hashesById = new Map<string, ApkHashes>();
+  if (options.hashApks === true) {
+    const hashed = await mapLimited(userApps, options.concurrency ?? 4, (entry) =>
+      hashApk(runner, entry.apkPath, warnings),
+    );
+    userApps.forEach((entry, i) => {
+      const hashes = hashed[i];
+      if (hashes !== undefined) hashesById.set(entry.id, hashes);
+    });
+  }
 
   const apps: App[] = listed.map((entry) => {
     const detail = byId.get(entry.id);
@@ -83,6 +127,7 @@ export async function collectSnapshot(runner: AdbRunner, options: CollectOptions
       ...(detail?.versionName === undefined ? {} : { version: detail.versionName.slice(0, 128) }),
       ...(sha256 === undefined ? {} : { certSha256: sha256 }),
       ...(sha1 === undefined ? {} : { certSha1: sha1 }),
+      ...hashesById.get(entry.id),
       ...(permissions.length === 0 ? {} : { permissions }),
       ...(detail?.firstInstallTime === undefined ? {} : { firstInstallTime: detail.firstInstallTime }),
       ...(detail?.lastUpdateTime === undefined ? {} : { lastUpdateTime: detail.lastUpdateTime }),

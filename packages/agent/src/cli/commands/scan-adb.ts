@@ -28,7 +28,7 @@ function runAssess(snapshotFile: string, intel: readonly string[]): Promise<numb
 export const command: Command = {
   summary: 'build a snapshot of an Android phone over adb, then report it or assess it offline',
   usage:
-    'riskgate-agent scan-adb [--serial S] [--adb PATH] [--replay android-10|android-13|android-14] (--server-report [--state-dir D] | --offline [--intel PATH]… [--out FILE]) [--json]',
+    'riskgate-agent scan-adb [--serial S] [--adb PATH] [--replay android-10|android-13|android-14] [--hash-apks] (--server-report [--state-dir D] | --offline [--intel PATH]… [--out FILE]) [--json]',
   async run(args, io) {
     const options = parseOptions(args, {
       serial: { type: 'string' },
@@ -41,6 +41,7 @@ export const command: Command = {
       out: { type: 'string' },
       'state-dir': { type: 'string' },
       json: { type: 'boolean' },
+      'hash-apks': { type: 'boolean' },
     });
     const toServer = options['server-report'] === true || options.server !== undefined;
     if (toServer === (options.offline === true))
@@ -54,7 +55,12 @@ export const command: Command = {
           });
     let result: Awaited<ReturnType<typeof collectSnapshot>>;
     try {
-      result = await collectSnapshot(runner, { now: new Date().toISOString(), agentVersion: AGENT_VERSION });
+      result = await collectSnapshot(runner, {
+        now: new Date().toISOString(),
+        agentVersion: AGENT_VERSION,
+        // APK hashes (SHA-256, SHA-1, MD5) match the hashes reports publish; reading every APK takes time.
+        hashApks: options['hash-apks'] === true,
+      });
     } catch (error) {
       if (!(error instanceof AdbParseError)) throw error;
       io.stderr.write(`scan-adb: ${error.message}\n`);
