@@ -297,7 +297,7 @@ export async function loadIntelFiles(
       const family = basename(dir)
         .replace(/^\d{4}[-_]?\d{2}(?:[-_]?\d{2})?[-_]/, '')
         .replace(/_/g, ' ');
-      context = { ...context, family, from: context?.from ?? 'folder' };
+      context = { ...context, family, from: 'folder' };
     }
     for (const path of paths) {
       if (
