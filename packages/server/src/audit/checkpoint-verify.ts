@@ -29,9 +29,9 @@ export function groupCheckpoints(
       groups.set(tenantId, group);
     }
     const problem =
-      verifier.key === undefined
+      verifier.keys === undefined
         ? verifier.missing
-        : checkpointSignatureProblem(entry.checkpoint, verifier.key);
+        : checkpointSignatureProblem(entry.checkpoint, verifier.keys);
     if (problem === undefined) group.valid.push(entry);
     else group.forged.push({ line: entry.line, reason: problem });
   }

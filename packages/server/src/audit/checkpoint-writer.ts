@@ -15,7 +15,12 @@ import {
   type SignedCheckpoint,
   signCheckpoint,
 } from './checkpoint.ts';
-import { type CheckpointKeyPair, getOrCreateCheckpointKey } from './checkpoint-key.ts';
+import {
+  type CheckpointKeyPair,
+  type CheckpointKeySet,
+  findCheckpointKeySet,
+  getOrCreateCheckpointKey,
+} from './checkpoint-key.ts';
 
 /** Where checkpoints go and how often. */
 export interface AuditCheckpointOptions {
@@ -70,7 +75,8 @@ export function createAuditCheckpointer(
   options: AuditCheckpointOptions,
 ): AuditCheckpointer {
   const db = ctx.db.db;
-  let key: CheckpointKeyPair | undefined;
+  /** The signing key of the last round, and every key (current and retired) its lines verify with. */
+  let signing: { key: CheckpointKeyPair; keys: CheckpointKeySet } | undefined;
   /** Each tenant's newest checkpointed head; read from the file on the first round. */
   let last: Map<string, AuditHead> | undefined;
   /** Each tenant's newest seq when a round last looked at it (signed or refused). */
@@ -85,7 +91,7 @@ export function createAuditCheckpointer(
   let fileTail: { hash: string; size: number } | undefined;
   let fileAlarmed = false;
 
-  async function loadLast(signer: CheckpointKeyPair): Promise<Map<string, AuditHead>> {
+  async function loadLast(signer: CheckpointKeySet): Promise<Map<string, AuditHead>> {
     const heads = new Map<string, AuditHead>();
     let unverified = 0;
     const read = await readCheckpointFile(options.file);
@@ -113,8 +119,8 @@ export function createAuditCheckpointer(
     if (unverified > 0) {
       // Another key's or a forged line: the key row was replaced or deleted, or the file edited.
       ctx.logger.error(
-        { file: options.file, unverified, keyId: signer.keyId },
-        'audit checkpoint file holds checkpoints this key does not verify (run `riskgate audit verify`)',
+        { file: options.file, unverified, keyIds: [...signer.keys()] },
+        'audit checkpoint file holds checkpoints no checkpoint key verifies (run `riskgate audit verify`)',
       );
     }
     return heads;
@@ -145,7 +151,7 @@ export function createAuditCheckpointer(
    * cut, replaced, or given lines that do not link) is alarmed and the writer keeps linking to its
    * own last line, so `verify` reports the break at the next line.
    */
-  async function currentTail(signer: CheckpointKeyPair): Promise<{ hash: string; size: number }> {
+  async function currentTail(signer: CheckpointKeySet): Promise<{ hash: string; size: number }> {
     const known = fileTail ?? { hash: (await readCheckpointFile(options.file)).tailHash, size: 0 };
     const end = await checkpointFileEnd(options.file);
     if (end.size === known.size) return known;
@@ -199,11 +205,14 @@ export function createAuditCheckpointer(
 
   /** A round over every tenant, or only over `only` (tenants whose chain grew). */
   async function round(only?: ReadonlySet<string>): Promise<readonly SignedCheckpoint[]> {
-    if (key === undefined) {
-      key = await getOrCreateCheckpointKey(ctx);
+    // Read every round: a key rotated by `riskgate audit rotate-key` signs from the next round on.
+    const key = await getOrCreateCheckpointKey(ctx);
+    if (signing?.key.keyId !== key.keyId) {
+      signing = { key, keys: (await findCheckpointKeySet(ctx)).keys };
       ctx.logger.info({ keyId: key.keyId, file: options.file }, 'audit checkpoints: signing key and file');
     }
-    last ??= await loadLast(key);
+    const { keys } = signing;
+    last ??= await loadLast(keys);
     const known = last;
     const tenantIds =
       only ?? new Set([...(await listTenants(db)).map((tenant) => tenant.id), ...known.keys()]);
@@ -225,7 +234,7 @@ export function createAuditCheckpointer(
     }
     if (heads.length === 0) return [];
     // Each line links to the one before it: the file is a hash chain (see checkpoint.ts).
-    let { hash: prev } = await currentTail(key);
+    let { hash: prev } = await currentTail(keys);
     const texts: string[] = [];
     for (const head of heads) {
       const checkpoint = signCheckpoint(head, key, prev);

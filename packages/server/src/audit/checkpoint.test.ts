@@ -261,7 +261,7 @@ for (const dialect of DIALECTS) {
       // A writer (re)starting over that file says so.
       logs.length = 0;
       await createAuditCheckpointer(ctx, { file, intervalMs: 0 }).checkpointNow();
-      expect(logs.join('')).toContain('does not verify');
+      expect(logs.join('')).toContain('no checkpoint key verifies');
     });
 
     it('does not sign a chain cut since its last checkpoint, and says so once', async () => {

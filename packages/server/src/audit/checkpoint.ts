@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { canonicalJson } from '../crypto/canonical-json.ts';
-import type { CheckpointKeyPair, CheckpointPublicKey } from './checkpoint-key.ts';
+import type { CheckpointKeyPair, CheckpointKeySet, CheckpointPublicKey } from './checkpoint-key.ts';
 
 /** The outbox topic checkpoints are published under. */
 export const CHECKPOINT_TOPIC = 'audit.checkpoint';
@@ -63,12 +63,17 @@ export function signCheckpoint(
   return { ...body, sig: sign(null, signedBytes(body), key.privateKey).toString('base64url') };
 }
 
-/** Why a checkpoint's signature does not verify under `key`, or `undefined` when it does. */
+/**
+ * Why a checkpoint's signature does not verify under the key its `keyId` names in `keys` (one key,
+ * or the current and retired keys), or `undefined` when it does.
+ */
 export function checkpointSignatureProblem(
   checkpoint: SignedCheckpoint,
-  key: CheckpointPublicKey,
+  keys: CheckpointPublicKey | CheckpointKeySet,
 ): string | undefined {
-  if (checkpoint.keyId !== key.keyId) return `signed by an unknown key ${checkpoint.keyId}`;
+  const key =
+    'keyId' in keys ? (keys.keyId === checkpoint.keyId ? keys : undefined) : keys.get(checkpoint.keyId);
+  if (key === undefined) return `signed by an unknown key ${checkpoint.keyId}`;
   const valid = verify(null, signedBytes(checkpoint), key.key, Buffer.from(checkpoint.sig, 'base64url'));
   return valid ? undefined : 'bad signature';
 }

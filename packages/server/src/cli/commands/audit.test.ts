@@ -114,12 +114,63 @@ describe('riskgate audit checkpoint / verify / key (SQLite data folder)', () => 
     }
   });
 
+  it('rotate-key, export-keys and verify --keys: old checkpoints verify across the rotation', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rg-audit-cli-'));
+    const env = { RISKGATE_DATA_DIR: dataDir, RISKGATE_SECRET_KEY: randomBytes(32).toString('hex') };
+    const created = io(env);
+    expect(await tenant.run(['create', '--name', 'Rotor'], created)).toBe(0);
+    const tenantId = /tenant id:\s+(ten_\w+)/.exec(created.out())?.[1] ?? '';
+    const db = openDatabase({ dialect: 'sqlite', path: join(dataDir, 'riskgate.db') });
+    try {
+      await appendTestAudits(db, tenantId, 2);
+      expect((await run(['checkpoint'], env)).code).toBe(0);
+      const rotated = await run(['rotate-key'], env);
+      expect(rotated.code).toBe(0);
+      const [, retired] = /retired key: (\S+)/.exec(rotated.out) ?? [];
+      const [, current] = /new key:\s+(\S+)/.exec(rotated.out) ?? [];
+      expect(retired).toBeDefined();
+      expect(current).not.toBe(retired);
+      await appendTestAudits(db, tenantId, 2);
+      expect((await run(['checkpoint'], env)).code).toBe(0);
+
+      const jwksFile = join(dataDir, 'checkpoint-keys.jwks.json');
+      const exported = await run(['export-keys', '--out', jwksFile], env);
+      expect(exported).toMatchObject({ code: 0 });
+      expect(exported.out).toContain(`2 key(s) written to ${jwksFile}`);
+      const kids = (JSON.parse(readFileSync(jwksFile, 'utf8')) as { keys: { kid: string }[] }).keys.map(
+        (key) => key.kid,
+      );
+      expect([...kids].sort()).toEqual([retired, current].sort());
+
+      // An outside verifier with the exported key set only: no secret key.
+      const outside = await run(['verify', '--keys', jwksFile, '--max-unanchored-age', '0'], {
+        RISKGATE_DATA_DIR: dataDir,
+      });
+      expect(outside.code).toBe(0);
+      expect(outside.out).toContain(`${tenantId}: ok (5 entries) anchored up to seq 5 by 2 checkpoint(s)`);
+      expect(outside.out).toMatch(new RegExp(`keys: (${retired}, ${current}|${current}, ${retired})\\n`));
+      // With only the new key, the checkpoint of the old one is unknown.
+      const onlyNew = join(dataDir, 'only-new.jwks.json');
+      const set = JSON.parse(readFileSync(jwksFile, 'utf8')) as { keys: { kid: string }[] };
+      writeFileSync(onlyNew, JSON.stringify({ keys: set.keys.filter((key) => key.kid === current) }));
+      const partial = await run(['verify', '--keys', onlyNew], { RISKGATE_DATA_DIR: dataDir });
+      expect(partial.code).toBe(1);
+      expect(partial.out).toContain(
+        `FORGED CHECKPOINT: 1 checkpoint(s) do not verify; first on line 1: signed by an unknown key ${retired}`,
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
   it.each([
     [['verify', '--tenant', 'ten_nobody']],
     [['verify', '--bogus']],
     [['verify', '--max-unanchored-age', 'soon']],
     [['checkpoint', 'extra']],
     [['rotate']],
+    [['rotate-key', 'now']],
+    [['export-keys', '--bogus']],
   ])('refuses %j with exit code 2 or an error', async (args) => {
     const env = { RISKGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'rg-audit-cli-')) };
     const result = await run(args, env).catch((error: unknown) => ({ code: 2, out: '', err: String(error) }));

@@ -1,12 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { verifyAuditLog } from '../../audit/audit-verify-report.ts';
 import {
   type CheckpointVerifier,
+  checkpointJwksOf,
+  checkpointKeySetFromJwks,
   checkpointPublicKeyOf,
   findCheckpointKey,
+  findCheckpointKeySet,
   findCheckpointVerifier,
+  keySetOf,
+  rotateCheckpointKey,
 } from '../../audit/checkpoint-key.ts';
 import {
   type AnchoredAuditVerification,
@@ -27,25 +32,34 @@ import type { Command, CommandIo } from '../command.ts';
 import { openConfiguredDatabase } from '../open-database.ts';
 
 const USAGE = [
-  'riskgate audit verify [--tenant <id>] [--checkpoints <file>] [--public-key <pem>] [--max-unanchored-age <s>] [--json]',
+  'riskgate audit verify [--tenant <id>] [--checkpoints <file>] [--keys <jwks.json> | --public-key <pem>] [--max-unanchored-age <s>] [--json]',
   'riskgate audit checkpoint        sign every moved chain head now (as the server does on its schedule)',
-  'riskgate audit key               print the checkpoint public key',
+  'riskgate audit key               print the current checkpoint public key',
+  'riskgate audit export-keys [--out <file>]   every checkpoint public key, current and retired, as JWKS',
+  'riskgate audit rotate-key        make a new checkpoint key; the old one is retired, its checkpoints still verify',
 ].join('\n       ');
 
-/** The checkpoint key: the pinned public key if given, else the server's own (needs the secret key). */
+/**
+ * The checkpoint keys: an exported key set or one pinned public key if given (no trust in the
+ * database), else the server's own, current and retired (needs the secret key).
+ */
 async function verifierOf(
   config: Config,
   db: Db,
+  keysFile: string | undefined,
   publicKeyFile: string | undefined,
 ): Promise<CheckpointVerifier> {
-  if (publicKeyFile !== undefined) return { key: checkpointPublicKeyOf(readFileSync(publicKeyFile, 'utf8')) };
+  if (keysFile !== undefined) return { keys: checkpointKeySetFromJwks(readFileSync(keysFile, 'utf8')) };
+  if (publicKeyFile !== undefined)
+    return { keys: keySetOf(checkpointPublicKeyOf(readFileSync(publicKeyFile, 'utf8'))) };
   let secretKey: Buffer;
   try {
     secretKey = resolveSecretKey(config, { allowGenerate: false });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return {
-      missing: 'no secret key to open the checkpoint key: pass --public-key or set RISKGATE_SECRET_KEY',
+      missing:
+        'no secret key to open the checkpoint keys: pass --keys (from `audit export-keys`) or set RISKGATE_SECRET_KEY',
     };
   }
   return findCheckpointVerifier({ db, box: createSecretBox(secretKey) });
@@ -84,6 +98,7 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
       tenant: { type: 'string' },
       checkpoints: { type: 'string' },
       'public-key': { type: 'string' },
+      keys: { type: 'string' },
       'max-unanchored-age': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -99,8 +114,8 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
   const file = values.checkpoints ?? auditCheckpointFileOf(config);
   const db = await openConfiguredDatabase(config);
   try {
-    const verifier = await verifierOf(config, db, values['public-key']);
-    const { key } = verifier;
+    const verifier = await verifierOf(config, db, values.keys, values['public-key']);
+    const keyIds = verifier.keys === undefined ? [] : [...verifier.keys.keys()];
     const report = await verifyAuditLog(db.db, {
       file,
       verifier,
@@ -114,7 +129,7 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
     if (values.json === true) {
       const json = {
         checkpointFile: file,
-        keyId: key?.keyId ?? null,
+        keyIds,
         malformedLines: report.malformedLines,
         legacyLines: report.legacyLines,
         fileProblem: report.fileProblem ?? null,
@@ -123,7 +138,7 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
       io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     } else {
       io.stdout.write(
-        `checkpoints: ${file} (${report.checkpointLines} checkpoint(s)); key: ${key?.keyId ?? 'none'}\n`,
+        `checkpoints: ${file} (${report.checkpointLines} checkpoint(s)); keys: ${keyIds.length === 0 ? 'none' : keyIds.join(', ')}\n`,
       );
       if (verifier.missing !== undefined) io.stdout.write(`note: ${verifier.missing}\n`);
       if (report.malformedLines.length > 0)
@@ -163,7 +178,8 @@ async function withServerKey<T>(
 
 /** `riskgate audit verify|checkpoint|key`: the audit log's hash chain and its signed checkpoints. */
 export const command: Command = {
-  summary: 'verify the audit log against its signed checkpoints; write a checkpoint; print the key',
+  summary:
+    'verify the audit log against its signed checkpoints; write a checkpoint; print, export or rotate the keys',
   usage: USAGE,
   async run(args, io) {
     const [action, ...rest] = args;
@@ -192,6 +208,34 @@ export const command: Command = {
           return 1;
         }
         io.stdout.write(`key id: ${key.keyId} (${key.algorithm})\n${key.publicKeyPem}`);
+        return 0;
+      });
+    }
+    if (action === 'export-keys') {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } }, strict: true });
+      return withServerKey(io, async ({ db, box }) => {
+        const { keys, unopened } = await findCheckpointKeySet({ db, box });
+        if (unopened.length > 0)
+          io.stderr.write(`warning: key rows that do not open with the secret key: ${unopened.join(', ')}\n`);
+        if (keys.size === 0) {
+          io.stderr.write('no checkpoint key yet: it is made with the first checkpoint\n');
+          return 1;
+        }
+        const jwks = `${JSON.stringify(checkpointJwksOf(keys), null, 2)}\n`;
+        if (values.out === undefined) io.stdout.write(jwks);
+        else {
+          writeFileSync(values.out, jwks);
+          io.stdout.write(`${keys.size} key(s) written to ${values.out}\n`);
+        }
+        return 0;
+      });
+    }
+    if (action === 'rotate-key' && rest.length === 0) {
+      return withServerKey(io, async ({ db, box }) => {
+        const { retired, current } = await rotateCheckpointKey({ db, box, now: () => new Date() });
+        io.stdout.write(
+          `retired key: ${retired} (kept: its checkpoints still verify)\nnew key:     ${current} (signs from the next round)\nexport the key set again: riskgate audit export-keys --out <file>\n`,
+        );
         return 0;
       });
     }
