@@ -41,7 +41,7 @@ export async function createCompliantAccessHarness(
 }
 
 /** The status `/v1/access/check` answers for the device on {@link GATED_HOST} (200 allow, 403 deny). */
-export async function accessStatusOf(h: AccessHarness, device: EnrolledDevice): Promise<number> {
+export async function accessStatusOf(h: Pick<AccessHarness, 'app'>, device: EnrolledDevice): Promise<number> {
   const reply = await h.app.inject({
     method: 'GET',
     url: '/v1/access/check',

@@ -10,13 +10,15 @@ import {
   deleteIntelFeed,
   findIntelFeed,
   type IntelFeedSummaryRow,
+  listIntelFeedContentsByIds,
   listIntelFeeds,
   upsertIntelFeed,
 } from '../queries/intel-feeds.ts';
 import { type ReassessResult, reassessForNewIntel } from './intel-reassess.ts';
 import { SERVER_SCOPE } from './intel-registry.ts';
+import { retractRemovedIntel } from './intel-retract.ts';
 import { type IntelFileReport, reportOfFeed, writeupWithoutIndicators } from './load-files.ts';
-import type { StoredIntel } from './stored-intel.ts';
+import { parseStoredFeed, type StoredIntel } from './stored-intel.ts';
 
 /** Record counts of a parsed feed, as stored and returned. */
 export interface FeedCounts {
@@ -68,6 +70,19 @@ function toView(row: IntelFeedSummaryRow): IntelFeedView {
     importedAt: row.imported_at,
     scope: row.tenant_id === SERVER_SCOPE ? 'server' : 'tenant',
   };
+}
+
+/** Records of a feed that are not indicators (vulnerabilities, releases, end-of-life data). */
+function osRecords(feed: ParsedFeed): number {
+  const counts = countsOf(feed);
+  return (
+    counts.kev +
+    counts.androidVulnerabilities +
+    counts.iosReleases +
+    counts.eolCycles +
+    counts.osPointReleases +
+    counts.deviceModels
+  );
 }
 
 /** Stores a parsed feed in a scope (replacing one of the same name); returns its id. */
@@ -175,13 +190,18 @@ export function createIntelFeedService(
       return { feed: toView(row), report: reportOfFeed(input.name, feed), reassessment };
     },
 
-    /** Deletes one of the tenant's feeds and rebuilds its index (threats already found stay until the next report). */
+    /**
+     * Deletes one of the tenant's feeds, rebuilds its index, and at once resolves the threats only
+     * that feed's indicators supported, re-rating those devices (cause `intel`, trigger
+     * `intel-feed.delete`; see `retractRemovedIntel`).
+     */
     async deleteFeed(principal: Principal, id: string): Promise<IntelFeedView> {
       requirePermission(principal, 'intel:write');
       const at = ctx.now().toISOString();
-      const row = await db.transaction().execute(async (trx) => {
+      const { row, content } = await db.transaction().execute(async (trx) => {
         const found = await findIntelFeed(trx, principal.tenantId, id);
         if (found === undefined) throw errors.notFound('intel feed');
+        const [stored] = await listIntelFeedContentsByIds(trx, [id]);
         await deleteIntelFeed(trx, principal.tenantId, id);
         await appendAudit(trx, dialect, {
           tenantId: principal.tenantId,
@@ -192,9 +212,18 @@ export function createIntelFeedService(
           at,
         });
         await announceChange(trx, dialect, INTEL_SCOPE);
-        return found;
+        return { row: found, content: stored?.content };
       });
       await intel.reload();
+      const removed = parseStoredFeed(row, content ?? null, ctx.logger);
+      if (removed !== undefined && removed.indicators.length + osRecords(removed) > 0)
+        await retractRemovedIntel(ctx, {
+          tenantId: principal.tenantId,
+          removedFeeds: [removed],
+          lookup: intel.lookup(principal.tenantId),
+          actor: actorOf(principal),
+          trigger: 'intel-feed.delete',
+        });
       return toView(row);
     },
   };

@@ -98,7 +98,11 @@ export function createStoredIntel(db: Db['db'], base: IntelSource, logger: Logge
       }
       const content = contents.get(row.id);
       if (content === undefined) continue; // deleted since the list was read
-      next.set(row.id, { scope: row.tenant_id, revision: revisionOf(row), feed: parse(row, content) });
+      next.set(row.id, {
+        scope: row.tenant_id,
+        revision: revisionOf(row),
+        feed: parseStoredFeed(row, content, logger),
+      });
     }
     const byScope = new Map<string, ParsedFeed[]>();
     for (const { scope, feed } of next.values()) {
@@ -107,30 +111,6 @@ export function createStoredIntel(db: Db['db'], base: IntelSource, logger: Logge
     registry.replaceAll(byScope);
     loaded = next;
     version = Math.max(version, stored);
-  }
-
-  function parse(row: IntelFeedSummaryRow, content: string | null): ParsedFeed | undefined {
-    if (content === null) return undefined;
-    try {
-      const context = parseContextOf(row.parse_context);
-      const feed = parseIntelFile(
-        content,
-        row.name,
-        context === undefined
-          ? { format: row.format as IntelFormat }
-          : { format: row.format as IntelFormat, context },
-      );
-      // Evidence names the stored feed: its id, name and upload (admin API) or import (CLI) time.
-      return withFeedRecord(feed, {
-        id: row.id,
-        name: row.name,
-        importedAt: row.imported_at,
-        via: row.path === null ? 'upload' : 'import',
-      });
-    } catch (error) {
-      logger.warn({ feed: row.name, err: error }, 'stored intel feed does not parse; skipped');
-      return undefined;
-    }
   }
 
   // One load at a time; a reload asked for while one runs gets the next one (which reads after
@@ -161,4 +141,36 @@ export function createStoredIntel(db: Db['db'], base: IntelSource, logger: Logge
     },
     reload,
   };
+}
+
+/**
+ * A stored feed parsed as the index loads it; `undefined` (logged) when it has no content or no
+ * longer parses. The one parse of stored feeds: the index and the retraction after a delete.
+ */
+export function parseStoredFeed(
+  row: Pick<IntelFeedSummaryRow, 'id' | 'name' | 'format' | 'parse_context' | 'imported_at' | 'path'>,
+  content: string | null,
+  logger: Pick<Logger, 'warn'>,
+): ParsedFeed | undefined {
+  if (content === null) return undefined;
+  try {
+    const context = parseContextOf(row.parse_context);
+    const feed = parseIntelFile(
+      content,
+      row.name,
+      context === undefined
+        ? { format: row.format as IntelFormat }
+        : { format: row.format as IntelFormat, context },
+    );
+    // Evidence names the stored feed: its id, name and upload (admin API) or import (CLI) time.
+    return withFeedRecord(feed, {
+      id: row.id,
+      name: row.name,
+      importedAt: row.imported_at,
+      via: row.path === null ? 'upload' : 'import',
+    });
+  } catch (error) {
+    logger.warn({ feed: row.name, err: error }, 'stored intel feed does not parse; skipped');
+    return undefined;
+  }
 }

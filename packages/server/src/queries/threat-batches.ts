@@ -33,3 +33,28 @@ export async function updateThreatsByIds(
       .execute();
   }
 }
+
+/**
+ * Resolves the given threats of the tenant that are still `active` (an ignored threat stays
+ * ignored, as in a report's diff); returns the ids it resolved.
+ */
+export async function resolveActiveThreats(
+  db: Kysely<Database>,
+  tenantId: string,
+  ids: readonly string[],
+  at: string,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const chunk of chunks(ids, ID_CHUNK)) {
+    const rows = await db
+      .updateTable('threats')
+      .set({ state: 'resolved', resolved_at: at })
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', chunk)
+      .where('state', '=', 'active')
+      .returning('id')
+      .execute();
+    for (const row of rows) out.push(row.id);
+  }
+  return out;
+}
