@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       certStatusPeriod: 300,
       stateTimerInterval: 60,
       stateTimerBatch: 500,
+      intelFetchTick: 60,
       gatewayPort: 8443,
       headersTimeout: 10,
       requestTimeout: 30,

@@ -66,6 +66,11 @@ export const ConfigSchema = Type.Object(
      * grace period over, patch too old; `device-state/state-timer.ts`); 0: the timer does not run.
      */
     stateTimerInterval: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
+    /**
+     * Seconds between rounds of the intel upstream scheduler (each feed with an upstream is fetched
+     * at its own interval; docs/intel.md); 0: feeds are fetched only on demand.
+     */
+    intelFetchTick: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
     /** Devices the state timer re-rates per transaction. */
     stateTimerBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
     /** Absolute URL users reach Riskgate at, used in remediation links (default: the listen address). */
@@ -137,6 +142,7 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_OUTBOX_RETENTION_DAYS: 'outboxRetentionDays',
   RISKGATE_STATE_TIMER_INTERVAL: 'stateTimerInterval',
   RISKGATE_STATE_TIMER_BATCH: 'stateTimerBatch',
+  RISKGATE_INTEL_FETCH_TICK: 'intelFetchTick',
   RISKGATE_PUBLIC_URL: 'publicUrl',
   RISKGATE_PROXY_SECRET: 'proxySecret',
   RISKGATE_PROXY_TENANT: 'proxyTenant',
@@ -171,6 +177,7 @@ const INT_KEYS: ReadonlySet<keyof Config> = new Set([
   'certStatusPeriod',
   'stateTimerInterval',
   'stateTimerBatch',
+  'intelFetchTick',
   'gatewayPort',
 ]);
 

@@ -32,6 +32,9 @@ import { createDeviceService } from './devices/device-service.ts';
 import { createIntelFeedService } from './intel/intel-feed-service.ts';
 import { EMPTY_INTEL, type IntelSource } from './intel/intel-source.ts';
 import { createStoredIntel } from './intel/stored-intel.ts';
+import { createUpstreamScheduler } from './intel/upstream/scheduler.ts';
+import { registerUpstreamMetrics } from './intel/upstream/upstream-metrics.ts';
+import { createIntelUpstreamService } from './intel/upstream/upstream-service.ts';
 import { createMetrics } from './metrics.ts';
 import { createPkiService, type PkiOptions, type PkiService } from './pki/pki-service.ts';
 import type { DeviceRow } from './queries/devices.ts';
@@ -74,6 +77,7 @@ export interface Services {
   readonly threatTypes: ReturnType<typeof createThreatTypeService>;
   readonly compliancePolicies: ReturnType<typeof createCompliancePolicyService>;
   readonly intelFeeds: ReturnType<typeof createIntelFeedService>;
+  readonly intelUpstreams: ReturnType<typeof createIntelUpstreamService>;
   readonly settings: ReturnType<typeof createSettingsService>;
   readonly auditLog: ReturnType<typeof createAuditLogService>;
   readonly reports: ReturnType<typeof createReportService>;
@@ -109,6 +113,10 @@ export async function createRuntime(params: {
   readonly pki?: PkiOptions;
   /** The state timer's schedule and batch (default: 60 s, 500); started by the caller (`serve`). */
   readonly stateTimer?: StateTimerOptions;
+  /** How often the intel upstream scheduler looks for due feeds (default 60 s; 0: never); started by `serve`. */
+  readonly intelFetchTickMs?: number;
+  /** Per-request timeout of upstream fetches (default 30 s). */
+  readonly intelFetchTimeoutMs?: number;
 }) {
   const now = params.now ?? (() => new Date());
   const logger = params.logger ?? pino({ level: 'silent' });
@@ -172,6 +180,13 @@ export async function createRuntime(params: {
   const publicKeyOf = createPublicKeyCache();
   // Built here, started by `serve`: tests run rounds by hand with the injected clock.
   const stateTimer = createStateTimer(ctx, params.stateTimer ?? { intervalMs: 60_000, batchSize: 500 });
+  const onFetch = registerUpstreamMetrics(metrics.registry, params.db.db);
+  const intelUpstreams = createIntelUpstreamService(ctx, intel, {
+    onFetch,
+    ...(params.intelFetchTimeoutMs !== undefined ? { timeoutMs: params.intelFetchTimeoutMs } : {}),
+  });
+  // Built here, started by `serve`: tests fetch by hand.
+  const intelScheduler = createUpstreamScheduler(intelUpstreams, logger, params.intelFetchTickMs ?? 60_000);
   const services: Services = {
     authenticateAdmin: (authorization) => authenticateAdmin(ctx, authorization),
     deviceIdentity: {
@@ -189,6 +204,7 @@ export async function createRuntime(params: {
     threatTypes: createThreatTypeService(ctx),
     compliancePolicies: createCompliancePolicyService(ctx),
     intelFeeds: createIntelFeedService(ctx, intel),
+    intelUpstreams,
     settings: createSettingsService(ctx),
     auditLog: createAuditLogService(ctx, { checkpointFile: auditCheckpoints?.file }),
     reports,
@@ -199,5 +215,17 @@ export async function createRuntime(params: {
     pki: createPkiService(ctx, params.pki),
   };
   const app = await buildApp({ logger, config: params.config, metrics, services });
-  return { ctx, metrics, services, reports, app, access, intel, attestation, auditCheckpoints, stateTimer };
+  return {
+    ctx,
+    metrics,
+    services,
+    reports,
+    app,
+    access,
+    intel,
+    attestation,
+    auditCheckpoints,
+    stateTimer,
+    intelScheduler,
+  };
 }

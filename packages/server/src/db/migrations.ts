@@ -19,6 +19,7 @@ import {
   upThreatsByDevice,
 } from './migrations-ingest.ts';
 import { downIntelFeedContext, upIntelFeedContext } from './migrations-intel.ts';
+import { downIntelFeedUpstreams, upIntelFeedUpstreams } from './migrations-intel-upstream.ts';
 import { downDevicesByCertSerial, upDevicesByCertSerial } from './migrations-pki.ts';
 import { downReevaluateAt, downStateSequence, upReevaluateAt, upStateSequence } from './migrations-state.ts';
 import { downThreatDefaultRisk, upThreatDefaultRisk } from './migrations-threat-risk.ts';
@@ -322,6 +323,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0014_threat_default_risk': { up: upThreatDefaultRisk, down: downThreatDefaultRisk },
   '0015_device_reevaluate_at': { up: upReevaluateAt, down: downReevaluateAt },
   '0016_intel_feed_context': { up: upIntelFeedContext, down: downIntelFeedContext },
+  '0017_intel_feed_upstreams': { up: upIntelFeedUpstreams, down: downIntelFeedUpstreams },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

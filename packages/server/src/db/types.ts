@@ -262,6 +262,44 @@ export interface DeviceAttestationsTable {
   checked_at: string;
 }
 
+/** Where a stored intel feed is fetched from and how its fetches went (migration 0017). */
+export interface IntelFeedUpstreamsTable {
+  tenant_id: string;
+  feed_id: string;
+  /** `file` (one document), `misp` (a MISP feed: manifest.json + event files), `taxii` (a TAXII 2.1 collection). */
+  kind: string;
+  url: string;
+  format: string | null;
+  /** TAXII: the collection id under the api root `url`. */
+  collection: string | null;
+  interval_seconds: number;
+  max_bytes: number;
+  /** Expected SHA-256 (hex) of the document (`file` only). */
+  sha256: string | null;
+  /** `none`, `basic` or `bearer`. */
+  auth: string;
+  username: string | null;
+  /** The password or token, sealed with the secret box (context `intel-upstream:<tenant>:<feed>`). */
+  secret_sealed: string | null;
+  etag: string | null;
+  last_modified: string | null;
+  /** TAXII: the `X-TAXII-Date-Added-Last` of the last page taken (the next `added_after`). */
+  cursor: string | null;
+  last_fetch_at: string | null;
+  last_success_at: string | null;
+  /** `updated`, `not-modified` or `error`. */
+  last_status: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  fetches: number;
+  failures: number;
+  next_fetch_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 /** Version of each kind of state nodes keep copies of (see `cluster/cluster-sync.ts`). */
 export interface ClusterVersionsTable {
   scope: string;
@@ -335,6 +373,7 @@ export interface Database {
   outbox: OutboxTable;
   server_keys: ServerKeysTable;
   cluster_versions: ClusterVersionsTable;
+  intel_feed_upstreams: IntelFeedUpstreamsTable;
   attestation_challenges: AttestationChallengesTable;
   device_attestations: DeviceAttestationsTable;
   reenrollment_approvals: ReenrollmentApprovalsTable;

@@ -14,6 +14,7 @@ import {
   listIntelFeeds,
   upsertIntelFeed,
 } from '../queries/intel-feeds.ts';
+import { deleteIntelUpstream } from '../queries/intel-upstreams.ts';
 import { type ReassessResult, reassessForNewIntel } from './intel-reassess.ts';
 import { SERVER_SCOPE } from './intel-registry.ts';
 import { retractRemovedIntel } from './intel-retract.ts';
@@ -203,6 +204,8 @@ export function createIntelFeedService(
         if (found === undefined) throw errors.notFound('intel feed');
         const [stored] = await listIntelFeedContentsByIds(trx, [id]);
         await deleteIntelFeed(trx, principal.tenantId, id);
+        // Its upstream goes with it (nothing left to fetch into).
+        await deleteIntelUpstream(trx, principal.tenantId, id);
         await appendAudit(trx, dialect, {
           tenantId: principal.tenantId,
           actor: actorOf(principal),

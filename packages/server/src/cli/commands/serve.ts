@@ -69,6 +69,7 @@ export const command: Command = {
       },
       pki: { crlPeriodSeconds: config.crlPeriod, statusPeriodSeconds: config.certStatusPeriod },
       stateTimer: { intervalMs: config.stateTimerInterval * 1000, batchSize: config.stateTimerBatch },
+      intelFetchTickMs: config.intelFetchTick * 1000,
     });
     const { app, ctx } = runtime;
 
@@ -92,6 +93,7 @@ export const command: Command = {
     const address = await app.listen({ host: config.host, port: config.port });
     runtime.auditCheckpoints?.start();
     runtime.stateTimer.start();
+    runtime.intelScheduler.start();
     const gatewayRoutes = gatewayRoutesOf(config);
     const gateway =
       gatewayRoutes === undefined
@@ -140,6 +142,7 @@ export const command: Command = {
         clearInterval(sweeper);
         Promise.resolve(gateway?.close())
           .then(() => runtime.stateTimer.stop())
+          .then(() => runtime.intelScheduler.stop())
           .then(() => app.close())
           // After the last request: the final checkpoint covers every entry written.
           .then(() => runtime.auditCheckpoints?.stop())

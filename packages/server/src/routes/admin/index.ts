@@ -25,6 +25,7 @@ export function registerAdminRoutes(
     | 'threatTypes'
     | 'compliancePolicies'
     | 'intelFeeds'
+    | 'intelUpstreams'
     | 'explain'
   >,
 ): FastifyPluginAsync {
