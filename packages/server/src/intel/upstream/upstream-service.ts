@@ -511,6 +511,7 @@ export function createIntelUpstreamService(
           imported_at: at,
           content: null,
           path: upstream.url,
+          parse_context: null,
         });
         await upsertIntelUpstream(trx, rowOf(principal.tenantId, id, upstream, undefined, at));
         await appendAudit(trx, dialect, {
