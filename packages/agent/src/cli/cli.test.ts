@@ -130,7 +130,7 @@ describe('riskgate-agent commands', () => {
     const io = captureIo();
     expect(await (await load('scan-adb')).run(['--replay', 'android-13', '--offline'], io)).toBe(0);
     expect(JSON.parse(io.out())).toMatchObject({ device: { osVersion: '13', model: 'SM-S901B' } });
-    expect(io.err()).toContain('scanned samsung SM-S901B, Android 13, 5 apps');
+    expect(io.err()).toContain('samsung SM-S901B, Android 13 (patch 2022-12-01), 5 apps');
   });
 
   it('scan-adb reports a parse failure as a clear message, exit 1', async () => {

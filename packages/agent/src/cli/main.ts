@@ -7,6 +7,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   report: () => import('./commands/report.ts'),
   status: () => import('./commands/status.ts'),
   simulate: () => import('./commands/simulate.ts'),
+  scan: () => import('./commands/scan.ts'),
   'scan-adb': () => import('./commands/scan-adb.ts'),
   profile: () => import('./commands/profile.ts'),
 };
