@@ -6,9 +6,9 @@ import type { CheckpointVerifier } from './checkpoint-key.ts';
 import {
   type AnchoredAuditVerification,
   DEFAULT_MAX_UNANCHORED_AGE_MS,
+  firstBackwards,
   groupCheckpoints,
   type TailPolicy,
-  type TenantCheckpoints,
   verifyAuditWithCheckpoints,
 } from './checkpoint-verify.ts';
 
@@ -72,30 +72,4 @@ export async function verifyAuditLog(
     ...(fileProblem === undefined ? {} : { fileProblem }),
     tenants,
   };
-}
-
-/**
- * The first line (in file order) whose valid checkpoint holds a lower seq than an earlier one of
- * the same tenant. A writer never does that (it refuses to sign a chain behind its last
- * checkpoint), so such a file was spliced from other files or rewritten.
- */
-function firstBackwards(groups: ReadonlyMap<string, TenantCheckpoints>): CheckpointFileBreak | undefined {
-  let first: CheckpointFileBreak | undefined;
-  for (const [tenantId, { valid }] of groups) {
-    let highest: { seq: number; line: number } | undefined;
-    for (const { line, checkpoint } of valid) {
-      if (highest !== undefined && checkpoint.seq < highest.seq) {
-        if (first === undefined || line < first.line) {
-          first = {
-            problem: 'backwards',
-            line,
-            reason: `line ${line} holds seq ${checkpoint.seq} of ${tenantId}, behind seq ${highest.seq} on line ${highest.line}: checkpoints must not go back`,
-          };
-        }
-        break;
-      }
-      if (highest === undefined || checkpoint.seq > highest.seq) highest = { seq: checkpoint.seq, line };
-    }
-  }
-  return first;
 }

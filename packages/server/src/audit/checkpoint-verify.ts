@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.ts';
 import { type AuditProblem, type UnanchoredTail, walkAuditChain } from './audit-chain-walk.ts';
-import { type CheckpointLine, checkpointSignatureProblem, readCheckpointFile } from './checkpoint.ts';
+import {
+  type CheckpointFileBreak,
+  type CheckpointLine,
+  checkpointSignatureProblem,
+  readCheckpointFile,
+} from './checkpoint.ts';
 import type { CheckpointVerifier } from './checkpoint-key.ts';
 
 /** A tenant's checkpoints, split by whether their signature verifies. */
@@ -59,6 +64,11 @@ export interface AnchoredAuditVerification {
    */
   readonly unanchored?: UnanchoredTail;
   readonly problem?: AuditProblem;
+  /**
+   * The checkpoint file fails as a whole (a line deleted, inserted or edited; a tenant's seq going
+   * back): any tenant's anchors may be gone, so `ok` is false. Only when checked against a file.
+   */
+  readonly fileProblem?: CheckpointFileBreak;
   /** The first bad seq; for `rewritten`, the first checkpointed seq that differs. */
   readonly firstBrokenSeq?: number;
   readonly reason?: string;
@@ -156,7 +166,37 @@ export async function verifyTenantAgainstFile(
   verifier: CheckpointVerifier,
   policy?: TailPolicy,
 ): Promise<AnchoredAuditVerification> {
-  const { lines } = await readCheckpointFile(file);
-  const mine = lines.filter((entry) => entry.checkpoint.tenantId === tenantId);
-  return verifyAuditWithCheckpoints(db, tenantId, groupCheckpoints(mine, verifier).get(tenantId), policy);
+  const { lines, broken } = await readCheckpointFile(file);
+  const groups = groupCheckpoints(lines, verifier);
+  const result = await verifyAuditWithCheckpoints(db, tenantId, groups.get(tenantId), policy);
+  const fileProblem = broken ?? firstBackwards(groups);
+  return fileProblem === undefined ? result : { ...result, ok: false, fileProblem };
+}
+
+/**
+ * The first line (in file order) whose valid checkpoint holds a lower seq than an earlier one of
+ * the same tenant. A writer never does that (it refuses to sign a chain behind its last
+ * checkpoint), so such a file was spliced from other files or rewritten.
+ */
+export function firstBackwards(
+  groups: ReadonlyMap<string, TenantCheckpoints>,
+): CheckpointFileBreak | undefined {
+  let first: CheckpointFileBreak | undefined;
+  for (const [tenantId, { valid }] of groups) {
+    let highest: { seq: number; line: number } | undefined;
+    for (const { line, checkpoint } of valid) {
+      if (highest !== undefined && checkpoint.seq < highest.seq) {
+        if (first === undefined || line < first.line) {
+          first = {
+            problem: 'backwards',
+            line,
+            reason: `line ${line} holds seq ${checkpoint.seq} of ${tenantId}, behind seq ${highest.seq} on line ${highest.line}: checkpoints must not go back`,
+          };
+        }
+        break;
+      }
+      if (highest === undefined || checkpoint.seq > highest.seq) highest = { seq: checkpoint.seq, line };
+    }
+  }
+  return first;
 }

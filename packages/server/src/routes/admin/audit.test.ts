@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,30 @@ for (const dialect of DIALECTS) {
         firstBrokenSeq: 6,
         anchoredSeq: 0,
       });
+    });
+
+    it('reports a line deleted from the checkpoint file to every tenant', async () => {
+      const { verify } = await checkpointedTenant(1);
+      const other = await checkpointedTenant(1);
+      expect(await verify()).toMatchObject({ ok: true });
+      const lines = readFileSync(file, 'utf8').split('\n').slice(0, -1);
+      const kept = [...lines.slice(0, 1), ...lines.slice(2)];
+      writeFileSync(file, `${kept.join('\n')}\n`);
+      try {
+        for (const result of [await verify(), await other.verify()]) {
+          expect(result).toMatchObject({
+            ok: false,
+            fileProblem: {
+              problem: 'chain-broken',
+              line: 2,
+              reason: expect.stringContaining('does not link'),
+            },
+          });
+        }
+      } finally {
+        writeFileSync(file, `${lines.join('\n')}\n`);
+      }
+      expect(await verify()).toMatchObject({ ok: true });
     });
 
     it('reports a checkpoint with a bad signature', async () => {

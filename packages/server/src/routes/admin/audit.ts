@@ -41,6 +41,19 @@ const AuditVerificationSchema = Type.Object({
       Type.Literal('unanchored'),
     ]),
   ),
+  fileProblem: Type.Optional(
+    Type.Object(
+      {
+        problem: Type.Union([Type.Literal('chain-broken'), Type.Literal('backwards')]),
+        line: Type.Integer(),
+        reason: Type.String(),
+      },
+      {
+        description:
+          'The checkpoint file fails as a whole: the first line that breaks its hash chain or goes back.',
+      },
+    ),
+  ),
   firstBrokenSeq: Type.Optional(Type.Integer()),
   reason: Type.Optional(Type.String()),
 });
