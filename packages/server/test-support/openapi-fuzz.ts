@@ -166,7 +166,9 @@ function stringMatching(pattern: string, minLength: unknown): string {
     'a1',
     'x.example.test',
     'x@example.test',
+    'https://x.example.test/feed.json',
     ...counts.flatMap((n) => ['A'.repeat(n), 'a'.repeat(n), '0'.repeat(n)]),
   ];
-  return candidates.find((candidate) => regex.test(candidate)) ?? 'x';
+  const min = typeof minLength === 'number' ? minLength : 0;
+  return candidates.find((candidate) => candidate.length >= min && regex.test(candidate)) ?? 'x';
 }
