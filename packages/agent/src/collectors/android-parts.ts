@@ -132,12 +132,13 @@ export function readPackageDump(file: string, text: string, lineOffset = 0, time
     const block = lines.slice(index + 1, index + 400);
     const until = block.findIndex((candidate) => PACKAGE_HEADER.test(candidate) || /^\S/.test(candidate));
     const own = until < 0 ? block : block.slice(0, until);
-    for (const key of ['userId=', 'codePath='])
-      if (!own.some((candidate) => candidate.trimStart().startsWith(key)))
+    // Android 12+ prints `appId=` where older versions print `userId=`; every version prints codePath.
+    for (const keys of [['codePath='], ['userId=', 'appId=']])
+      if (!own.some((candidate) => keys.some((key) => candidate.trimStart().startsWith(key))))
         throw new CollectorError(
           file,
           lineOf(index + lineOffset),
-          `the block of ${id} has no ${key.slice(0, -1)}: truncated?`,
+          `the block of ${id} has no ${keys.map((key) => key.slice(0, -1)).join(' or ')}: truncated?`,
         );
     const certSha256 = detail.certSha256[0];
     const certSha1 = detail.certSha1[0];
@@ -200,14 +201,23 @@ export function readSettingsFile(
   text: string,
 ): ReadonlyMap<string, { value: string; line: number }> {
   const settings = new Map<string, { value: string; line: number }>();
+  let previous: string | undefined;
   text
     .replace(/\r\n/g, '\n')
     .split('\n')
     .forEach((line, index) => {
       if (line.trim() === '') return;
       const eq = line.indexOf('=');
-      if (eq <= 0) throw new CollectorError(file, lineOf(index), `not \`key=value\`: ${line.slice(0, 80)}`);
-      settings.set(line.slice(0, eq).trim(), { value: line.slice(eq + 1).trim(), line: index });
+      if (eq <= 0) {
+        // `settings list` prints values raw, so a value may span lines; the first line must be a key.
+        if (previous === undefined)
+          throw new CollectorError(file, lineOf(index), `not \`key=value\`: ${line.slice(0, 80)}`);
+        const entry = settings.get(previous);
+        if (entry !== undefined) settings.set(previous, { ...entry, value: `${entry.value}\n${line}` });
+        return;
+      }
+      previous = line.slice(0, eq).trim();
+      settings.set(previous, { value: line.slice(eq + 1).trim(), line: index });
     });
   return settings;
 }

@@ -18,6 +18,8 @@ export interface AndroidParts {
     readonly appVerification?: boolean;
   };
   readonly processes?: { readonly file: string; readonly values: readonly string[] };
+  /** `getenforce` output (AndroidQF's `selinux.txt`). */
+  readonly selinux?: { readonly file: string; readonly value: 'enforcing' | 'permissive' | 'disabled' };
 }
 
 const VERIFIED_BOOT: ReadonlySet<string> = new Set(['green', 'yellow', 'orange', 'red']);
@@ -73,7 +75,14 @@ export function assembleAndroidSnapshot(
   const locked = fromProp('integrity.bootloaderLocked', 'ro.boot.flash.locked');
   const boot = fromProp('integrity.verifiedBootState', 'ro.boot.verifiedbootstate');
   const crypto = fromProp('integrity.encrypted', 'ro.crypto.state');
-  const selinux = prop('ro.boot.selinux');
+  const bootSelinux = prop('ro.boot.selinux');
+  const selinux =
+    parts.selinux?.value ??
+    (bootSelinux === 'enforcing' || bootSelinux === 'permissive' ? bootSelinux : undefined);
+  if (parts.selinux !== undefined) coverage.fill('integrity.selinux', parts.selinux.file);
+  else if (selinux !== undefined && propsFile !== undefined)
+    coverage.fill('integrity.selinux', `${propsFile} [ro.boot.selinux]`);
+  else coverage.miss('integrity.selinux', 'no selinux.txt (getenforce) and no [ro.boot.selinux]');
 
   const rootIndicators: string[] = [];
   if (prop('ro.debuggable') === '1') rootIndicators.push('ro.debuggable=1');
@@ -117,7 +126,7 @@ export function assembleAndroidSnapshot(
     ...(boot === undefined
       ? {}
       : { verifiedBootState: VERIFIED_BOOT.has(boot) ? (boot as 'green') : 'unknown' }),
-    ...(selinux === 'enforcing' || selinux === 'permissive' ? { selinux } : {}),
+    ...(selinux === undefined ? {} : { selinux }),
     ...(developerOptions === undefined ? {} : { developerOptions }),
     ...(usbDebugging === undefined ? {} : { usbDebugging }),
     ...(unknownSources === undefined ? {} : { unknownSources }),

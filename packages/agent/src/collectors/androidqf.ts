@@ -118,7 +118,7 @@ const text = (files: SourceFiles, name: string): string | undefined => files.rea
 
 /**
  * An AndroidQF acquisition (folder or zip): `packages.json`, `getprop.txt`, `dumpsys.txt`,
- * `root_binaries.json`, `settings_*.txt`, `ps.txt`. Each file that is present must parse.
+ * `root_binaries.json`, `settings_*.txt`, `ps.txt`, `selinux.txt`. Each file that is present must parse.
  */
 export function collectAndroidQf(files: SourceFiles, options: CollectOptions): CollectedSnapshot {
   const parts: {
@@ -203,6 +203,17 @@ export function collectAndroidQf(files: SourceFiles, options: CollectOptions): C
       ...(unknownSources === undefined ? {} : { unknownSources }),
       ...(appVerification === undefined ? {} : { appVerification }),
     };
+  }
+  const selinux = text(files, 'selinux.txt');
+  if (selinux !== undefined) {
+    const value = selinux.trim().toLowerCase();
+    if (value !== 'enforcing' && value !== 'permissive' && value !== 'disabled')
+      throw new CollectorError(
+        files.display('selinux.txt'),
+        'line 1',
+        `expected Enforcing, Permissive or Disabled (getenforce), got ${JSON.stringify(selinux.trim().slice(0, 40))}`,
+      );
+    parts.selinux = { file: files.display('selinux.txt'), value };
   }
   const ps = text(files, 'ps.txt');
   if (ps !== undefined)

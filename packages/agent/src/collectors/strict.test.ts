@@ -11,6 +11,7 @@ import { build } from 'plist';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSchemaValidator } from '../../test-support/schema-validator.ts';
 import { locateDatasets } from '../profiles/datasets.ts';
+import { readPackageDump } from './android-parts.ts';
 import { collectFromPath } from './collect-path.ts';
 import { CollectorError } from './collector-error.ts';
 
@@ -91,8 +92,8 @@ describe('AndroidQF: malformed files name file and line/key', () => {
     ],
     [
       'settings line without =',
-      { 'settings_random.txt': 'adb_enabled=1\nbroken line\n' },
-      /settings_random\.txt: line 2: not `key=value`/,
+      { 'settings_random.txt': 'broken line\nadb_enabled=1\n' },
+      /settings_random\.txt: line 1: not `key=value`/,
     ],
     [
       'settings boolean with another value',
@@ -100,11 +101,21 @@ describe('AndroidQF: malformed files name file and line/key', () => {
       /settings_random\.txt: line 1 \(key adb_enabled\): expected 0 or 1/,
     ],
     [
+      'a boolean setting whose value goes on to a second line',
+      { 'settings_random.txt': 'package_verifier_enable=1\nextra\n' },
+      /settings_random\.txt: line 1 \(key package_verifier_enable\): expected 0 or 1, got "1\\nextra"/,
+    ],
+    [
       'ps.txt cut mid-row',
       { 'ps.txt': original('androidqf/ps.txt').split('\n').slice(0, 4).join('\n').concat('\nroot   55  2') },
       /ps\.txt: line 5: 3 columns, the header has 9: truncated\?/,
     ],
     ['ps.txt without header', { 'ps.txt': 'root 1 0 init\n' }, /ps\.txt: line 1: expected a `ps` header/],
+    [
+      'selinux.txt with another word',
+      { 'selinux.txt': 'Maybe\n' },
+      /selinux\.txt: line 1: expected Enforcing, Permissive or Disabled/,
+    ],
   ])('%s', (_label, changes, message) => {
     const error = errorOf(copyWith('androidqf', changes));
     expect(error.message).toMatch(message);
@@ -129,6 +140,11 @@ describe('AndroidQF: malformed files name file and line/key', () => {
     const bytes = readFileSync(join(ARTIFACTS, 'androidqf.zip'));
     writeFileSync(zip, bytes.subarray(0, 200));
     expect(errorOf(zip).message).toMatch(/truncated\.zip: not a readable zip archive/);
+  });
+
+  it('selinux.txt (getenforce) fills integrity.selinux', () => {
+    const result = collectFromPath(copyWith('androidqf', { 'selinux.txt': 'Permissive\n' }), options);
+    expect(result.snapshot.integrity.selinux).toBe('permissive');
   });
 
   it('an absent file is not an error: its fields are reported missing', () => {
@@ -264,5 +280,32 @@ describe('iOS backup: malformed files name file and key; encryption is said plai
       build({ ...profile, PayloadIdentifier: undefined as unknown as string }),
     );
     expect(errorOf(dir).message).toMatch(/profile-0a1b2c\.stub\): key PayloadIdentifier: missing/);
+  });
+});
+
+describe('dumpsys package blocks across Android versions', () => {
+  const block = (idLine: string) =>
+    [
+      'Packages:',
+      '  Package [com.example.app] (f6a9a2b):',
+      `    ${idLine}`,
+      '    pkg=Package{1 com.example.app}',
+      '    codePath=/data/app/~~x==/com.example.app-y==',
+      '    versionName=1.2',
+      '    flags=[ HAS_CODE ]',
+      '',
+    ].join('\n');
+  it.each([
+    ['userId= (Android ≤ 11)', 'userId=10143'],
+    ['appId= (Android 12+)', 'appId=10143'],
+  ])('%s is read', (_label, idLine) => {
+    expect(readPackageDump('dumpsys_packages.txt', block(idLine)).apps).toEqual([
+      { id: 'com.example.app', system: false, version: '1.2' },
+    ]);
+  });
+  it('neither is a truncated block', () => {
+    expect(() => readPackageDump('dumpsys_packages.txt', block('pkgFlags=[ HAS_CODE ]'))).toThrow(
+      /dumpsys_packages\.txt: line 2: the block of com\.example\.app has no userId or appId: truncated\?/,
+    );
   });
 });
