@@ -102,8 +102,9 @@ export function readPackagesJson(file: string, text: string): App[] {
   });
 }
 
-/** `root_binaries.json`: the list of root binaries AndroidQF found (may be empty). */
+/** `root_binaries.json`: the list of root binaries AndroidQF found (may be empty, `[]` or `null`). */
 export function readRootBinaries(file: string, text: string): string[] {
+  if (text.trim() === '') return [];
   const value = parseJsonFile(file, text);
   if (value === null) return [];
   if (!Array.isArray(value)) throw new CollectorError(file, 'key (root)', 'expected a list of paths');
@@ -117,8 +118,31 @@ export function readRootBinaries(file: string, text: string): string[] {
 const text = (files: SourceFiles, name: string): string | undefined => files.read(name)?.toString('utf8');
 
 /**
+ * AndroidQF's `processes.txt` (current versions): a JSON list of processes, each with `pid`,
+ * `filename` (the kernel's `(comm)`) and `command_line`. The name is the command line's first word,
+ * else `filename` without its parentheses.
+ */
+export function readProcessesJson(file: string, text: string): string[] {
+  const value = parseJsonFile(file, text);
+  if (!Array.isArray(value)) throw new CollectorError(file, 'key (root)', 'expected a list of processes');
+  const names = new Set<string>();
+  value.forEach((entry, index) => {
+    if (!isObject(entry) || typeof entry.pid !== 'number')
+      throw new CollectorError(file, `key [${index}].pid`, 'expected a process with a numeric pid');
+    const commandLine = entry.command_line;
+    if (commandLine !== undefined && commandLine !== null && !Array.isArray(commandLine))
+      throw new CollectorError(file, `key [${index}].command_line`, 'expected a list or null');
+    const first = Array.isArray(commandLine) && typeof commandLine[0] === 'string' ? commandLine[0] : '';
+    const filename = typeof entry.filename === 'string' ? entry.filename.replace(/^\((.*)\)$/, '$1') : '';
+    const name = first !== '' ? first : filename;
+    if (name !== '' && name.length <= 256) names.add(name);
+  });
+  return [...names].slice(0, 2000);
+}
+
+/**
  * An AndroidQF acquisition (folder or zip): `packages.json`, `getprop.txt`, `dumpsys.txt`,
- * `root_binaries.json`, `settings_*.txt`, `ps.txt`, `selinux.txt`. Each file that is present must parse.
+ * `root_binaries.json`, `settings_*.txt`, `processes.txt` (JSON) or `ps.txt`, `selinux.txt`. Each file that is present must parse.
  */
 export function collectAndroidQf(files: SourceFiles, options: CollectOptions): CollectedSnapshot {
   const parts: {
@@ -215,7 +239,15 @@ export function collectAndroidQf(files: SourceFiles, options: CollectOptions): C
       );
     parts.selinux = { file: files.display('selinux.txt'), value };
   }
-  const ps = text(files, 'ps.txt');
+  const processes = text(files, 'processes.txt');
+  if (processes !== undefined)
+    parts.processes = {
+      file: files.display('processes.txt'),
+      values: processes.trimStart().startsWith('[')
+        ? readProcessesJson(files.display('processes.txt'), processes)
+        : readPs(files.display('processes.txt'), processes),
+    };
+  const ps = parts.processes === undefined ? text(files, 'ps.txt') : undefined;
   if (ps !== undefined)
     parts.processes = { file: files.display('ps.txt'), values: readPs(files.display('ps.txt'), ps) };
   if (getprop === undefined && packages === undefined && dumpsys === undefined)

@@ -33,6 +33,12 @@ export function collectFromPath(path: string, options: CollectOptions, kind?: Fi
   } catch {
     throw new CollectorError(path, undefined, 'no such file or folder');
   }
+  if (path.endsWith('.age'))
+    throw new CollectorError(
+      path,
+      undefined,
+      'encrypted with age (AndroidQF with a key): decrypt it first (age --decrypt -i <key> -o acquisition.zip <file>), then scan the result',
+    );
   let files: SourceFiles;
   let detected: FileKind | undefined;
   if (stat.isDirectory()) {
@@ -50,6 +56,12 @@ export function collectFromPath(path: string, options: CollectOptions, kind?: Fi
       return collectBugreport(files, basename(path), options);
     }
   }
+  if (detected === undefined && files.names.some((name) => name.endsWith('.age')))
+    throw new CollectorError(
+      path,
+      undefined,
+      'its files are encrypted with age (AndroidQF with a key): decrypt them first, then scan',
+    );
   switch (detected) {
     case 'ios-backup':
       return collectIosBackup(files, options);

@@ -142,6 +142,31 @@ describe('AndroidQF: malformed files name file and line/key', () => {
     expect(errorOf(zip).message).toMatch(/truncated\.zip: not a readable zip archive/);
   });
 
+  it('processes.txt as current AndroidQF writes it (JSON) gives the process names; a bad entry names its key', () => {
+    const json = JSON.stringify([
+      { pid: 1, filename: '(init)', command_line: ['/system/bin/init', 'second_stage'] },
+      { pid: 2, filename: '(kthreadd)', command_line: null },
+      { pid: 20430, filename: '(com.whatsapp)', command_line: ['com.whatsapp'] },
+    ]);
+    const result = collectFromPath(
+      copyWith('androidqf', { 'ps.txt': undefined, 'processes.txt': json }),
+      options,
+    );
+    expect(result.snapshot.processes).toEqual(['/system/bin/init', 'kthreadd', 'com.whatsapp']);
+    const bad = copyWith('androidqf', { 'processes.txt': JSON.stringify([{ pid: 1 }, { pid: 'x' }]) });
+    expect(errorOf(bad).message).toMatch(
+      /processes\.txt: key \[1\]\.pid: expected a process with a numeric pid/,
+    );
+  });
+
+  it('an empty root_binaries.json means none found; an age-encrypted acquisition says so', () => {
+    const result = collectFromPath(copyWith('androidqf', { 'root_binaries.json': '' }), options);
+    expect(result.snapshot.integrity.rooted).toBeUndefined();
+    const age = join(temp, 'acquisition.zip.age');
+    writeFileSync(age, 'age-encryption.org/v1\n');
+    expect(errorOf(age).message).toMatch(/acquisition\.zip\.age: encrypted with age/);
+  });
+
   it('selinux.txt (getenforce) fills integrity.selinux', () => {
     const result = collectFromPath(copyWith('androidqf', { 'selinux.txt': 'Permissive\n' }), options);
     expect(result.snapshot.integrity.selinux).toBe('permissive');
