@@ -247,6 +247,27 @@ describe('iOS backup: malformed files name file and key; encryption is said plai
     const dir = copyWith('ios_backup', { 'Info.plist': xml.slice(0, xml.indexOf('<array>')) });
     expect(errorOf(dir).message).toMatch(/Info\.plist: line \d+: not a readable plist/);
   });
+  it('Manifest.plist gives app versions, passcode and (without Info.plist) the device', () => {
+    const manifest = build({
+      IsEncrypted: false,
+      WasPasscodeSet: true,
+      Lockdown: { ProductVersion: '17.5.1', BuildVersion: '21F90', ProductType: 'iPhone15,2' },
+      Applications: { 'net.whatsapp.WhatsApp': { CFBundleVersion: '24.10.1' }, 'com.google.Gmail': {} },
+    });
+    const dir = copyWith('ios_backup', { 'Manifest.plist': manifest, 'Info.plist': undefined });
+    const result = collectFromPath(dir, options);
+    expect(createSchemaValidator().snapshot(result.snapshot)).toEqual([]);
+    expect(result.snapshot.device).toMatchObject({
+      osVersion: '17.5.1',
+      osBuild: '21F90',
+      model: 'iPhone15,2',
+    });
+    expect(result.snapshot.integrity.screenLock).toBe(true);
+    expect(result.snapshot.apps).toEqual([
+      { id: 'com.google.Gmail' },
+      { id: 'net.whatsapp.WhatsApp', version: '24.10.1' },
+    ]);
+  });
   it('Manifest.db truncated', () => {
     const db = readFileSync(join(ARTIFACTS, 'ios_backup/Manifest.db'));
     const dir = copyWith('ios_backup', { 'Manifest.db': db.subarray(0, 8192) });

@@ -66,6 +66,8 @@ for (const dialect of DIALECTS) {
     it.each([
       ['AndroidQF folder', 'androidqf', 7, '10'],
       ['iOS backup', 'ios_backup', 6, '14.3'],
+      ['bugreport', 'android_data/bugreport', 2, '10'],
+      ['folder of adb outputs (no OS version in it)', 'android_data', 2, 'unknown'],
     ])(
       '%s: enrolled as a new corporate device, its snapshot stored',
       async (_label, path, apps, osVersion) => {
@@ -78,7 +80,9 @@ for (const dialect of DIALECTS) {
           '--token',
           await enrollmentToken('corporate'),
         ];
-        expect(await scan.run([...args, '--state-dir', join(dir, path), '--json'], io)).toBe(0);
+        expect(
+          await scan.run([...args, '--state-dir', join(dir, path.replace('/', '-')), '--json'], io),
+        ).toBe(0);
         const { deviceId } = JSON.parse(io.out()) as { deviceId: string };
         const stored = await storedSnapshot(deviceId);
         expect(stored.apps).toHaveLength(apps);
