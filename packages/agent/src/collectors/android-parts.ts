@@ -162,18 +162,19 @@ export function readPackageDump(file: string, text: string, lineOffset = 0, time
 }
 
 /**
- * `ps` / `ps -A` output: a header naming the columns (`USER PID PPID … NAME`), then one process a
+ * `ps` / `ps -A` output: a header naming the columns (`USER PID PPID … NAME`; dumpstate's
+ * `ps -A -T -Z -O …` ends in `CMD`), then one process a
  * line. The name is the last column (kernel threads in brackets). Strict about the header and rows.
  */
 export function readPs(file: string, text: string): string[] {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   const headerIndex = lines.findIndex((line) => line.trim() !== '');
   const header = (lines[headerIndex] ?? '').trim().split(/\s+/);
-  if (headerIndex < 0 || !header.includes('PID') || header.at(-1) !== 'NAME')
+  if (headerIndex < 0 || !header.includes('PID') || !['NAME', 'CMD', 'COMMAND'].includes(header.at(-1) ?? ''))
     throw new CollectorError(
       file,
       lineOf(Math.max(headerIndex, 0)),
-      'expected a `ps` header ending in NAME (USER PID … NAME)',
+      'expected a `ps` header ending in NAME or CMD (USER PID … NAME)',
     );
   const pidColumn = header.indexOf('PID');
   const names = new Set<string>();

@@ -204,3 +204,60 @@ describe('iOS backup', () => {
       expect(text).not.toContain(secret);
   });
 });
+
+describe('bugreport with the sections a full dumpstate has (built here around the real one)', () => {
+  const real = read('android_data/bugreport/dumpstate.txt');
+  const props = [
+    '[ro.build.version.release]: [10]',
+    '[ro.build.version.security_patch]: [2022-03-01]',
+    '[ro.product.model]: [SM-A405FN]',
+    '[ro.product.manufacturer]: [samsung]',
+    '[persist.sys.timezone]: [Europe/Paris]',
+  ];
+  const ps = [
+    'LABEL                          USER           PID   TID  PPID     VSZ    RSS WCHAN            ADDR S PRI  NI RTPRIO SCH  PCY     TIME CMD',
+    'u:r:init:s0                    root             1     1     0 2172328  10580 0                   0 S  19   0      -   0   fg 00:00:05 init',
+    'u:r:untrusted_app:s0:c164,c256 u0_a164      10345 10345   876 5478012 201716 0                   0 S  10 -10      -   0   ta 00:01:02 com.instagram.android',
+  ];
+  const dumpstate = (propLines: readonly string[]) =>
+    [
+      '========================================================',
+      '== dumpstate: 2022-03-29 23:14:20',
+      '========================================================',
+      '------ SYSTEM PROPERTIES (getprop) ------',
+      ...propLines,
+      "------ 0.038s was the duration of 'SYSTEM PROPERTIES' ------",
+      '------ PROCESSES AND THREADS (ps -A -T -Z -O pri,nice,rtprio,sched,pcy,time) ------',
+      ...ps,
+      '',
+      "------ 0.211s was the duration of 'PROCESSES AND THREADS' ------",
+      real,
+    ].join('\n');
+  it('OS version, patch level and model from the properties section; processes from ps (CMD column)', () => {
+    const dir = mkdtempSync(join(temp, 'full-bugreport-'));
+    writeFileSync(join(dir, 'dumpstate.txt'), dumpstate(props));
+    const result = collectFromPath(dir, options);
+    expect(validator.snapshot(result.snapshot)).toEqual([]);
+    expect(result.snapshot.device).toMatchObject({
+      osVersion: '10',
+      securityPatch: '2022-03-01',
+      model: 'SM-A405FN',
+      manufacturer: 'samsung',
+    });
+    expect(result.snapshot.processes).toEqual(['init', 'com.instagram.android']);
+    // Install times are device-local: converted with persist.sys.timezone (Paris, UTC+2 in June 2020).
+    expect(result.snapshot.apps.find((app) => app.id === 'com.instagram.android')?.firstInstallTime).toBe(
+      '2020-06-11T22:41:34.000Z',
+    );
+  });
+  it('a malformed property line is named by its line in dumpstate.txt', () => {
+    const dir = mkdtempSync(join(temp, 'bad-bugreport-'));
+    writeFileSync(
+      join(dir, 'dumpstate.txt'),
+      dumpstate([...props.slice(0, 2), 'ro.product.model=SM-A405FN']),
+    );
+    expect(() => collectFromPath(dir, options)).toThrow(
+      /dumpstate\.txt: line 7: is not `\[name\]: \[value\]`/,
+    );
+  });
+});
