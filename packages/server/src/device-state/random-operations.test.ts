@@ -18,7 +18,8 @@ import { cleanAndroidSnapshot, storeApp } from '../../test-support/snapshots.ts'
  * re-assessment. Reproduce a failure with RISKGATE_TEST_SEED=<seed from the message>.
  */
 const DEVICES = 4;
-const STEPS = 25;
+/** Steps per seed; RISKGATE_TEST_STEPS=100 explores longer sequences. */
+const STEPS = Number(process.env.RISKGATE_TEST_STEPS ?? 25);
 /**
  * Fixed seeds by default, so `npm test` gives the same answer on every run; among them seeds that
  * found bugs (issue 12): random-3419126053 (reactivating a threat the latest report no longer
@@ -104,7 +105,9 @@ for (const dialect of DIALECTS) {
     }
 
     for (const seed of SEEDS) {
-      it(`seed ${seed}: ${STEPS} random steps on ${DEVICES} devices`, { timeout: 60_000 }, async () => {
+      it(`seed ${seed}: ${STEPS} random steps on ${DEVICES} devices`, {
+        timeout: Math.max(60_000, STEPS * 2_400),
+      }, async () => {
         const rng = createRng(seed);
         const policies: string[] = [];
         const typeIds = new Set<string>(['app.stalkerware']);
