@@ -56,6 +56,8 @@ export async function createAccessHarness(
     readonly access?: AccessOptions;
     readonly withPostgresNotify?: boolean;
     readonly logger?: Logger;
+    /** Hardware attestation trust and settings (none: every chain is refused). */
+    readonly attestation?: Parameters<typeof createRuntime>[0]['attestation'];
   } = {},
 ) {
   const testDb: TestDb = await createTestDb(dialect);
@@ -85,6 +87,7 @@ export async function createAccessHarness(
     intel: await stalkerwareIntelSource(),
     access,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.attestation === undefined ? {} : { attestation: options.attestation }),
   });
   async function seed(name: string, id?: string) {
     const created = await createTenant(runtime.ctx, {

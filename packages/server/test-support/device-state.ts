@@ -1,6 +1,7 @@
 import {
   assess,
   type Classification,
+  type ComplianceAttestation,
   type CompliancePolicy,
   CompliancePolicySchema,
   type ComplianceState,
@@ -156,6 +157,7 @@ export async function recomputeFromScratch(
       ...(snapshot?.device.securityPatch !== undefined ? { patchLevel: snapshot.device.securityPatch } : {}),
       ...(snapshot?.integrity.screenLock !== undefined ? { screenLock: snapshot.integrity.screenLock } : {}),
       ...(snapshot?.integrity.encrypted !== undefined ? { encrypted: snapshot.integrity.encrypted } : {}),
+      ...attestationOf(snapshot),
       lastSeenAt: new Date(device.last_seen_at ?? device.enrolled_at),
       ...(device.noncompliant_since !== null
         ? { noncompliantSince: new Date(device.noncompliant_since) }
@@ -171,6 +173,24 @@ export async function recomputeFromScratch(
     labels: rating.labels,
     failingRules: rating.compliance.failingRules.map((r) => ({ policyId: r.policyId, rule: r.rule })),
     detectedKeys: detections.map((d) => d.key),
+  };
+}
+
+/**
+ * Compliance's view of the stored snapshot's attestation, from the snapshot alone: the server
+ * stores its own verdict there (`fail` failed; `pass` by key attestation verified, until its
+ * `validUntil`); anything else is not attested.
+ */
+function attestationOf(snapshot: Snapshot | undefined): { attestation?: ComplianceAttestation } {
+  const stored = snapshot?.integrity.attestation;
+  if (stored?.verdict === 'fail') return { attestation: { state: 'failed' } };
+  if (stored?.verdict !== 'pass' || stored.method !== 'android-key-attestation') return {};
+  return {
+    attestation: {
+      state: 'verified',
+      ...(stored.securityLevel === undefined ? {} : { securityLevel: stored.securityLevel }),
+      ...(stored.validUntil === undefined ? {} : { validUntil: new Date(stored.validUntil) }),
+    },
   };
 }
 

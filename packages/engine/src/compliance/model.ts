@@ -5,6 +5,8 @@ import type { ComplianceActionKind } from './schema.ts';
 export interface ComplianceAttestation {
   readonly state: 'verified' | 'failed' | 'missing';
   readonly securityLevel?: 'software' | 'trusted-environment' | 'strongbox';
+  /** Until when a `verified` state stands; at and after it the device counts as not attested. */
+  readonly validUntil?: Date;
 }
 
 /**

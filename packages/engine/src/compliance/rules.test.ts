@@ -120,6 +120,19 @@ const cases: Case[] = [
     failing: ['requireAttestation'],
     actual: 'missing',
   },
+  {
+    name: 'any: a verified attestation past its validUntil fails as expired',
+    rules: { requireAttestation: 'any' },
+    device: { attestation: { state: 'verified', validUntil: new Date(NOW.getTime() - 1) } },
+    failing: ['requireAttestation'],
+    actual: 'expired',
+  },
+  {
+    name: 'any: a verified attestation before its validUntil passes',
+    rules: { requireAttestation: 'any' },
+    device: { attestation: { state: 'verified', validUntil: new Date(NOW.getTime() + 1) } },
+    failing: [],
+  },
   // several at once, in rule order
   {
     name: 'several failures are all reported',
@@ -155,6 +168,14 @@ describe('evaluateRules', () => {
       new Date('2026-12-02'),
     );
     expect(later.failing.map((f) => f.rule)).toEqual(['maxPatchAgeDays']);
+  });
+
+  it('says when a standing attestation expires (the earlier of that and the patch limit)', () => {
+    const validUntil = new Date('2026-11-28T00:00:00.000Z');
+    const attested = device({ patchLevel: '2026-11-01', attestation: { state: 'verified', validUntil } });
+    const verdict = evaluateRules(attested, { maxPatchAgeDays: 30, requireAttestation: 'any' }, NOW);
+    expect(verdict.failing).toEqual([]);
+    expect(verdict.failsAt).toEqual(validUntil);
   });
 });
 

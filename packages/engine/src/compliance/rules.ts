@@ -114,17 +114,35 @@ export function evaluateRules(device: ComplianceDevice, rules: ComplianceRules, 
   }
 
   if (rules.requireAttestation !== undefined) {
-    const failure = checkAttestation(device, rules.requireAttestation);
+    const failure = checkAttestation(device, rules.requireAttestation, now);
     if (failure !== undefined) failing.push(failure);
+    else {
+      // A verification that still stands fails when it expires, with nothing reported.
+      const validUntil = device.attestation?.validUntil;
+      if (validUntil !== undefined && (failsAt === undefined || validUntil < failsAt)) failsAt = validUntil;
+    }
   }
 
   return failsAt === undefined ? { failing } : { failing, failsAt };
 }
 
-function checkAttestation(device: ComplianceDevice, required: 'any' | 'hardware'): FailingRule | undefined {
+function checkAttestation(
+  device: ComplianceDevice,
+  required: 'any' | 'hardware',
+  now: Date,
+): FailingRule | undefined {
   const attestation = device.attestation;
   const expected = required === 'hardware' ? 'verified, hardware-backed' : 'verified';
   const state = attestation?.state ?? 'missing';
+  const validUntil = attestation?.validUntil;
+  if (state === 'verified' && validUntil !== undefined && validUntil.getTime() <= now.getTime()) {
+    return {
+      rule: 'requireAttestation',
+      reason: `The device's last attestation expired at ${validUntil.toISOString()}; it must attest again.`,
+      expected,
+      actual: 'expired',
+    };
+  }
   if (state !== 'verified') {
     return {
       rule: 'requireAttestation',

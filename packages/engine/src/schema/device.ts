@@ -74,6 +74,12 @@ export const AttestationSchema = Type.Object(
     attestedSecurityPatch: Type.Optional(CalendarDate),
     attestedOsVersion: Type.Optional(BoundedString(32)),
     checkedAt: Type.Optional(Timestamp),
+    /**
+     * Until when the server's verdict stands (its check time plus the server's maximum age); set
+     * by the server, never taken from an agent. After it, compliance treats the device as not
+     * attested (`requireAttestation` fails as `expired`) until it attests again.
+     */
+    validUntil: Type.Optional(Timestamp),
   },
   { additionalProperties: false },
 );

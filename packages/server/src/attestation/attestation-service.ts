@@ -33,6 +33,7 @@ import {
   reportedFactsOf,
   snapshotAttestationOf,
   summarize,
+  validUntilOf,
 } from './attestation-summary.ts';
 import type { AttestationTrust } from './attestation-trust.ts';
 
@@ -131,10 +132,13 @@ const SECURITY_LEVEL = {
   STRONG_BOX: 'strongbox',
 } as const;
 
-function complianceOf(summary: AttestationSummary): ComplianceAttestation {
+function complianceOf(summary: AttestationSummary, maxAgeMs: number): ComplianceAttestation {
+  const verified = summary.verdict === 'verified';
   return {
-    state: summary.verdict === 'verified' ? 'verified' : 'failed',
+    state: verified ? 'verified' : 'failed',
     ...(summary.securityLevel === undefined ? {} : { securityLevel: SECURITY_LEVEL[summary.securityLevel] }),
+    // The same moment a chainless report stops reusing it: compliance fails then without a report.
+    ...(verified ? { validUntil: validUntilOf(summary, maxAgeMs) } : {}),
   };
 }
 
@@ -198,13 +202,13 @@ export function createAttestationService(
     summary: AttestationSummary,
     commit: IngestAttestation['commit'],
   ): IngestAttestation {
-    const attestation = snapshotAttestationOf(summary);
+    const attestation = snapshotAttestationOf(summary, maxAgeMs);
     const reported = reportedFactsOf(snapshot);
     return {
       snapshot: withAttestation(snapshot, attestation),
       assessed: withAttestation(snapshot, verdictOnly(attestation)),
       detectors: [() => findingsOf(summary, reported)],
-      compliance: complianceOf(summary),
+      compliance: complianceOf(summary, maxAgeMs),
       commit,
     };
   }

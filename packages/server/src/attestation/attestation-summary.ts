@@ -103,9 +103,19 @@ export function findingsOf(summary: AttestationSummary, reported: ReportedDevice
   );
 }
 
-/** The snapshot's `integrity.attestation` for a verification. */
-export function snapshotAttestationOf(summary: AttestationSummary): Attestation {
-  return toSnapshotAttestation(resultOf(summary), new Date(summary.checkedAt));
+/**
+ * The snapshot's `integrity.attestation` for a verification; with `maxAgeMs`, it carries until
+ * when it stands (`validUntil`, what compliance reads between reports).
+ */
+export function snapshotAttestationOf(summary: AttestationSummary, maxAgeMs?: number): Attestation {
+  const attestation = toSnapshotAttestation(resultOf(summary), new Date(summary.checkedAt));
+  if (maxAgeMs === undefined || summary.verdict !== 'verified') return attestation;
+  return { ...attestation, validUntil: validUntilOf(summary, maxAgeMs).toISOString() };
+}
+
+/** When a verification stops standing in for reports: its check time plus the maximum age. */
+export function validUntilOf(summary: Pick<AttestationSummary, 'checkedAt'>, maxAgeMs: number): Date {
+  return new Date(Date.parse(summary.checkedAt) + maxAgeMs);
 }
 
 const COMPLIANCE_LEVELS: ReadonlySet<string> = new Set(['software', 'trusted-environment', 'strongbox']);
@@ -123,5 +133,6 @@ export function complianceAttestationOf(snapshot: Snapshot | undefined): Complia
   return {
     state: 'verified',
     ...(level !== undefined && COMPLIANCE_LEVELS.has(level) ? { securityLevel: level } : {}),
+    ...(attestation.validUntil === undefined ? {} : { validUntil: new Date(attestation.validUntil) }),
   };
 }

@@ -56,6 +56,11 @@ export interface RerateParams {
   readonly allCompliance?: boolean;
   /** Per device id: threats the cause opened or resolved. */
   readonly threats?: ReadonlyMap<string, ThreatChanges>;
+  /**
+   * The state timer: a device failing because its verified attestation expired is recorded with
+   * cause `attestation` (trigger `attestation.expired`) instead of `cause`.
+   */
+  readonly attestationExpiry?: boolean;
 }
 
 /** One device whose stored state changed. */
@@ -81,6 +86,8 @@ interface Rated {
   readonly failingRules: StateChangeReasons['failingRules'];
   /** When time alone may change it (the engine's `reevaluateAt`), ISO; `null`: never. */
   readonly reevaluateAt: string | null;
+  /** A verified attestation expired by `at` and a policy requiring attestation now fails for it. */
+  readonly attestationExpired: boolean;
 }
 
 // Frozen: one array shared by every result (the type is mutable; nothing writes to it).
@@ -106,7 +113,13 @@ async function rate(
   const policies: CompliancePolicy[] = parsePolicyDocs(await listCompliancePolicyDocs(trx, tenantId));
   if (!policies.some((policy) => policy.enabled)) {
     for (const row of pending)
-      out.set(row.id, { state: 'compliant', since: null, failingRules: NO_FAILURES, reevaluateAt: null });
+      out.set(row.id, {
+        state: 'compliant',
+        since: null,
+        failingRules: NO_FAILURES,
+        reevaluateAt: null,
+        attestationExpired: false,
+      });
     return out;
   }
   const withSnapshots = policies.some(readsSnapshot);
@@ -120,18 +133,24 @@ async function rate(
     for (const row of rows) {
       const snapshot = row.snapshot === null ? undefined : (JSON.parse(row.snapshot) as Snapshot);
       const top = THREAT_RISKS[ranks.get(row.id) ?? 0] ?? 'high';
+      const device = deviceFactsOf(row, snapshot);
       const { compliance } = rateDevice({
         threats: [{ risk: top, state: 'active' }],
-        device: deviceFactsOf(row, snapshot),
+        device,
         labels: [],
         policies,
         now: at,
       });
+      const validUntil = device.attestation?.state === 'verified' ? device.attestation.validUntil : undefined;
       out.set(row.id, {
         state: compliance.state,
         since: compliance.noncompliantSince?.toISOString() ?? null,
         failingRules: compliance.failingRules.map((r) => ({ policyId: r.policyId, rule: r.rule })),
         reevaluateAt: compliance.reevaluateAt?.toISOString() ?? null,
+        attestationExpired:
+          validUntil !== undefined &&
+          validUntil.getTime() <= at.getTime() &&
+          compliance.failingRules.some((r) => r.rule === 'requireAttestation'),
       });
     }
   }
@@ -163,7 +182,13 @@ export async function rerateDevices(trx: Kysely<Database>, params: RerateParams)
   const groups = new Map<string, { update: DeviceStateUpdate; emits: boolean; rows: RatedDeviceRow[] }>();
   const drafts = new Map<
     string,
-    { before: DeviceStateView; after: DeviceStateView; reasons: StateChangeReasons }
+    {
+      before: DeviceStateView;
+      after: DeviceStateView;
+      reasons: StateChangeReasons;
+      cause: StateCause;
+      trigger: string;
+    }
   >();
   const reevaluate: { id: string; at: string | null }[] = [];
   for (const row of pending) {
@@ -188,7 +213,15 @@ export async function rerateDevices(trx: Kysely<Database>, params: RerateParams)
     };
     const emits = isStateChange(before, after, reasons);
     if (!emits && outcome.since === row.noncompliant_since) continue;
-    if (emits) drafts.set(row.id, { before, after, reasons });
+    if (emits)
+      drafts.set(row.id, {
+        before,
+        after,
+        reasons,
+        ...(params.attestationExpiry === true && outcome.attestationExpired
+          ? { cause: 'attestation' as const, trigger: 'attestation.expired' }
+          : { cause: params.cause, trigger: params.trigger }),
+      });
     const update: DeviceStateUpdate = {
       riskLevel: level,
       labels: labelsText,
@@ -220,11 +253,7 @@ export async function rerateDevices(trx: Kysely<Database>, params: RerateParams)
       const draft = drafts.get(id);
       if (draft === undefined) continue;
       const eventId = newId('out');
-      const event = stateChangedEvent(
-        { tenantId, deviceId: id, cause: params.cause, trigger: params.trigger, at: iso, ...draft },
-        eventId,
-        state_sequence,
-      );
+      const event = stateChangedEvent({ tenantId, deviceId: id, at: iso, ...draft }, eventId, state_sequence);
       events.push({
         tenantId,
         deviceId: id,

@@ -80,6 +80,7 @@ export function createStateTimer(
           cause: 'timer',
           trigger: 'timer.reevaluate',
           allCompliance: true,
+          attestationExpiry: true,
         });
         written.set(tenantId, result.written);
         changed += result.changed.length;
