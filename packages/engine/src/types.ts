@@ -77,7 +77,8 @@ export interface FeedRecord {
   readonly name: string;
   /** ISO time of the upload (admin API) or the import (`riskgate intel import`). */
   readonly importedAt: string;
-  readonly via: 'upload' | 'import' | 'startup';
+  /** `fetch`: fetched from the feed's upstream (the time is the fetch's). */
+  readonly via: 'upload' | 'import' | 'startup' | 'fetch';
 }
 
 /** One piece of evidence: what on the device matched which indicator of which feed. */

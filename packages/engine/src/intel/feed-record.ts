@@ -25,7 +25,13 @@ export function describeSource(provenance: Provenance): string {
   const record = provenance.feedRecord;
   if (record !== undefined) {
     const how =
-      record.via === 'upload' ? 'uploaded' : record.via === 'import' ? 'imported' : 'loaded at start-up';
+      record.via === 'upload'
+        ? 'uploaded'
+        : record.via === 'import'
+          ? 'imported'
+          : record.via === 'fetch'
+            ? 'fetched'
+            : 'loaded at start-up';
     parts.push(`(${record.name}, ${record.id}, ${how} ${record.importedAt})`);
   }
   if (provenance.source !== undefined) parts.push(`at ${provenance.source}`);

@@ -167,7 +167,8 @@ export function parseStoredFeed(
       id: row.id,
       name: row.name,
       importedAt: row.imported_at,
-      via: row.path === null ? 'upload' : 'import',
+      // A feed fetched from its upstream keeps the upstream URL as its path.
+      via: row.path === null ? 'upload' : /^https?:\/\//.test(row.path) ? 'fetch' : 'import',
     });
   } catch (error) {
     logger.warn({ feed: row.name, err: error }, 'stored intel feed does not parse; skipped');

@@ -196,6 +196,12 @@ for (const dialect of DIALECTS) {
       });
       expect((await deviceOf(holder.id)).risk_level).toBe('high');
       expect((await deviceOf(bystander.id)).risk_level).toBe('secured');
+      // Evidence names the feed, its id and the fetch.
+      const threats = await h.app.inject({
+        url: `/v1/admin/threats?deviceId=${holder.id}`,
+        headers: h.auth('analyst'),
+      });
+      expect(JSON.stringify(threats.json())).toContain('"via":"fetch"');
       const reports = await h.testDb.db.db
         .selectFrom('reports')
         .select((eb) => eb.fn.countAll<number>().as('n'))
