@@ -48,15 +48,33 @@ export function openFolder(dir: string, limit = 100_000): SourceFiles {
   };
 }
 
+/** Largest entry inflated from a zip (a bugreport's dumpstate text is tens of MB). */
+const MAX_ENTRY_BYTES = 512 * 1024 * 1024;
+
+/** Entries a collector may read: text, JSON, plists, Manifest.db; not APKs, backups, logs or media. */
+function wanted(name: string): boolean {
+  const parts = name.split('/');
+  if (parts.length > 3 || name.endsWith('/')) return false;
+  return /\.(txt|json|plist|db)$/i.test(parts.at(-1) ?? '') || (parts.at(-1) ?? '') === 'main_entry.txt';
+}
+
 /** Files of a zip archive, read with fflate; a truncated or corrupt archive is a CollectorError. */
 export function openZip(file: string, bytes: Uint8Array = readFileSync(file)): SourceFiles {
   let entries: Record<string, Uint8Array>;
+  // Every entry's name is listed, but only the small text/plist/database files a collector reads are
+  // inflated: an AndroidQF zip also holds every APK (apks/), logs and a backup, often gigabytes.
+  const all: string[] = [];
   try {
-    entries = unzipSync(bytes);
+    entries = unzipSync(bytes, {
+      filter: (entry) => {
+        all.push(entry.name);
+        return wanted(entry.name) && entry.originalSize <= MAX_ENTRY_BYTES;
+      },
+    });
   } catch (error) {
     throw new CollectorError(file, undefined, `not a readable zip archive (${(error as Error).message})`);
   }
-  const files = Object.keys(entries).filter((name) => !name.endsWith('/'));
+  const files = all.filter((name) => !name.endsWith('/'));
   if (files.length === 0) throw new CollectorError(file, undefined, 'the zip archive holds no files');
   const tops = new Set(files.map((name) => (name.includes('/') ? name.split('/')[0] : '')));
   const prefix = tops.size === 1 && !tops.has('') ? `${[...tops][0]}/` : '';
@@ -68,7 +86,7 @@ export function openZip(file: string, bytes: Uint8Array = readFileSync(file)): S
   const display = (name: string) => `${file}!${prefix}${name}`;
   return {
     label: file,
-    names: [...byName.keys()].sort(),
+    names: files.map((name) => name.slice(prefix.length)).sort(),
     display,
     read: (name) => {
       const data = byName.get(name);

@@ -355,3 +355,23 @@ describe('dumpsys package blocks across Android versions', () => {
     );
   });
 });
+
+describe('zip archives', () => {
+  it('lists every entry but inflates only what a collector reads (an APK inside is never inflated)', async () => {
+    const { zipSync } = await import('fflate');
+    const { openZip } = await import('./source-files.ts');
+    const zip = join(temp, 'with-apk.zip');
+    writeFileSync(
+      zip,
+      zipSync({
+        'uuid/getprop.txt': Buffer.from('[ro.build.version.release]: [14]\n'),
+        'uuid/apks/com.example.apk': Buffer.alloc(1024, 1),
+      }),
+    );
+    const files = openZip(zip);
+    expect(files.names).toEqual(['apks/com.example.apk', 'getprop.txt']);
+    expect(files.read('getprop.txt')?.toString('utf8')).toContain('[14]');
+    expect(files.read('apks/com.example.apk')).toBeUndefined();
+    expect(collectFromPath(zip, options).snapshot.device.osVersion).toBe('14');
+  });
+});
