@@ -19,6 +19,7 @@ import { registerAdminRoutes } from './routes/admin/index.ts';
 import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeviceRoutes } from './routes/device/index.ts';
 import { ErrorBodySchema } from './routes/http.ts';
+import { registerMdmRoutes } from './routes/mdm/index.ts';
 import { registerOpsRoutes } from './routes/ops/index.ts';
 import { registerPkiRoutes } from './routes/pki/index.ts';
 import type { Services } from './runtime.ts';
@@ -209,6 +210,9 @@ export async function buildApp(deps: {
           bearer: { type: 'http', scheme: 'bearer' },
           deviceSignature: { type: 'apiKey', in: 'header', name: 'x-riskgate-signature' },
           proxySecret: { type: 'apiKey', in: 'header', name: 'x-riskgate-proxy-secret' },
+          // The MDM webhook secret (docs/mdm.md): basic-auth password, bearer token or `?secret=`.
+          mdmWebhookBasic: { type: 'http', scheme: 'basic' },
+          mdmWebhookQuery: { type: 'apiKey', in: 'query', name: 'secret' },
         },
       },
     },
@@ -225,6 +229,7 @@ export async function buildApp(deps: {
   await app.register(registerDeviceRoutes({ ...services, metrics: deps.metrics }), { prefix: '/v1/device' });
   await app.register(registerAccessRoutes(services));
   await app.register(registerPkiRoutes(services.pki));
+  await app.register(registerMdmRoutes(services));
   await app.register(registerConsoleRoutes());
   await app.ready();
   return app;

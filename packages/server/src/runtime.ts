@@ -35,6 +35,7 @@ import { createStoredIntel } from './intel/stored-intel.ts';
 import { createUpstreamScheduler } from './intel/upstream/scheduler.ts';
 import { registerUpstreamMetrics } from './intel/upstream/upstream-metrics.ts';
 import { createIntelUpstreamService } from './intel/upstream/upstream-service.ts';
+import { createMdmService, type MdmService } from './mdm/mdm-service.ts';
 import { createMetrics } from './metrics.ts';
 import { createPkiService, type PkiOptions, type PkiService } from './pki/pki-service.ts';
 import type { DeviceRow } from './queries/devices.ts';
@@ -89,6 +90,8 @@ export interface Services {
   readonly proxyCredentials: ReturnType<typeof createProxyCredentialService>;
   /** The tenants' published revocation data: CRLs and signed certificate status. */
   readonly pki: PkiService;
+  /** Apple MDM webhook (NanoMDM / MicroMDM command results) and its admin settings. */
+  readonly mdm: MdmService;
 }
 
 /** Builds the service context, every service and the app over an open, migrated database. */
@@ -213,6 +216,7 @@ export async function createRuntime(params: {
     accessAdmin: createAccessAdminService(ctx, { configChanged: access.configChanged }),
     proxyCredentials: createProxyCredentialService(ctx, { configChanged: access.configChanged }),
     pki: createPkiService(ctx, params.pki),
+    mdm: createMdmService(ctx, { reports }),
   };
   const app = await buildApp({ logger, config: params.config, metrics, services });
   return {

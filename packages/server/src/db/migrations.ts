@@ -20,6 +20,7 @@ import {
 } from './migrations-ingest.ts';
 import { downIntelFeedContext, upIntelFeedContext } from './migrations-intel.ts';
 import { downIntelFeedUpstreams, upIntelFeedUpstreams } from './migrations-intel-upstream.ts';
+import { downMdm, upMdm } from './migrations-mdm.ts';
 import { downDevicesByCertSerial, upDevicesByCertSerial } from './migrations-pki.ts';
 import { downReevaluateAt, downStateSequence, upReevaluateAt, upStateSequence } from './migrations-state.ts';
 import { downThreatDefaultRisk, upThreatDefaultRisk } from './migrations-threat-risk.ts';
@@ -324,6 +325,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015_device_reevaluate_at': { up: upReevaluateAt, down: downReevaluateAt },
   '0016_intel_feed_context': { up: upIntelFeedContext, down: downIntelFeedContext },
   '0017_intel_feed_upstreams': { up: upIntelFeedUpstreams, down: downIntelFeedUpstreams },
+  '0018_mdm': { up: upMdm, down: downMdm },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

@@ -378,4 +378,32 @@ export interface Database {
   device_attestations: DeviceAttestationsTable;
   reenrollment_approvals: ReenrollmentApprovalsTable;
   revoked_certificates: RevokedCertificatesTable;
+  mdm_webhooks: MdmWebhooksTable;
+  mdm_devices: MdmDevicesTable;
+}
+
+/** A tenant's MDM webhook (docs/mdm.md): the secret's SHA-256 and what to do with a new device. */
+export interface MdmWebhooksTable {
+  tenant_id: string;
+  secret_hash: string;
+  /** 1: a device the MDM reports for the first time becomes a Riskgate device; 0: it is ignored. */
+  auto_create: number;
+  /** Ownership of the devices it creates. */
+  ownership: 'corporate' | 'personal';
+  created_at: string;
+  updated_at: string;
+}
+
+/** An MDM's device (UDID, serial number) mapped to a Riskgate device of the tenant. */
+export interface MdmDevicesTable {
+  tenant_id: string;
+  udid: string;
+  serial_number: string | null;
+  device_id: string;
+  /** 1/0 from DeviceInformation `IsSupervised`; `null` until reported. */
+  supervised: number | null;
+  created_at: string;
+  last_event_at: string;
+  /** When the MDM said the device left it (CheckOut). */
+  checked_out_at: string | null;
 }

@@ -9,12 +9,13 @@ import { AUTH_EXTENSION, type AuthAnnotation } from './route-auth.ts';
 // and nothing the server does not answer. Route registration does not touch the database, so
 // one dialect is enough here (the matrix runs on both).
 
-const KINDS = ['admin', 'device', 'enrollment', 'proxy', 'link', 'public'];
+const KINDS = ['admin', 'device', 'enrollment', 'proxy', 'mdm', 'link', 'public'];
 const SECURITY_OF: Readonly<Record<string, string>> = {
   admin: 'bearer',
   device: 'deviceSignature',
   enrollment: 'deviceSignature',
   proxy: 'proxySecret',
+  mdm: 'mdmWebhookBasic',
   link: 'none',
   public: 'none',
 };

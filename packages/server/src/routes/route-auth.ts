@@ -25,6 +25,8 @@ export type AuthKind =
   | 'enrollment'
   /** A tenant's proxy credential (X-Riskgate-Proxy-Secret) or a trusted proxy address. */
   | 'proxy'
+  /** A tenant's MDM webhook secret (basic-auth password, bearer token or `?secret=`; docs/mdm.md). */
+  | 'mdm'
   /** A signed, expiring remediation link token in the query string. */
   | 'link'
   /** Nobody: health, metrics, the API document, the console's static files. */
@@ -74,6 +76,7 @@ const SECURITY: Readonly<Record<AuthKind, readonly Record<string, string[]>[] | 
   device: [{ deviceSignature: [] }],
   enrollment: [{ deviceSignature: [] }],
   proxy: [{ proxySecret: [] }],
+  mdm: [{ mdmWebhookBasic: [] }, { bearer: [] }, { mdmWebhookQuery: [] }],
   link: undefined,
   public: undefined,
 };

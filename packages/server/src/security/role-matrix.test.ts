@@ -326,14 +326,16 @@ for (const dialect of DIALECTS) {
             ? [{}, { 'x-riskgate-signature': 'not-a-jws' }]
             : kind === 'proxy'
               ? [{}, { 'x-riskgate-proxy-secret': 'wrong-secret-0123456789abcdef' }]
-              : [{}];
+              : kind === 'mdm'
+                ? [{}, { authorization: 'Bearer rgmw_wrong-secret-0123456789abcdef' }]
+                : [{}];
         for (const headers of attempts) {
           const reply = await send(op, url, headers);
           checked++;
           const where = `${op.method} ${url} [${kind}, ${Object.keys(headers).join() || 'nothing'}] → ${reply.statusCode} ${reply.body.slice(0, 160)}`;
           if (reply.statusCode >= 500 && !(reply.statusCode === 503 && op.responses.includes('503')))
             failures.push(`5xx: ${where}`);
-          if (kind === 'device' || kind === 'enrollment' || kind === 'proxy') {
+          if (kind === 'device' || kind === 'enrollment' || kind === 'proxy' || kind === 'mdm') {
             if (reply.statusCode !== 401) failures.push(`not 401: ${where}`);
           }
           if (kind === 'link' && reply.statusCode < 400 && anyIds.some((id) => reply.body.includes(id)))
