@@ -134,6 +134,15 @@ interface DirectoryFiles {
   readonly writeups: string[];
 }
 
+/**
+ * SQLite files (a data folder given as an intel path holds the server's own). They are never
+ * opened: closing any descriptor of such a file drops this process's POSIX locks on it, after
+ * which another process closing its connection deletes the WAL under the server and the server's
+ * reads go stale.
+ */
+const DATABASE_FILE = /\.(?:db|sqlite3?)(?:-wal|-shm|-journal)?$/i;
+const DATABASE_FILE_REASON = 'a database file (not opened: it is never intel)';
+
 /** Directories under `dir` (depth first, sorted, hidden entries skipped) with their files. */
 async function walk(dir: string, out: DirectoryFiles[]): Promise<void> {
   const entries = (await readdir(dir, { withFileTypes: true }))
@@ -251,6 +260,10 @@ export async function loadIntelFiles(
       continue;
     }
     if (!info.isDirectory()) {
+      if (DATABASE_FILE.test(root)) {
+        fail(root, `${root}: ${DATABASE_FILE_REASON}`);
+        continue;
+      }
       const text = await read(root);
       if (text === undefined) continue;
       const format = detectFormat(root, text);
@@ -271,6 +284,10 @@ export async function loadIntelFiles(
   async function loadDirectory({ dir, files: paths, bundles, writeups }: DirectoryFiles): Promise<void> {
     const texts = new Map<string, { text: string; format: IntelFormat | undefined }>();
     for (const path of paths) {
+      if (DATABASE_FILE.test(path)) {
+        skip(path, DATABASE_FILE_REASON);
+        continue;
+      }
       const text = await read(path);
       if (text !== undefined) texts.set(path, { text, format: detectFormat(path, text) });
     }
