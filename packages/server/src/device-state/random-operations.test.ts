@@ -115,6 +115,7 @@ for (const dialect of DIALECTS) {
         const familyOverrides = new Set<string>();
         const unlisted = [...UNLISTED];
         let feeds = 0;
+        const uploaded: { id: string; pkg: string }[] = [];
         // Every device starts from a first report, so each has a stored snapshot.
         for (const device of fleet) await h.report(device, randomSnapshot(rng, h.clock.now).snapshot);
         await expectFleetMatchesScratch(`seed ${seed}, initial reports`);
@@ -199,10 +200,20 @@ for (const dialect of DIALECTS) {
               content: `- name: RandomSpy${feeds}\n  names:\n  - RandomSpy${feeds}\n  type: stalkerware\n  packages:\n  - ${pkg}\n`,
             });
             expect(reply.statusCode, reply.body).toBe(201);
+            uploaded.push({ id: reply.json().feed.id, pkg });
             return `upload feed listing ${pkg}`;
           },
+          async unlist() {
+            // Deleting a feed resolves at once the threats only it supported (cause intel).
+            const feed =
+              uploaded.length > 0 ? uploaded.splice(rng.int(0, uploaded.length - 1), 1)[0] : undefined;
+            if (feed === undefined) return 'unlist: no uploaded feed';
+            const reply = await h.admin('DELETE', `/v1/admin/intel/feeds/${feed.id}`);
+            expect(reply.statusCode, reply.body).toBe(200);
+            return `delete feed listing ${feed.pkg}`;
+          },
         };
-        // Weighted: reports and triage most often, feed uploads rarely (two at most).
+        // Weighted: reports and triage most often, feed uploads and deletions rarely.
         const mix = [
           'report',
           'report',
@@ -213,6 +224,7 @@ for (const dialect of DIALECTS) {
           'policy',
           'policy',
           'intel',
+          'unlist',
         ];
         const done: string[] = [];
         for (let step = 1; step <= STEPS; step++) {
