@@ -33,6 +33,7 @@ import { listTenants } from '../../queries/tenants.ts';
 import { countsOf, storeFeed } from '../intel-feed-service.ts';
 import { type ReassessResult, reassessForNewIntel } from '../intel-reassess.ts';
 import { SERVER_SCOPE } from '../intel-registry.ts';
+import { retractRemovedIntel } from '../intel-retract.ts';
 import type { StoredIntel } from '../stored-intel.ts';
 import { UpstreamFetchError } from './http-get.ts';
 import { type PullRequest, type PullResult, pullFile, pullMispFeed } from './sources.ts';
@@ -317,6 +318,24 @@ export function createIntelUpstreamService(
     return { ...next, indicators: next.indicators.filter((i) => !held.has(`${i.kind}\u0000${i.value}`)) };
   }
 
+  /** The indicators `previous` held that `next` dropped (only them: no OS records), for the retraction. */
+  function removedPart(next: ParsedFeed, previous: ParsedFeed | undefined): ParsedFeed | undefined {
+    if (previous === undefined) return undefined;
+    const kept = new Set(next.indicators.map((i) => `${i.kind}\u0000${i.value}`));
+    const indicators = previous.indicators.filter((i) => !kept.has(`${i.kind}\u0000${i.value}`));
+    if (indicators.length === 0) return undefined;
+    return {
+      ...previous,
+      indicators,
+      kev: [],
+      androidVulnerabilities: [],
+      iosReleases: [],
+      eolCycles: [],
+      osPointReleases: [],
+      deviceModels: [],
+    };
+  }
+
   /**
    * Fetches one feed's upstream now. `busy` when another node (or this one) holds the lease.
    * Never throws for upstream trouble: that is an `error` outcome on the feed's health.
@@ -426,9 +445,25 @@ export function createIntelUpstreamService(
     });
     await intel.reload();
     const fresh = newPart(parsed, previous);
+    const dropped = removedPart(parsed, previous);
+    const tenants =
+      fresh.indicators.length > 0 || dropped !== undefined
+        ? scope === SERVER_SCOPE
+          ? (await listTenants(db)).map((t) => t.id)
+          : [scope]
+        : [];
+    // Indicators the new version dropped: threats only they supported are resolved at once.
+    if (dropped !== undefined)
+      for (const tenantId of tenants)
+        await retractRemovedIntel(ctx, {
+          tenantId,
+          removedFeeds: [dropped],
+          lookup: intel.lookup(tenantId),
+          actor,
+          trigger: 'intel-feed.fetch',
+        });
     let reassessment: ReassessResult | null = null;
     if (fresh.indicators.length > 0) {
-      const tenants = scope === SERVER_SCOPE ? (await listTenants(db)).map((t) => t.id) : [scope];
       for (const tenantId of tenants) {
         reassessment = await reassessForNewIntel(ctx, {
           tenantId,

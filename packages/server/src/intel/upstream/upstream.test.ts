@@ -254,11 +254,36 @@ for (const dialect of DIALECTS) {
       expect(oversize.outcome.error).toMatch(/over the limit of 1024/);
       expect(await feedRow(feedId)).toEqual(good);
 
+      // The upstream drops the entry (a false positive withdrawn): the device is cleared at once.
+      await h.app.inject({
+        method: 'PUT',
+        url: `/v1/admin/intel/feeds/${feedId}/upstream`,
+        headers: h.auth('admin'),
+        payload: { kind: 'file', url: `${upstream.url}/feed/ioc.yaml`, maxBytes: 1024 },
+      });
+      upstream.body = iocYaml('com.example.old');
+      upstream.etag = '"v5"';
+      const withdrawn = await fetchNow(feedId);
+      expect(withdrawn.outcome).toMatchObject({ status: 'updated', indicators: 1, newIndicators: 0 });
+      expect((await deviceOf(holder.id)).risk_level).toBe('secured');
+      const after = await h.testDb.db.db
+        .selectFrom('outbox')
+        .select('payload')
+        .where('tenant_id', '=', h.tenant.tenantId)
+        .where('topic', '=', 'device.state-changed')
+        .execute();
+      expect(
+        after.map((e) => JSON.parse(e.payload) as { cause: string; after: { riskLevel: string } }),
+      ).toEqual([
+        expect.objectContaining({ cause: 'intel', after: expect.objectContaining({ riskLevel: 'high' }) }),
+        expect.objectContaining({ cause: 'intel', after: expect.objectContaining({ riskLevel: 'secured' }) }),
+      ]);
+
       // Health on /metrics.
       const metrics = await h.app.inject({ url: '/metrics' });
       const label = `scope="${h.tenant.tenantId}",feed="ioc.yaml"`;
-      expect(metrics.body).toContain(`riskgate_intel_feed_fetch_failing{${label}} 1`);
-      expect(metrics.body).toContain(`riskgate_intel_feed_indicators{${label}} 2`);
+      expect(metrics.body).toContain(`riskgate_intel_feed_fetch_failing{${label}} 0`);
+      expect(metrics.body).toContain(`riskgate_intel_feed_indicators{${label}} 1`);
       expect(metrics.body).toContain(`riskgate_intel_feed_fetch_failures{${label}} 2`);
       expect(metrics.body).toMatch(
         new RegExp(
