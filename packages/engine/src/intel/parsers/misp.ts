@@ -41,7 +41,15 @@ const TYPE_KIND: Readonly<Record<string, IndicatorKind>> = {
 };
 
 /** Types that never carry an indicator the index holds: context, named in the skip reason. */
-const CONTEXT_TYPES = new Set(['text', 'comment', 'other', 'filename', 'datetime', 'port', 'size-in-bytes']);
+const CONTEXT_TYPES: ReadonlySet<string> = new Set([
+  'text',
+  'comment',
+  'other',
+  'filename',
+  'datetime',
+  'port',
+  'size-in-bytes',
+]);
 
 /** Relations of MISP objects whose kind is not their attribute type's (android-app certificate: the signer). */
 const RELATION_KIND: Readonly<Record<string, Readonly<Record<string, IndicatorKind>>>> = {
