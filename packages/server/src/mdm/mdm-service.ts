@@ -258,6 +258,40 @@ export function createMdmService(
     const serial = result.command === 'DeviceInformation' ? result.serialNumber : undefined;
     const mapping = await mappingOf(webhook, udid, serial === undefined ? {} : { serial });
     if (mapping === undefined) return unknownDevice(udid);
+    return oneAtATime(`${webhook.tenant_id}\n${mapping.device_id}`, () =>
+      mergeAndIngest(webhook, event, ack, udid, mapping, result, serial),
+    );
+  }
+
+  /**
+   * Results of one device are merged one after the other on this node: each reads the snapshot
+   * the previous one stored (two results merged from the same old snapshot would lose one part).
+   * Nodes do not coordinate this; NanoMDM handles one device's connection at a time.
+   */
+  const running = new Map<string, Promise<unknown>>();
+  function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = running.get(key) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    running.set(key, settled);
+    void settled.then(() => {
+      if (running.get(key) === settled) running.delete(key);
+    });
+    return next;
+  }
+
+  async function mergeAndIngest(
+    webhook: MdmWebhookRow,
+    event: MdmWebhookEvent,
+    ack: NonNullable<MdmWebhookEvent['acknowledge_event']>,
+    udid: string,
+    mapping: MdmDeviceRow,
+    result: NonNullable<ReturnType<typeof readCommandResult>>,
+    serial: string | undefined,
+  ): Promise<MdmWebhookReply> {
     const tenantId = webhook.tenant_id;
     const device: DeviceRow | undefined = await findDeviceById(db, tenantId, mapping.device_id);
     if (device === undefined || device.retired_at !== null)

@@ -251,6 +251,23 @@ for (const dialect of DIALECTS) {
       expect((await snapshotOf(deviceId)).device.osVersion).toBe('17.6.1');
     });
 
+    it('results of one device arriving at once all land in its snapshot (none merged from a stale one)', async () => {
+      const udid = 'AAAAAAAA-1111-2222-3333-444444444444';
+      const results = [
+        deviceInformation('p-info', '18.1'),
+        securityInfo('p-sec'),
+        installedApplicationList('p-apps'),
+        profileList('p-prof'),
+      ];
+      const replies = await Promise.all(results.map((r) => post(connectEvent(r, { udid }))));
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      const snapshot = await snapshotOf(await mappedDeviceId(udid));
+      expect(snapshot.device.osVersion).toBe('18.1');
+      expect(snapshot.integrity).toEqual({ screenLock: true, encrypted: true });
+      expect(snapshot.apps).toHaveLength(3);
+      expect(snapshot.network.iosProfiles).toHaveLength(1);
+    });
+
     it('a replayed event (same command UUID) is ingested once', async () => {
       const event = connectEvent(installedApplicationList('c-replay'), {
         commandUuid: 'C0FFEE00-0000-4000-8000-000000000001',
