@@ -159,9 +159,13 @@ for (const dialect of DIALECTS) {
             problem: 'backwards',
             line: count + 2,
             reason: expect.stringContaining(`behind seq 3 on line ${count + 1}`),
+            tenantId,
           },
           tenants: [{ tenantId, ok: true }],
         });
+        // The reason is shown to every tenant's admins by the admin API: it names no tenant.
+        const report = await verify(file, tenantId);
+        expect(report.fileProblem?.reason).not.toContain(tenantId);
       });
 
       it('the writer alarms when the file is cut behind it and keeps linking to its own last line', async () => {

@@ -190,7 +190,8 @@ export function firstBackwards(
           first = {
             problem: 'backwards',
             line,
-            reason: `line ${line} holds seq ${checkpoint.seq} of ${tenantId}, behind seq ${highest.seq} on line ${highest.line}: checkpoints must not go back`,
+            reason: `line ${line} holds seq ${checkpoint.seq} of a tenant, behind seq ${highest.seq} on line ${highest.line}: checkpoints must not go back`,
+            tenantId,
           };
         }
         break;

@@ -101,7 +101,10 @@ export interface CheckpointFileBreak {
   /** `chain-broken`: a line does not link to the line before it; `backwards`: a tenant's seq goes back. */
   readonly problem: 'chain-broken' | 'backwards';
   readonly line: number;
+  /** Names no tenant: the admin API shows it to every tenant's admins. */
   readonly reason: string;
+  /** `backwards`: the tenant whose seq goes back (for the operator's CLI; the admin API omits it). */
+  readonly tenantId?: string;
 }
 
 /** What a checkpoint file holds: the lines that parsed and the numbers of those that did not. */

@@ -151,7 +151,7 @@ async function verify(args: readonly string[], io: CommandIo): Promise<number> {
       io.stdout.write(
         broken === undefined
           ? 'checkpoint file: ok (every line links to the one before it)\n'
-          : `checkpoint file: ${broken.problem === 'backwards' ? 'BACKWARDS' : 'CHAIN BROKEN'} at line ${broken.line}: ${broken.reason}\n`,
+          : `checkpoint file: ${broken.problem === 'backwards' ? 'BACKWARDS' : 'CHAIN BROKEN'} at line ${broken.line}: ${broken.reason}${broken.tenantId === undefined ? '' : ` (tenant ${broken.tenantId})`}\n`,
       );
       for (const result of report.tenants) io.stdout.write(`${describe(result.tenantId, result)}\n`);
     }
