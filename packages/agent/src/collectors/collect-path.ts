@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { collectAdbFolder, looksLikeAdbFolder } from './adb-folder.ts';
 import { collectAndroidQf } from './androidqf.ts';
@@ -52,8 +52,10 @@ export function collectFromPath(path: string, options: CollectOptions, kind?: Fi
       detected = kind ?? (detectSource(files) === 'bugreport' ? 'bugreport' : 'androidqf');
     } else {
       // A single text file: a bugreport's dumpstate.txt.
-      files = openFolder(dirname(path));
-      return collectBugreport(files, basename(path), options);
+      // Its real path: the folder's reader only reads files its walk listed (symlinks are not walked).
+      const real = realpathSync(path);
+      files = openFolder(dirname(real));
+      return collectBugreport(files, basename(real), options);
     }
   }
   if (detected === undefined && files.names.some((name) => name.endsWith('.age')))

@@ -66,6 +66,8 @@ export class EncryptedBackupError extends CollectorError {
 }
 
 const PROFILES_DOMAIN = 'SysSharedContainerDomain-systemgroup.com.apple.configurationprofiles';
+/** A Manifest.db fileID: the SHA-1 of domain-relativePath, 40 lowercase hex digits. */
+const FILE_ID = /^[0-9a-f]{40}$/;
 const APP_ID = /^[A-Za-z0-9_.-]{1,255}$/;
 
 interface ManifestRow {
@@ -250,6 +252,14 @@ export function collectIosBackup(files: SourceFiles, options: CollectOptions): C
     iosProfiles = [];
     const absent: string[] = [];
     for (const row of db.profileRows) {
+      // A backup stores each file at `<first 2 hex digits>/<40-hex SHA-1>`: anything else in fileID
+      // (`../`, an absolute path) would name a file outside the backup.
+      if (typeof row.fileID !== 'string' || !FILE_ID.test(row.fileID))
+        throw new CollectorError(
+          dbFile,
+          `table Files, row ${JSON.stringify(row.relativePath)}`,
+          `fileID ${JSON.stringify(row.fileID)} is not 40 lowercase hex digits`,
+        );
       const name = `${row.fileID.slice(0, 2)}/${row.fileID}`;
       const bytes = files.read(name);
       if (bytes === undefined) {

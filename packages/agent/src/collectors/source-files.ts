@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { unzipSync } from 'fflate';
 import { CollectorError } from './collector-error.ts';
@@ -18,7 +18,12 @@ export interface SourceFiles {
   display(name: string): string;
 }
 
-/** Files of a folder, recursively (at most `limit` entries; an acquisition is not a whole disk). */
+/**
+ * Files of a folder, recursively (at most `limit` entries; an acquisition is not a whole disk).
+ * Symbolic links are not walked. `read` only reads a name the walk listed, and only when its real
+ * path (symlinks resolved at read time) is still inside the folder: a name taken from the
+ * acquisition's own data (Manifest.db, main_entry.txt) can never reach another file of the machine.
+ */
 export function openFolder(dir: string, limit = 100_000): SourceFiles {
   const names: string[] = [];
   const walk = (current: string): void => {
@@ -31,19 +36,23 @@ export function openFolder(dir: string, limit = 100_000): SourceFiles {
   };
   walk(dir);
   names.sort();
+  const walked = new Set(names);
+  const root = realpathSync(dir);
   const display = (name: string) => join(dir, name);
   return {
     label: dir,
     names,
     display,
     read: (name) => {
-      const path = join(dir, name);
+      if (!walked.has(name)) return undefined;
+      let real: string;
       try {
-        if (!statSync(path).isFile()) return undefined;
+        real = realpathSync(join(dir, name));
+        if (!real.startsWith(`${root}${sep}`) || !statSync(real).isFile()) return undefined;
       } catch {
         return undefined;
       }
-      return readFileSync(path);
+      return readFileSync(real);
     },
   };
 }
