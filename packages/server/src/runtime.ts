@@ -38,6 +38,7 @@ import { createIntelUpstreamService } from './intel/upstream/upstream-service.ts
 import { createMdmService, type MdmService } from './mdm/mdm-service.ts';
 import { createMetrics } from './metrics.ts';
 import { createPkiService, type PkiOptions, type PkiService } from './pki/pki-service.ts';
+import { createDeviceExportService } from './privacy/device-export.ts';
 import type { DeviceRow } from './queries/devices.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
 import { createReportService } from './reports/report-service.ts';
@@ -73,6 +74,8 @@ export interface Services {
   readonly devices: ReturnType<typeof createDeviceService>;
   /** Admin approvals to re-enroll a device without its current key. */
   readonly reenrollmentApprovals: ReturnType<typeof createReenrollmentApprovalService>;
+  /** Per-device export: everything held about one device (docs/privacy.md). */
+  readonly deviceExport: ReturnType<typeof createDeviceExportService>;
   readonly explain: ReturnType<typeof createDeviceExplainService>;
   readonly threats: ReturnType<typeof createThreatService>;
   readonly threatTypes: ReturnType<typeof createThreatTypeService>;
@@ -202,6 +205,7 @@ export async function createRuntime(params: {
     tokens: createTokenService(ctx),
     devices: createDeviceService(ctx),
     reenrollmentApprovals: createReenrollmentApprovalService(ctx),
+    deviceExport: createDeviceExportService(ctx),
     explain: createDeviceExplainService(ctx),
     threats: createThreatService(ctx, { intel }),
     threatTypes: createThreatTypeService(ctx),

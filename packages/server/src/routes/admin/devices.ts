@@ -1,18 +1,19 @@
+import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Services } from '../../runtime.ts';
 import { errorResponses, IdParams, principalOf } from '../http.ts';
 import { requires } from '../route-auth.ts';
 import { DeviceAttestationSchema, deviceAttestationReply } from './attestation-schemas.ts';
-import { DeviceSchema, ListDevicesQuery, ThreatSchema } from './schemas.ts';
+import { DeviceExportSchema, DeviceSchema, ListDevicesQuery, ThreatSchema } from './schemas.ts';
 
 const errs = errorResponses(400, 401, 403, 404);
 const approvalErrs = errorResponses(401, 403, 404, 409);
 
 /** Device list, detail, retire and re-enrollment approval. */
 export function registerDeviceRoutes(
-  deps: Pick<Services, 'devices' | 'attestation' | 'reenrollmentApprovals'>,
+  deps: Pick<Services, 'devices' | 'attestation' | 'reenrollmentApprovals' | 'deviceExport'>,
 ): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
@@ -76,6 +77,32 @@ export function registerDeviceRoutes(
         const detail = await devices.getDevice(principal, request.params.id);
         const view = await deps.attestation.deviceAttestation(principal.tenantId, request.params.id);
         return { ...detail, attestation: deviceAttestationReply(view) };
+      },
+    );
+
+    app.get(
+      '/devices/:id/export',
+      {
+        // Admin or owner: the document gathers a person's data (user, apps, visits, audit) in one
+        // portable file; the read-only analyst and the helpdesk see devices in the console but do
+        // not take copies of them.
+        ...requires('devices:read', 'admin'),
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Everything Riskgate holds about the device as one JSON document, streamed (docs/privacy.md); audited',
+          params: IdParams,
+          response: { 200: DeviceExportSchema, ...errs },
+        },
+      },
+      async (request, reply) => {
+        const chunks = await deps.deviceExport.exportForAdmin(principalOf(request), request.params.id);
+        // A stream bypasses the response serialiser; the schema documents the document's shape.
+        const untyped: FastifyReply = reply;
+        return untyped
+          .type('application/json; charset=utf-8')
+          .header('content-disposition', `attachment; filename="device-${request.params.id}.json"`)
+          .send(Readable.from(chunks));
       },
     );
 

@@ -18,6 +18,7 @@ export function registerAdminRoutes(
     | 'tokens'
     | 'devices'
     | 'reenrollmentApprovals'
+    | 'deviceExport'
     | 'attestation'
     | 'threats'
     | 'settings'

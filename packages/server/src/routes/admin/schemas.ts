@@ -153,3 +153,16 @@ export const AuditQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * The per-device export document (docs/privacy.md, "Per-device export"): every stored row about
+ * the device, by table, with JSON text columns parsed. Streamed, so this schema documents the
+ * shape; the reply is not serialised through it.
+ */
+export const DeviceExportSchema = Type.Object({
+  format: Type.Literal('riskgate.device-export/1'),
+  exportedAt: Type.String(),
+  tenantId: Type.String(),
+  deviceId: Type.String(),
+  tables: Type.Record(Type.String(), Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+});

@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignedRequest } from '../../device-identity/request-signature.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { Services } from '../../runtime.ts';
+import { DeviceExportSchema } from '../admin/schemas.ts';
 import { deviceOf, errorResponses } from '../http.ts';
 import { authScope } from '../route-auth.ts';
 import { registerAttestationRoutes } from './attestation.ts';
@@ -35,7 +37,7 @@ const ENROLL_BODY_LIMIT = 16 * 1024;
 
 /** The device API under /v1/device (docs/agent-protocol.md): every request is signed. */
 export function registerDeviceRoutes(
-  deps: Pick<Services, 'deviceIdentity' | 'devices' | 'attestation' | 'reports'> & {
+  deps: Pick<Services, 'deviceIdentity' | 'devices' | 'attestation' | 'reports' | 'deviceExport'> & {
     readonly metrics: Metrics;
   },
 ): FastifyPluginAsync {
@@ -79,6 +81,24 @@ export function registerDeviceRoutes(
           },
         },
         async (request) => devices.getDeviceStatus(deviceOf(request)),
+      );
+
+      app.get(
+        '/export',
+        {
+          schema: {
+            tags: ['device'],
+            summary:
+              'Everything Riskgate holds about this device as one JSON document, streamed (docs/privacy.md)',
+            response: { 200: DeviceExportSchema, ...errorResponses(401) },
+          },
+        },
+        async (request, reply) => {
+          const chunks = await deps.deviceExport.exportForDevice(deviceOf(request));
+          // A stream bypasses the response serialiser; the schema documents the document's shape.
+          const untyped: FastifyReply = reply;
+          return untyped.type('application/json; charset=utf-8').send(Readable.from(chunks));
+        },
       );
 
       registerAttestationRoutes(app, deps.attestation);
