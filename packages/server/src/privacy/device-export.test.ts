@@ -81,6 +81,7 @@ async function liveALife(h: AccessHarness): Promise<{ device: EnrolledDevice; ot
   };
   await h.report(renewed, true);
   expect(await accessStatusOf(h, renewed)).toBe(403);
+  await h.access.log.flush(); // the access log is written in batches
   return { device: renewed, other };
 }
 

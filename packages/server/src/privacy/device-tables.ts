@@ -26,6 +26,8 @@ export const DEVICE_TABLES: readonly DeviceTable[] = Object.freeze([
   },
   { table: 'revoked_certificates', match: { equals: ['device_id'] }, key: 'serial' },
   { table: 'reenrollment_approvals', match: { equals: ['device_id'] }, key: 'id' },
+  // The Apple MDM mapping (UDID, serial number), when the device came through the MDM webhook.
+  { table: 'mdm_devices', match: { equals: ['device_id'] }, key: 'udid' },
   { table: 'device_nonces', match: { equals: ['device_id'] }, key: 'nonce' },
   { table: 'snapshots', match: { equals: ['device_id'] }, key: 'device_id', json: ['snapshot'] },
   { table: 'reports', match: { equals: ['device_id'] }, key: 'report_id', json: ['outcome'] },
