@@ -69,6 +69,11 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
         // The shared secret is bound to the demo tenant; forward-auth probes send Caddy's header.
         RISKGATE_PROXY_TENANT: 'ten_demo',
         RISKGATE_PROXY_INTEGRATION: 'caddy',
+        // One load generator on one address enrolls and reports for a whole fleet: the limits stay
+        // on (their cost is part of what is measured) but high enough never to refuse it.
+        RISKGATE_RATE_LIMIT_ENROLL_PER_IP: '1000000',
+        RISKGATE_RATE_LIMIT_DEVICE_PER_IP: '100000000',
+        RISKGATE_RATE_LIMIT_DEVICE_PER_DEVICE: '1000000',
         ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
         ...options.env,
       },
