@@ -62,6 +62,22 @@ export const ConfigSchema = Type.Object(
     /** Days delivered outbox rows are kept before the hourly sweep deletes them (undelivered rows stay). */
     outboxRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
     /**
+     * Retention defaults per kind, in days (docs/retention.md): each tenant may change them in
+     * `PUT /v1/admin/settings/retention` within the bounds of `retention/retention-settings.ts`;
+     * `outboxRetentionDays` is both the default and the upper bound for delivered outbox rows.
+     */
+    retentionSnapshotDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+    retentionReportDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+    retentionHistoryDays: Type.Integer({ minimum: 1, maximum: 3650, default: 365 }),
+    retentionThreatDays: Type.Integer({ minimum: 1, maximum: 3650, default: 180 }),
+    retentionAccessLogDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+    /** Audit entries are kept longer: at least 90 days, and only up to a signed checkpoint. */
+    auditRetentionDays: Type.Integer({ minimum: 90, maximum: 3650, default: 400 }),
+    /** Seconds between retention runs (`retention/retention-job.ts`); 0: only `riskgate retention run`. */
+    retentionInterval: Type.Integer({ minimum: 0, maximum: 7 * 86_400, default: 3600 }),
+    /** Rows one retention statement deletes before it yields to other work. */
+    retentionBatch: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+    /**
      * Seconds between state timer rounds (devices whose state changes with time: unresponsive,
      * grace period over, patch too old; `device-state/state-timer.ts`); 0: the timer does not run.
      */
@@ -140,6 +156,14 @@ const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_AUDIT_CHECKPOINT_FILE: 'auditCheckpointFile',
   RISKGATE_AUDIT_CHECKPOINT_INTERVAL: 'auditCheckpointInterval',
   RISKGATE_OUTBOX_RETENTION_DAYS: 'outboxRetentionDays',
+  RISKGATE_RETENTION_SNAPSHOT_DAYS: 'retentionSnapshotDays',
+  RISKGATE_RETENTION_REPORT_DAYS: 'retentionReportDays',
+  RISKGATE_RETENTION_HISTORY_DAYS: 'retentionHistoryDays',
+  RISKGATE_RETENTION_THREAT_DAYS: 'retentionThreatDays',
+  RISKGATE_RETENTION_ACCESS_LOG_DAYS: 'retentionAccessLogDays',
+  RISKGATE_AUDIT_RETENTION_DAYS: 'auditRetentionDays',
+  RISKGATE_RETENTION_INTERVAL: 'retentionInterval',
+  RISKGATE_RETENTION_BATCH: 'retentionBatch',
   RISKGATE_STATE_TIMER_INTERVAL: 'stateTimerInterval',
   RISKGATE_STATE_TIMER_BATCH: 'stateTimerBatch',
   RISKGATE_INTEL_FETCH_TICK: 'intelFetchTick',
@@ -173,6 +197,14 @@ const INT_KEYS: ReadonlySet<keyof Config> = new Set([
   'rateLimitAdminPerToken',
   'auditCheckpointInterval',
   'outboxRetentionDays',
+  'retentionSnapshotDays',
+  'retentionReportDays',
+  'retentionHistoryDays',
+  'retentionThreatDays',
+  'retentionAccessLogDays',
+  'auditRetentionDays',
+  'retentionInterval',
+  'retentionBatch',
   'crlPeriod',
   'certStatusPeriod',
   'stateTimerInterval',

@@ -7,12 +7,13 @@ import { registerAttestationMetrics } from './attestation/attestation-metrics.ts
 import { type AttestationSettings, createAttestationService } from './attestation/attestation-service.ts';
 import { type AttestationTrust, NO_ATTESTATION_TRUST } from './attestation/attestation-trust.ts';
 import { createAuditLogService } from './audit/audit-log-service.ts';
+import { pruneAuditLog } from './audit/audit-prune.ts';
 import { type AuditCheckpointOptions, createAuditCheckpointer } from './audit/checkpoint-writer.ts';
 import { authenticateAdmin } from './auth/auth-service.ts';
 import { createTokenService } from './auth/token-service.ts';
 import { createClusterSync } from './cluster/cluster-sync.ts';
 import { createCompliancePolicyService } from './compliance/compliance-policy-service.ts';
-import type { Config } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
 import type { ServiceContext } from './context.ts';
 import { createPublicKeyCache } from './crypto/public-key-cache.ts';
 import { createSecretBox } from './crypto/secret-box.ts';
@@ -42,6 +43,9 @@ import { createDeviceExportService } from './privacy/device-export.ts';
 import type { DeviceRow } from './queries/devices.ts';
 import { countDevicesByRisk } from './queries/devices.ts';
 import { createReportService } from './reports/report-service.ts';
+import { createRetentionJob } from './retention/retention-job.ts';
+import { registerRetentionMetrics } from './retention/retention-metrics.ts';
+import { type RetentionPolicy, retentionPolicyOf } from './retention/retention-settings.ts';
 import { createSettingsService } from './settings/settings-service.ts';
 import { createThreatService } from './threats/threat-service.ts';
 import { createThreatTypeService } from './threats/threat-type-service.ts';
@@ -123,6 +127,12 @@ export async function createRuntime(params: {
   readonly intelFetchTickMs?: number;
   /** Per-request timeout of upstream fetches (default 30 s). */
   readonly intelFetchTimeoutMs?: number;
+  /** Retention defaults, bounds, schedule and batch (default: the config schema's defaults, hourly, 1000). */
+  readonly retention?: {
+    readonly policy?: RetentionPolicy;
+    readonly intervalMs?: number;
+    readonly batchSize?: number;
+  };
 }) {
   const now = params.now ?? (() => new Date());
   const logger = params.logger ?? pino({ level: 'silent' });
@@ -193,6 +203,27 @@ export async function createRuntime(params: {
   });
   // Built here, started by `serve`: tests fetch by hand.
   const intelScheduler = createUpstreamScheduler(intelUpstreams, logger, params.intelFetchTickMs ?? 60_000);
+  const retentionPolicy = params.retention?.policy ?? retentionPolicyOf(loadConfig({}));
+  // Built here, started by `serve`: tests and `riskgate retention run` run it by hand.
+  const retention = createRetentionJob(ctx, {
+    policy: retentionPolicy,
+    intervalMs: params.retention?.intervalMs ?? 3_600_000,
+    batchSize: params.retention?.batchSize ?? 1000,
+    onOldest: registerRetentionMetrics(metrics.registry),
+    // Audit entries are pruned only up to a signed checkpoint: without checkpoints, never.
+    ...(auditCheckpoints === undefined
+      ? {}
+      : {
+          pruneAudit: (tenantId: string, cutoff: string, dryRun: boolean) =>
+            pruneAuditLog(ctx, {
+              tenantId,
+              cutoff,
+              dryRun,
+              checkpointFile: auditCheckpoints.file,
+              batchSize: params.retention?.batchSize ?? 1000,
+            }),
+        }),
+  });
   const services: Services = {
     authenticateAdmin: (authorization) => authenticateAdmin(ctx, authorization),
     deviceIdentity: {
@@ -212,7 +243,7 @@ export async function createRuntime(params: {
     compliancePolicies: createCompliancePolicyService(ctx),
     intelFeeds: createIntelFeedService(ctx, intel),
     intelUpstreams,
-    settings: createSettingsService(ctx),
+    settings: createSettingsService(ctx, { retention: retentionPolicy }),
     auditLog: createAuditLogService(ctx, { checkpointFile: auditCheckpoints?.file }),
     reports,
     attestation,
@@ -235,5 +266,6 @@ export async function createRuntime(params: {
     auditCheckpoints,
     stateTimer,
     intelScheduler,
+    retention,
   };
 }

@@ -52,6 +52,8 @@ export async function createHarness(
     readonly auditCheckpoints?: Parameters<typeof createRuntime>[0]['auditCheckpoints'];
     /** Timeouts and rate limits (none by default: tests send many requests from one address). */
     readonly limits?: Partial<ServerLimits>;
+    /** Retention policy and batch size (runs by hand). */
+    readonly retention?: Parameters<typeof createRuntime>[0]['retention'];
   } = {},
 ): Promise<Harness> {
   const testDb = await createTestDb(dialect);
@@ -64,6 +66,7 @@ export async function createHarness(
     ...(options.intel !== undefined ? { intel: options.intel } : {}),
     ...(options.attestation !== undefined ? { attestation: options.attestation } : {}),
     ...(options.auditCheckpoints !== undefined ? { auditCheckpoints: options.auditCheckpoints } : {}),
+    ...(options.retention !== undefined ? { retention: options.retention } : {}),
   });
   const tenant = await seedTenant(runtime.ctx, 'Acme');
   const otherTenant = await seedTenant(runtime.ctx, 'Globex');

@@ -64,6 +64,11 @@ export interface WalkOptions {
    * read (the checkpoint writer checks what was appended since its last checkpoint).
    */
   readonly from?: AuditHead;
+  /**
+   * The signed pruning boundary (`audit-prune-marker.ts`): entries up to its seq were deleted by
+   * retention; the chain starts after it, and the first kept entry must link to its hash.
+   */
+  readonly pruned?: AuditHead;
 }
 
 const PAGE = 500;
@@ -79,8 +84,12 @@ export async function walkAuditChain(
   options: WalkOptions = {},
 ): Promise<ChainWalk> {
   const anchors = options.anchors ?? new Map<number, readonly string[]>();
-  let head: AuditHead = options.from ?? { seq: 0, hash: GENESIS_HASH };
-  let anchoredSeq = 0;
+  const start: AuditHead =
+    options.pruned !== undefined && (options.from === undefined || options.from.seq < options.pruned.seq)
+      ? options.pruned
+      : (options.from ?? { seq: 0, hash: GENESIS_HASH });
+  let head: AuditHead = start;
+  let anchoredSeq = start === options.pruned ? start.seq : 0;
   let checked = 0;
   /** The first verified entry after the last anchor, and the last verified entry. */
   let tailStart: { seq: number; at: string } | undefined;
@@ -108,7 +117,16 @@ export async function walkAuditChain(
     reason,
   });
 
-  if (options.from !== undefined && options.from.seq > 0) {
+  if (options.pruned !== undefined && start === options.pruned) {
+    // A signed checkpoint at the boundary must agree with the marker.
+    if (anchors.get(start.seq)?.some((hash) => hash !== start.hash)) {
+      return fail(
+        'rewritten',
+        start.seq,
+        `the pruning boundary (seq ${start.seq}) differs from its signed checkpoint`,
+      );
+    }
+  } else if (options.from !== undefined && options.from.seq > 0) {
     const start = options.from;
     const [row] = await listAuditEntries(db, tenantId, { afterSeq: start.seq - 1, limit: 1 });
     if (row === undefined || row.seq !== start.seq) {
@@ -125,9 +143,22 @@ export async function walkAuditChain(
   for (;;) {
     const page = await listAuditEntries(db, tenantId, { afterSeq: head.seq, limit: PAGE });
     for (const row of page) {
-      if (row.seq !== head.seq + 1) return fail('deleted', head.seq + 1, 'missing entry');
+      if (row.seq !== head.seq + 1)
+        return fail(
+          'deleted',
+          head.seq + 1,
+          head === start && start.seq > 0 && start === options.pruned
+            ? `missing entry: the chain was pruned up to seq ${start.seq}, so it must go on at seq ${start.seq + 1}`
+            : 'missing entry',
+        );
       if (row.prev_hash !== head.hash)
-        return fail('broken', row.seq, 'prevHash does not match the previous entry');
+        return fail(
+          'broken',
+          row.seq,
+          head === start && start === options.pruned
+            ? `prevHash does not match the hash the pruning marker holds for seq ${start.seq}`
+            : 'prevHash does not match the previous entry',
+        );
       const computed = auditRowHash(head.hash, row);
       if (computed === undefined) return fail('broken', row.seq, 'details are not JSON');
       if (computed !== row.hash) return fail('broken', row.seq, 'hash does not match the entry');

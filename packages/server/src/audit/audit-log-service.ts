@@ -68,6 +68,7 @@ export function createAuditLogService(
             now: ctx.now(),
             maxUnanchoredAgeMs: Number.POSITIVE_INFINITY,
           },
+          await findCheckpointVerifier(ctx),
         );
         return chain;
       }

@@ -5,6 +5,7 @@ import { findLastAuditEntry, insertAuditEntry } from '../queries/audit-log.ts';
 import { lockTenant } from '../queries/tenants.ts';
 import { walkAuditChain } from './audit-chain-walk.ts';
 import { auditEntryHash, GENESIS_HASH } from './audit-hash.ts';
+import { findPruneMarker } from './audit-prune-marker.ts';
 
 export { GENESIS_HASH } from './audit-hash.ts';
 
@@ -73,7 +74,13 @@ export interface AuditVerification {
  * inside the table only; `audit/checkpoint-verify.ts` also checks the signed checkpoints.
  */
 export async function verifyAuditChain(db: Kysely<Database>, tenantId: string): Promise<AuditVerification> {
-  const walk = await walkAuditChain(db, tenantId);
+  // The pruning marker's signature is checked by `checkpoint-verify.ts`; here it only sets the start.
+  const marker = await findPruneMarker(db, tenantId);
+  const walk = await walkAuditChain(
+    db,
+    tenantId,
+    marker === undefined ? {} : { pruned: { seq: marker.seq, hash: marker.hash } },
+  );
   if (walk.ok) return { ok: true, checked: walk.checked };
   return {
     ok: false,

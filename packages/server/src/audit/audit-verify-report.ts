@@ -60,7 +60,7 @@ export async function verifyAuditLog(
   for (const tenantId of tenantIds) {
     tenants.push({
       tenantId,
-      ...(await verifyAuditWithCheckpoints(db, tenantId, groups.get(tenantId), policy)),
+      ...(await verifyAuditWithCheckpoints(db, tenantId, groups.get(tenantId), policy, options.verifier)),
     });
   }
   return {

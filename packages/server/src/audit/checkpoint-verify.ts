@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.ts';
 import { type AuditProblem, type UnanchoredTail, walkAuditChain } from './audit-chain-walk.ts';
+import { findPrunedStart } from './audit-prune-marker.ts';
 import {
   type CheckpointFileBreak,
   type CheckpointLine,
@@ -109,14 +110,33 @@ export async function verifyAuditWithCheckpoints(
   tenantId: string,
   checkpoints: TenantCheckpoints = NONE,
   policy: TailPolicy = { now: new Date(), maxUnanchoredAgeMs: DEFAULT_MAX_UNANCHORED_AGE_MS },
+  verifier?: CheckpointVerifier,
 ): Promise<AnchoredAuditVerification> {
+  // Retention may have pruned the chain's start: it then starts at the signed marker.
+  const pruned = await findPrunedStart(db, tenantId, verifier);
   const anchors = new Map<number, string[]>();
   let lastCheckpointSeq = 0;
   for (const { checkpoint } of checkpoints.valid) {
     anchors.set(checkpoint.seq, [...(anchors.get(checkpoint.seq) ?? []), checkpoint.hash]);
     lastCheckpointSeq = Math.max(lastCheckpointSeq, checkpoint.seq);
   }
-  const walk = await walkAuditChain(db, tenantId, { anchors });
+  if (pruned.problem !== undefined) {
+    return {
+      ok: false,
+      checked: 0,
+      headSeq: 0,
+      anchoredSeq: 0,
+      checkpoints: checkpoints.valid.length,
+      lastCheckpointSeq,
+      forgedCheckpoints: checkpoints.forged.length,
+      problem: 'forged-checkpoint',
+      reason: pruned.problem,
+    };
+  }
+  const walk = await walkAuditChain(db, tenantId, {
+    anchors,
+    ...(pruned.head === undefined ? {} : { pruned: pruned.head }),
+  });
   const summary = {
     checked: walk.checked,
     headSeq: walk.head.seq,
@@ -168,7 +188,7 @@ export async function verifyTenantAgainstFile(
 ): Promise<AnchoredAuditVerification> {
   const { lines, broken } = await readCheckpointFile(file);
   const groups = groupCheckpoints(lines, verifier);
-  const result = await verifyAuditWithCheckpoints(db, tenantId, groups.get(tenantId), policy);
+  const result = await verifyAuditWithCheckpoints(db, tenantId, groups.get(tenantId), policy, verifier);
   const fileProblem = broken ?? firstBackwards(groups);
   return fileProblem === undefined ? result : { ...result, ok: false, fileProblem };
 }

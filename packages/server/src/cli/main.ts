@@ -9,6 +9,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   intel: () => import('./commands/intel.ts'),
   assess: () => import('./commands/assess.ts'),
   attest: () => import('./commands/attest.ts'),
+  retention: () => import('./commands/retention.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

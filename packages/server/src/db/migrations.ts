@@ -22,6 +22,7 @@ import { downIntelFeedContext, upIntelFeedContext } from './migrations-intel.ts'
 import { downIntelFeedUpstreams, upIntelFeedUpstreams } from './migrations-intel-upstream.ts';
 import { downMdm, upMdm } from './migrations-mdm.ts';
 import { downDevicesByCertSerial, upDevicesByCertSerial } from './migrations-pki.ts';
+import { downAuditPruneMarkers, upAuditPruneMarkers } from './migrations-retention.ts';
 import { downReevaluateAt, downStateSequence, upReevaluateAt, upStateSequence } from './migrations-state.ts';
 import { downThreatDefaultRisk, upThreatDefaultRisk } from './migrations-threat-risk.ts';
 
@@ -326,6 +327,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0016_intel_feed_context': { up: upIntelFeedContext, down: downIntelFeedContext },
   '0017_intel_feed_upstreams': { up: upIntelFeedUpstreams, down: downIntelFeedUpstreams },
   '0018_mdm': { up: upMdm, down: downMdm },
+  '0019_audit_prune_markers': { up: upAuditPruneMarkers, down: downAuditPruneMarkers },
 };
 
 /** Kysely migration provider that serves {@link MIGRATIONS} from code (no files on disk). */

@@ -222,6 +222,16 @@ export interface AuditLogTable {
   at: string;
 }
 
+/** A tenant's signed audit pruning boundary (`audit/audit-prune.ts`). */
+export interface AuditPruneMarkersTable {
+  tenant_id: string;
+  seq: number;
+  hash: string;
+  at: string;
+  key_id: string;
+  sig: string;
+}
+
 /** A deployment-wide signing key; the private key is sealed (`server_keys`). */
 export interface ServerKeysTable {
   name: string;
@@ -351,6 +361,7 @@ export interface RevokedCertificatesTable {
 
 export interface Database {
   tenants: TenantsTable;
+  audit_prune_markers: AuditPruneMarkersTable;
   admins: AdminsTable;
   api_tokens: ApiTokensTable;
   enrollment_tokens: EnrollmentTokensTable;

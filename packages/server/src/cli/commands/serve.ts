@@ -5,9 +5,9 @@ import { loadAttestationFromConfig } from '../../attestation/attestation-config.
 import { auditCheckpointFileOf, gatewayRoutesOf, loadConfig, resolveSecretKey } from '../../config.ts';
 import { seedDemoPolicies } from '../../demo/demo-policies.ts';
 import { ensureDemoTenant } from '../../demo/demo-service.ts';
-import { pruneDeliveredOutbox } from '../../device-state/outbox-retention.ts';
 import { defaultDatasetsDir, loadIntelSource } from '../../intel/intel-source.ts';
 import { deleteExpiredDeviceNonces } from '../../queries/device-nonces.ts';
+import { retentionPolicyOf } from '../../retention/retention-settings.ts';
 import { createRuntime } from '../../runtime.ts';
 import type { Command } from '../command.ts';
 import { describeDatabase, openConfiguredDatabase } from '../open-database.ts';
@@ -70,29 +70,26 @@ export const command: Command = {
       pki: { crlPeriodSeconds: config.crlPeriod, statusPeriodSeconds: config.certStatusPeriod },
       stateTimer: { intervalMs: config.stateTimerInterval * 1000, batchSize: config.stateTimerBatch },
       intelFetchTickMs: config.intelFetchTick * 1000,
+      retention: {
+        policy: retentionPolicyOf(config),
+        intervalMs: config.retentionInterval * 1000,
+        batchSize: config.retentionBatch,
+      },
     });
     const { app, ctx } = runtime;
 
-    let sweeps = 0;
+    // Delivered outbox rows and the other kinds are deleted by the retention job (runtime.retention).
     const sweeper = setInterval(() => {
       deleteExpiredDeviceNonces(db.db, new Date().toISOString()).catch((error: unknown) =>
         logger.warn({ err: error }, 'nonce cleanup failed'),
       );
-      // Hourly: delivered outbox rows past their retention (batched deletes; undelivered rows stay).
-      if (sweeps++ % 60 === 0)
-        pruneDeliveredOutbox(db.db, config.outboxRetentionDays, new Date()).then(
-          (deleted) => {
-            if (deleted > 0)
-              logger.info({ deleted, retentionDays: config.outboxRetentionDays }, 'outbox pruned');
-          },
-          (error: unknown) => logger.warn({ err: error }, 'outbox pruning failed'),
-        );
     }, 60_000);
     sweeper.unref();
 
     const address = await app.listen({ host: config.host, port: config.port });
     runtime.auditCheckpoints?.start();
     runtime.stateTimer.start();
+    runtime.retention.start();
     runtime.intelScheduler.start();
     const gatewayRoutes = gatewayRoutesOf(config);
     const gateway =
@@ -142,6 +139,7 @@ export const command: Command = {
         clearInterval(sweeper);
         Promise.resolve(gateway?.close())
           .then(() => runtime.stateTimer.stop())
+          .then(() => runtime.retention.stop())
           .then(() => runtime.intelScheduler.stop())
           .then(() => app.close())
           // After the last request: the final checkpoint covers every entry written.
