@@ -99,16 +99,14 @@ for (const dialect of DIALECTS) {
         expect(await other.seqs()).toEqual([1, 2, 3, 4, 5]);
         // A second run finds nothing more; new entries after pruning keep verifying.
         expect(await a.prune()).toEqual({ pruned: 0 });
-        await t.db.db
-          .transaction()
-          .execute((trx) =>
-            appendAudit(trx, t.db.dialect, {
-              tenantId: a.tenantId,
-              actor: 'test',
-              action: 'later',
-              at: now.toISOString(),
-            }),
-          );
+        await t.db.db.transaction().execute((trx) =>
+          appendAudit(trx, t.db.dialect, {
+            tenantId: a.tenantId,
+            actor: 'test',
+            action: 'later',
+            at: now.toISOString(),
+          }),
+        );
         await a.writer.checkpointNow();
         expect((await a.verify()).ok).toBe(true);
       });
