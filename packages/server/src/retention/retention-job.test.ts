@@ -1,6 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../test-support/harness.ts';
+import { appendAudit } from '../audit/audit-service.ts';
+import { verifyAuditLog } from '../audit/audit-verify-report.ts';
+import { findCheckpointVerifier } from '../audit/checkpoint-key.ts';
 import type { Database } from '../db/types.ts';
 import { RETENTION_TARGETS } from './retention-targets.ts';
 
@@ -335,6 +341,63 @@ for (const dialect of DIALECTS) {
       expect(metrics).toContain(
         `riskgate_retention_oldest_row_age_seconds{kind="deviceHistory"} ${364 * 86_400}`,
       );
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(await shouldSkipDialect(dialect))(`retention job prunes audit entries (${dialect})`, () => {
+    let h: Harness;
+    let file: string;
+    beforeAll(async () => {
+      file = join(mkdtempSync(join(tmpdir(), 'rg-retention-audit-')), 'audit-checkpoints.jsonl');
+      h = await createHarness(dialect, {
+        retention: { batchSize: 3 },
+        auditCheckpoints: { file, intervalMs: 0 },
+      });
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    it('deletes old audit entries up to a checkpoint through the job, audits the run, and verify still passes', async () => {
+      const db = h.testDb.db;
+      const now = new Date();
+      h.clock.now = now;
+      const old = new Date(now.getTime() - 500 * 86_400_000).toISOString();
+      await db.db.insertInto('tenants').values({ id: 'ten_old', name: 'Old', created_at: old }).execute();
+      for (let i = 0; i < 8; i++) {
+        await db.db
+          .transaction()
+          .execute((trx) =>
+            appendAudit(trx, db.dialect, { tenantId: 'ten_old', actor: 'test', action: 'old', at: old }),
+          );
+        await h.runtime.auditCheckpoints?.checkpointNow();
+      }
+      const run = await h.runtime.retention.run();
+      // Up to seq 7: the entry of the last checkpoint (8) stays.
+      expect(run.tenants.find((t) => t.tenantId === 'ten_old')?.deleted).toEqual({ auditLog: 7 });
+      expect(run.totals.auditLog).toBe(7);
+      // The seeded tenants' entries are recent: untouched.
+      expect(run.tenants.map((t) => t.tenantId)).toEqual(['ten_old']);
+      const left = await db.db
+        .selectFrom('audit_log')
+        .select(['seq', 'action'])
+        .where('tenant_id', '=', 'ten_old')
+        .orderBy('seq')
+        .execute();
+      expect(left).toEqual([
+        { seq: 8, action: 'old' },
+        { seq: 9, action: 'retention.run' },
+      ]);
+      await h.runtime.auditCheckpoints?.checkpointNow();
+      const report = await verifyAuditLog(db.db, {
+        file,
+        verifier: await findCheckpointVerifier(h.runtime.ctx),
+        policy: { now, maxUnanchoredAgeMs: 0 },
+      });
+      expect(report?.tenants.filter((t) => !t.ok)).toEqual([]);
+      expect(report?.ok).toBe(true);
     });
   });
 }

@@ -45,20 +45,32 @@ export const command: Command = {
     const config = loadConfig(io.env);
     const db = await openConfiguredDatabase(config);
     try {
-      const ctx = {
-        db,
-        now: () => new Date(),
-        box: createSecretBox(resolveSecretKey(config, { allowGenerate: false })),
-        logger: pino({ level: 'warn' }, pino.destination(2)),
-      };
+      const logger = pino({ level: 'warn' }, pino.destination(2));
+      let secretKey: Uint8Array | undefined;
+      try {
+        secretKey = resolveSecretKey(config, { allowGenerate: false });
+      } catch (error) {
+        io.stderr.write(`retention: audit entries are not pruned: ${(error as Error).message}\n`);
+      }
       const checkpointFile = auditCheckpointFileOf(config);
-      const job = createRetentionJob(ctx, {
-        policy: retentionPolicyOf(config),
-        intervalMs: 0,
-        batchSize: config.retentionBatch,
-        pruneAudit: (tenantId, cutoff, dryRun) =>
-          pruneAuditLog(ctx, { tenantId, cutoff, dryRun, checkpointFile, batchSize: config.retentionBatch }),
-      });
+      const batchSize = config.retentionBatch;
+      const job = createRetentionJob(
+        { db, now: () => new Date(), logger },
+        {
+          policy: retentionPolicyOf(config),
+          intervalMs: 0,
+          batchSize,
+          ...(secretKey === undefined
+            ? {}
+            : {
+                pruneAudit: (tenantId: string, cutoff: string, dryRun: boolean) =>
+                  pruneAuditLog(
+                    { db, now: () => new Date(), box: createSecretBox(secretKey) },
+                    { tenantId, cutoff, dryRun, checkpointFile, batchSize },
+                  ),
+              }),
+        },
+      );
       const run = await job.run({ dryRun: values['dry-run'] === true });
       io.stdout.write(values.json === true ? `${JSON.stringify(run)}\n` : formatRetentionRun(run));
       return run.ran ? 0 : 1;
