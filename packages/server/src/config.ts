@@ -268,9 +268,17 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>): Record<stri
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
   overrides: Partial<Record<keyof Config, unknown>> = {},
+  defaults: Partial<Record<keyof Config, unknown>> = {},
 ): Config {
   const file = env.RISKGATE_CONFIG ? readSettingsFile(env.RISKGATE_CONFIG, 'RISKGATE_CONFIG') : {};
-  const layered: Record<string, unknown> = { ...file, ...fromEnv(env), ...definedOf(overrides) };
+  // `defaults` replace the schema's defaults only: the settings file, the environment and
+  // `overrides` still win (serve --demo uses it for its fleet-simulation rate limits).
+  const layered: Record<string, unknown> = {
+    ...definedOf(defaults),
+    ...file,
+    ...fromEnv(env),
+    ...definedOf(overrides),
+  };
   const gatewayFile = typeof layered.gatewayConfig === 'string' ? layered.gatewayConfig : undefined;
   if (gatewayFile !== undefined) layered.gateway = readSettingsFile(gatewayFile, 'RISKGATE_GATEWAY_CONFIG');
   const merged = Value.Default(ConfigSchema, layered);

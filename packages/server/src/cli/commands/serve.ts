@@ -12,6 +12,29 @@ import { createRuntime } from '../../runtime.ts';
 import type { Command } from '../command.ts';
 import { describeDatabase, openConfiguredDatabase } from '../open-database.ts';
 
+/**
+ * Rate limits of `serve --demo` where neither the settings file nor the environment sets them:
+ * the demo enrollment token is meant for `riskgate-agent simulate` fleets (README: 1000 devices
+ * from one address), which the production defaults (30 enrollments per minute per address)
+ * would refuse. Loopback is not exempted: behind a reverse proxy every request comes from it.
+ */
+export const DEMO_RATE_LIMITS = { rateLimitEnrollPerIp: 2000, rateLimitDevicePerIp: 20000 } as const;
+
+const HELP = `usage: riskgate serve [--demo] [--gateway-config <routes.yaml>]
+
+Runs the server until SIGINT/SIGTERM. Settings come from RISKGATE_* environment variables or the
+RISKGATE_CONFIG file (README: Settings).
+
+options:
+  --demo                     create a demo tenant (once) and print its admin and enrollment tokens;
+                             without RISKGATE_SECRET_KEY a key is generated in the data folder; the
+                             per-address limits are raised for fleet simulation unless set
+                             (RISKGATE_RATE_LIMIT_ENROLL_PER_IP ${DEMO_RATE_LIMITS.rateLimitEnrollPerIp}, RISKGATE_RATE_LIMIT_DEVICE_PER_IP ${DEMO_RATE_LIMITS.rateLimitDevicePerIp})
+  --gateway-config FILE      also run the built-in gateway with the routes of FILE
+  -h, --help                 print this help
+exit status: 0 stopped by a signal, 1 startup error
+`;
+
 /** `riskgate serve [--demo]`: runs the server until SIGINT/SIGTERM. */
 export const command: Command = {
   summary:
@@ -20,11 +43,23 @@ export const command: Command = {
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
-      options: { demo: { type: 'boolean', default: false }, 'gateway-config': { type: 'string' } },
+      options: {
+        demo: { type: 'boolean', default: false },
+        'gateway-config': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
       strict: true,
     });
+    if (values.help === true) {
+      io.stdout.write(HELP);
+      return 0;
+    }
     const demo = values.demo === true;
-    const config = loadConfig(io.env, { gatewayConfig: values['gateway-config'] });
+    const config = loadConfig(
+      io.env,
+      { gatewayConfig: values['gateway-config'] },
+      demo ? DEMO_RATE_LIMITS : {},
+    );
     const logger = pino({ level: config.logLevel, base: { service: 'riskgate' } });
     const secretKey = resolveSecretKey(config, {
       allowGenerate: demo,
@@ -40,6 +75,7 @@ export const command: Command = {
       logger.warn({ err: error }, 'PostgreSQL connection lost; the pool reconnects'),
     );
     logger.info({ database: describeDatabase(config) }, 'database ready');
+    logger.info({ rateLimits: describeRateLimits(config) }, 'rate limits');
     const intelPaths = config.intelPaths.length > 0 ? config.intelPaths : [defaultDatasetsDir(io.env)];
     const started = performance.now();
     const intel = await loadIntelSource(intelPaths, logger);
@@ -120,6 +156,7 @@ export const command: Command = {
           `  Tenant:           ${credentials.tenantId}`,
           `  Admin token:      ${credentials.ownerToken}`,
           `  Enrollment token: ${credentials.enrollmentToken}`,
+          `  Rate limits:      ${describeRateLimits(config)}`,
           ...credentials.notes.map((note) => `  Note: ${note}`),
           '',
           `Try: curl -H "Authorization: Bearer ${credentials.ownerToken}" ${url}v1/admin/devices`,
@@ -158,3 +195,13 @@ export const command: Command = {
     });
   },
 };
+
+/** The effective per-address limits, as printed at start (0 = off). */
+export function describeRateLimits(config: {
+  rateLimitWindow: number;
+  rateLimitEnrollPerIp: number;
+  rateLimitDevicePerIp: number;
+}): string {
+  const of = (n: number) => (n === 0 ? 'off' : String(n));
+  return `enrollments ${of(config.rateLimitEnrollPerIp)}, device requests ${of(config.rateLimitDevicePerIp)} per address per ${config.rateLimitWindow}s`;
+}
