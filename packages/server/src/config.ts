@@ -129,7 +129,7 @@ export class ConfigError extends Error {
 }
 
 /** Environment variable → config key. */
-const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
+export const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_HOST: 'host',
   RISKGATE_PORT: 'port',
   RISKGATE_DATA_DIR: 'dataDir',
