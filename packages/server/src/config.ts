@@ -87,6 +87,12 @@ export const ConfigSchema = Type.Object(
      * at its own interval; docs/intel.md); 0: feeds are fetched only on demand.
      */
     intelFetchTick: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
+    /**
+     * Private addresses (CIDRs or single addresses, comma-separated in the environment) intel
+     * upstreams may be at: on-premises feeds. Default none: loopback, link-local, RFC 1918, ULA,
+     * CGNAT, multicast and reserved addresses are refused (SSRF; docs/intel.md).
+     */
+    upstreamAllowPrivate: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     /** Devices the state timer re-rates per transaction. */
     stateTimerBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
     /** Absolute URL users reach Riskgate at, used in remediation links (default: the listen address). */
@@ -167,6 +173,7 @@ export const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_STATE_TIMER_INTERVAL: 'stateTimerInterval',
   RISKGATE_STATE_TIMER_BATCH: 'stateTimerBatch',
   RISKGATE_INTEL_FETCH_TICK: 'intelFetchTick',
+  RISKGATE_UPSTREAM_ALLOW_PRIVATE: 'upstreamAllowPrivate',
   RISKGATE_PUBLIC_URL: 'publicUrl',
   RISKGATE_PROXY_SECRET: 'proxySecret',
   RISKGATE_PROXY_TENANT: 'proxyTenant',
@@ -179,7 +186,11 @@ export const ENV_KEYS: Readonly<Record<string, keyof Config>> = {
   RISKGATE_GATEWAY_CONFIG: 'gatewayConfig',
 };
 
-const LIST_KEYS: ReadonlySet<keyof Config> = new Set(['intelPaths', 'trustedProxies']);
+const LIST_KEYS: ReadonlySet<keyof Config> = new Set([
+  'intelPaths',
+  'trustedProxies',
+  'upstreamAllowPrivate',
+]);
 const INT_KEYS: ReadonlySet<keyof Config> = new Set([
   'port',
   'bodyLimit',

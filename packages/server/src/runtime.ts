@@ -125,7 +125,7 @@ export async function createRuntime(params: {
   readonly stateTimer?: StateTimerOptions;
   /** How often the intel upstream scheduler looks for due feeds (default 60 s; 0: never); started by `serve`. */
   readonly intelFetchTickMs?: number;
-  /** Per-request timeout of upstream fetches (default 30 s). */
+  /** Per-request deadline of upstream fetches (default 30 s). */
   readonly intelFetchTimeoutMs?: number;
   /** Retention defaults, bounds, schedule and batch (default: the config schema's defaults, hourly, 1000). */
   readonly retention?: {
@@ -133,6 +133,8 @@ export async function createRuntime(params: {
     readonly intervalMs?: number;
     readonly batchSize?: number;
   };
+  /** Private addresses (CIDRs) intel upstreams may be at (`upstreamAllowPrivate`; default none). */
+  readonly upstreamAllowPrivate?: readonly string[];
 }) {
   const now = params.now ?? (() => new Date());
   const logger = params.logger ?? pino({ level: 'silent' });
@@ -200,6 +202,7 @@ export async function createRuntime(params: {
   const intelUpstreams = createIntelUpstreamService(ctx, intel, {
     onFetch,
     ...(params.intelFetchTimeoutMs !== undefined ? { timeoutMs: params.intelFetchTimeoutMs } : {}),
+    ...(params.upstreamAllowPrivate !== undefined ? { allowPrivate: params.upstreamAllowPrivate } : {}),
   });
   // Built here, started by `serve`: tests fetch by hand.
   const intelScheduler = createUpstreamScheduler(intelUpstreams, logger, params.intelFetchTickMs ?? 60_000);

@@ -54,6 +54,8 @@ export async function createHarness(
     readonly limits?: Partial<ServerLimits>;
     /** Retention policy and batch size (runs by hand). */
     readonly retention?: Parameters<typeof createRuntime>[0]['retention'];
+    /** Private addresses intel upstreams may be at (the upstream tests: their local servers). */
+    readonly upstreamAllowPrivate?: readonly string[];
   } = {},
 ): Promise<Harness> {
   const testDb = await createTestDb(dialect);
@@ -67,6 +69,9 @@ export async function createHarness(
     ...(options.attestation !== undefined ? { attestation: options.attestation } : {}),
     ...(options.auditCheckpoints !== undefined ? { auditCheckpoints: options.auditCheckpoints } : {}),
     ...(options.retention !== undefined ? { retention: options.retention } : {}),
+    ...(options.upstreamAllowPrivate !== undefined
+      ? { upstreamAllowPrivate: options.upstreamAllowPrivate }
+      : {}),
   });
   const tenant = await seedTenant(runtime.ctx, 'Acme');
   const otherTenant = await seedTenant(runtime.ctx, 'Globex');

@@ -111,6 +111,7 @@ export const command: Command = {
         intervalMs: config.retentionInterval * 1000,
         batchSize: config.retentionBatch,
       },
+      upstreamAllowPrivate: config.upstreamAllowPrivate,
     });
     const { app, ctx } = runtime;
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { BlockList } from 'node:net';
 import type { IntelFormat } from '@riskgate/engine';
 import { headerOf, httpGet, UpstreamFetchError } from './http-get.ts';
 
@@ -18,6 +19,8 @@ export interface PullRequest {
   /** The stored content of the version held (MISP: events reused when unchanged; TAXII: objects merged). */
   readonly previous: string | null;
   readonly timeoutMs?: number;
+  /** Private addresses that may be fetched (see `httpGet`). */
+  readonly allowPrivate?: BlockList;
 }
 
 export type PullResult =
@@ -54,6 +57,7 @@ export async function pullFile(request: PullRequest): Promise<PullResult> {
     headers: { ...authHeaders(request), ...validators(request) },
     maxBytes: request.maxBytes,
     ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+    ...(request.allowPrivate !== undefined ? { allowPrivate: request.allowPrivate } : {}),
   });
   if (response.status === 304) return { status: 'not-modified' };
   if (request.sha256 !== null) {
@@ -128,6 +132,7 @@ export async function pullMispFeed(request: PullRequest): Promise<PullResult> {
       headers: { ...authHeaders(request), ...headers },
       maxBytes: budget.left,
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.allowPrivate !== undefined ? { allowPrivate: request.allowPrivate } : {}),
     });
     if (response.status === 200) budget.left -= response.body.length;
     return response;

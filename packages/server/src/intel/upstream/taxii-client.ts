@@ -32,6 +32,7 @@ export async function pullTaxiiCollection(request: PullRequest): Promise<PullRes
       },
       maxBytes: budget.left,
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.allowPrivate !== undefined ? { allowPrivate: request.allowPrivate } : {}),
     });
     if (response.status !== 200)
       throw new UpstreamFetchError(`TAXII: unexpected 304 from ${new URL(url).pathname}`);

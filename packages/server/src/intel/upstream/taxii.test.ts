@@ -42,7 +42,7 @@ for (const dialect of DIALECTS) {
     let h: Harness;
     let taxii: TaxiiTestServer;
     beforeAll(async () => {
-      h = await createHarness(dialect);
+      h = await createHarness(dialect, { upstreamAllowPrivate: ['127.0.0.1/32'] });
       taxii = await startTaxiiServer({
         username: 'riskgate',
         password: 'taxii-password-1',

@@ -35,7 +35,7 @@ import { type ReassessResult, reassessForNewIntel } from '../intel-reassess.ts';
 import { SERVER_SCOPE } from '../intel-registry.ts';
 import { retractRemovedIntel } from '../intel-retract.ts';
 import type { StoredIntel } from '../stored-intel.ts';
-import { UpstreamFetchError } from './http-get.ts';
+import { allowListOf, UpstreamFetchError } from './http-get.ts';
 import { type PullRequest, type PullResult, pullFile, pullMispFeed } from './sources.ts';
 import { pullTaxiiCollection } from './taxii-client.ts';
 
@@ -106,8 +106,10 @@ export interface FetchOutcome {
 export interface UpstreamServiceOptions {
   /** How long a fetch may hold the lease before another node may take over (default 10 min). */
   readonly leaseMs?: number;
-  /** Per-request timeout (default 30 s). */
+  /** Per-request deadline (default 30 s). */
   readonly timeoutMs?: number;
+  /** Private addresses upstreams may be at (`upstreamAllowPrivate`; default none: refused). */
+  readonly allowPrivate?: readonly string[];
   /** Called after every fetch (metrics). */
   readonly onFetch?: (scope: string, name: string, outcome: FetchOutcome) => void;
 }
@@ -160,6 +162,7 @@ export function createIntelUpstreamService(
   const { db, dialect } = ctx.db;
   const nodeId = randomUUID();
   const leaseMs = options.leaseMs ?? 10 * 60_000;
+  const allowPrivate = allowListOf(options.allowPrivate ?? []);
 
   function toView(row: IntelUpstreamRow, feed: IntelFeedSummaryRow): UpstreamView {
     const counts = JSON.parse(feed.counts) as { indicators?: number };
@@ -287,6 +290,7 @@ export function createIntelUpstreamService(
       previous,
       ...(authorization !== undefined ? { authorization } : {}),
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      allowPrivate,
     };
     if (row.kind === 'misp') return pullMispFeed(request);
     if (row.kind === 'taxii') return pullTaxiiCollection(request);

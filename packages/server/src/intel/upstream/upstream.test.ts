@@ -83,7 +83,7 @@ for (const dialect of DIALECTS) {
     let h: Harness;
     let upstream: Upstream;
     beforeAll(async () => {
-      h = await createHarness(dialect);
+      h = await createHarness(dialect, { upstreamAllowPrivate: ['127.0.0.1/32'] });
       upstream = await startUpstream();
     });
     afterAll(async () => {
