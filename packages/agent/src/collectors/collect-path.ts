@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { collectAdbFolder, looksLikeAdbFolder } from './adb-folder.ts';
 import { collectAndroidQf } from './androidqf.ts';
@@ -19,6 +19,17 @@ export function detectSource(files: SourceFiles): FileKind | undefined {
     return 'bugreport';
   if (looksLikeAdbFolder(files)) return 'adb-folder';
   return undefined;
+}
+
+/** Whether a file begins with a zip signature (`PK`), read without loading the file. */
+function startsWithPk(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && head.toString('latin1') === 'PK';
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -45,9 +56,8 @@ export function collectFromPath(path: string, options: CollectOptions, kind?: Fi
     files = openFolder(path);
     detected = kind ?? detectSource(files);
   } else {
-    const bytes = readFileSync(path);
-    if (bytes.subarray(0, 2).toString('latin1') === 'PK' || path.toLowerCase().endsWith('.zip')) {
-      files = openZip(path, bytes);
+    if (startsWithPk(path) || path.toLowerCase().endsWith('.zip')) {
+      files = openZip(path);
       // An AndroidQF zip may hold only some of its files (getprop.txt alone): a zip that is not a bugreport is AndroidQF.
       detected = kind ?? (detectSource(files) === 'bugreport' ? 'bugreport' : 'androidqf');
     } else {
