@@ -5,6 +5,7 @@ import type { Snapshot } from '@riskgate/engine';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeDeviceServer, startFakeDeviceServer } from '../../test-support/fake-device-server.ts';
 import { openAgent, type ReportOutcome } from './agent-client.ts';
+import { parseRetryAfter } from './http.ts';
 import { KEY_FILE } from './keys.ts';
 
 const snapshot: Snapshot = {
@@ -196,5 +197,14 @@ describe('clock offset', () => {
       await server.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delay-seconds and HTTP dates, and ignores garbage', () => {
+    expect(parseRetryAfter('7', 0)).toBe(7000);
+    expect(parseRetryAfter(new Date(5000).toUTCString(), 1000)).toBe(4000);
+    expect(parseRetryAfter(null, 0)).toBeUndefined();
+    expect(parseRetryAfter('soon', 0)).toBeUndefined();
   });
 });

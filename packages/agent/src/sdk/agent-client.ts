@@ -41,6 +41,14 @@ export interface AgentClientDeps {
    * is set aside as poison. Default 5.
    */
   readonly maxServerFailures?: number;
+  /**
+   * Rate limiting (429): each request (enrollment, re-enrollment, report) waits out the reply's
+   * `Retry-After` (capped at `maxWaitMs`, plus up to `jitterMs` so a fleet does not come back in
+   * lockstep) and tries again, at most `retries` times. Default 5 retries, 120 s, 1 s.
+   */
+  readonly rateLimit?: { readonly retries?: number; readonly maxWaitMs?: number; readonly jitterMs?: number };
+  /** Called before each wait on a 429 (the simulator counts them apart from errors). */
+  readonly onRateLimited?: (info: { readonly path: string; readonly waitMs: number }) => void;
 }
 
 /** What became of one report. */
@@ -108,7 +116,27 @@ export function createAgentClient(deps: AgentClientDeps): AgentClient {
   /** The key signing requests; replaced when a re-enrollment rotates it. */
   let key = deps.key;
 
-  const request = async (
+  const rateLimitRetries = deps.rateLimit?.retries ?? 5;
+  const rateLimitMaxWaitMs = deps.rateLimit?.maxWaitMs ?? 120_000;
+  const rateLimitJitterMs = deps.rateLimit?.jitterMs ?? 1000;
+
+  /** {@link requestOnce}, waiting out 429 `Retry-After` up to `rateLimitRetries` times (each try signed afresh). */
+  const request = async (...args: Parameters<typeof requestOnce>): Promise<unknown> => {
+    for (let retried = 0; ; retried++) {
+      try {
+        return await requestOnce(...args);
+      } catch (error) {
+        if (!(error instanceof ServerError) || error.status !== 429 || retried >= rateLimitRetries)
+          throw error;
+        const base = error.retryAfterMs ?? backoffDelay(retried, retry, random);
+        const waitMs = Math.round(Math.min(base, rateLimitMaxWaitMs) + random() * rateLimitJitterMs);
+        deps.onRateLimited?.({ path: args[2], waitMs });
+        await sleep(waitMs);
+      }
+    }
+  };
+
+  const requestOnce = async (
     server: string,
     method: 'GET' | 'POST',
     path: string,

@@ -6,12 +6,15 @@ export class ServerError extends Error {
   readonly status: number;
   readonly code: string;
   readonly requestId: string;
+  /** The reply's `Retry-After` in milliseconds (seconds or an HTTP date), when it had a valid one. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, body: ErrorBody | undefined) {
+  constructor(status: number, body: ErrorBody | undefined, retryAfterMs?: number) {
     super(`server answered ${status}${body === undefined ? '' : ` ${body.code}: ${body.message}`}`);
     this.status = status;
     this.code = body?.code ?? `http_${status}`;
     this.requestId = body?.requestId ?? '';
+    this.retryAfterMs = retryAfterMs;
   }
 
   /** Worth retrying later: the server or the path to it is in trouble, not the request. */
@@ -68,6 +71,20 @@ export async function sendJson(input: SendInput): Promise<unknown> {
   } catch {
     parsed = undefined;
   }
-  if (!response.ok) throw new ServerError(response.status, asErrorBody(parsed));
+  if (!response.ok)
+    throw new ServerError(
+      response.status,
+      asErrorBody(parsed),
+      parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+    );
   return parsed;
+}
+
+/** `Retry-After` (delay-seconds or an HTTP date) in milliseconds from `nowMs`; undefined when absent or invalid. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }

@@ -57,6 +57,8 @@ export interface FleetSummary {
   readonly duplicates: number;
   readonly errors: number;
   readonly errorsByCode: Readonly<Record<string, number>>;
+  /** 429 replies the SDK waited out (`Retry-After`) and retried; not errors. */
+  readonly rateLimited: number;
   readonly latencyMs: LatencySummary;
   readonly reportSeconds: number;
   readonly targetRate: number;
@@ -94,7 +96,16 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
   const clock = options.clock ?? (() => new Date());
   const rng = createRng(options.seed ?? 'fleet');
   const retry = options.retry ?? { attempts: 3, baseDelayMs: 100, maxDelayMs: 2000 };
-  const agentDeps = { retry, ...(options.fetch === undefined ? {} : { fetch: options.fetch }), clock };
+  let rateLimited = 0;
+  const agentDeps = {
+    retry,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    clock,
+    // A 429 is waited out (Retry-After) and retried by the SDK: counted here, not as an error.
+    onRateLimited: () => {
+      rateLimited++;
+    },
+  };
   const profiles = assignProfiles(options.mix, options.devices, rng);
   const devices: SimDevice[] = profiles.map((profile, index) => ({
     index,
@@ -276,6 +287,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
       duplicates: counters.duplicates,
       errors: counters.errors + counters.enrollErrors,
       errorsByCode,
+      rateLimited,
       latencyMs: summarizeLatency(latency),
       reportSeconds: Math.round(reportSeconds * 100) / 100,
       targetRate: options.ratePerSecond,

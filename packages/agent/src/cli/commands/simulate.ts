@@ -23,6 +23,7 @@ function formatSummary(s: FleetSummary): string {
     `reports sent     ${s.reportsSent}`,
     `acknowledged     ${s.acknowledged} (duplicates ${s.duplicates})`,
     `errors           ${s.errors}${Object.keys(s.errorsByCode).length > 0 ? ` ${JSON.stringify(s.errorsByCode)}` : ''}`,
+    `rate-limited     ${s.rateLimited} (retried after Retry-After; not errors)`,
     `latency          p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms`,
     `rate             ${s.achievedRate}/s achieved over ${s.reportSeconds} s (target ${s.targetRate}/s)`,
     `risk levels      ${Object.entries(s.riskLevels)
