@@ -62,7 +62,13 @@ export async function pullTaxiiCollection(request: PullRequest): Promise<PullRes
       : [];
     const chosen = typeof first.default === 'string' ? first.default : roots[0];
     if (chosen === undefined) throw new UpstreamFetchError('TAXII: the discovery document names no API root');
-    apiRoot = new URL(chosen.endsWith('/') ? chosen : `${chosen}/`, apiRoot).toString();
+    const discovered = new URL(chosen.endsWith('/') ? chosen : `${chosen}/`, apiRoot);
+    // Credentials never go to another origin: such an API root must be configured as the URL.
+    if (request.authorization !== undefined && discovered.origin !== new URL(apiRoot).origin)
+      throw new UpstreamFetchError(
+        `TAXII: the discovery document names an API root on another origin (${discovered.origin}); credentials are not sent there: configure the API root's URL`,
+      );
+    apiRoot = discovered.toString();
     const { data: root } = await get(apiRoot);
     checkApiRoot(root);
   } else checkApiRoot(first);

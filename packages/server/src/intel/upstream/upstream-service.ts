@@ -56,7 +56,7 @@ export interface UpstreamInput {
   readonly intervalSeconds?: number;
   readonly maxBytes?: number;
   readonly sha256?: string;
-  /** Absent on a change: the credentials held are kept. */
+  /** Absent on a change: the credentials held are kept (same origin only; a new origin needs them again). */
   readonly auth?: UpstreamAuthInput;
 }
 
@@ -214,6 +214,15 @@ export function createIntelUpstreamService(
   ): IntelFeedUpstreamsTable {
     validateUpstream(input);
     const auth = input.auth;
+    // Credentials belong to the origin they were given for: kept across a change of path, never
+    // carried to another origin (an admin could otherwise send another admin's secret anywhere).
+    if (
+      auth === undefined &&
+      held !== undefined &&
+      held.auth !== 'none' &&
+      new URL(held.url).origin !== new URL(input.url).origin
+    )
+      throw errors.invalid('auth: give the credentials again for a new origin (or auth type none)');
     const sealed =
       auth === undefined
         ? {
