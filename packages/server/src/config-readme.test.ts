@@ -16,13 +16,13 @@ function readmeSettings(): Map<string, string> {
     for (const match of setting.matchAll(/`((?:RISKGATE|DATABASE)_[A-Z_]+|…_[A-Z_]+)`/g)) {
       let full = match[1] ?? '';
       if (full.startsWith('…')) {
+        // `…_X_Y` replaces the last segments (as many as it has) of the first name in the cell.
         const suffix = full.slice(1);
-        const firstSegment = suffix.split('_')[1] ?? '';
-        full = previous.slice(0, previous.indexOf(`_${firstSegment}`)) + suffix;
-      }
+        const dropped = suffix.split('_').length - 1;
+        full = `${previous.split('_').slice(0, -dropped).join('_')}${suffix}`;
+      } else previous = full;
       expect(rows.has(full), `${full} is listed twice in the README settings table`).toBe(false);
       rows.set(full, defaults);
-      previous = full;
     }
   }
   return rows;
