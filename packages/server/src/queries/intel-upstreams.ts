@@ -83,13 +83,17 @@ export async function updateIntelUpstream(
   scope: string,
   feedId: string,
   changes: Updateable<IntelFeedUpstreamsTable>,
-): Promise<void> {
-  await db
+  /** Only while this node holds the lease. */
+  leaseOwner?: string,
+): Promise<number> {
+  let query = db
     .updateTable('intel_feed_upstreams')
     .set(changes)
     .where('tenant_id', '=', scope)
-    .where('feed_id', '=', feedId)
-    .execute();
+    .where('feed_id', '=', feedId);
+  if (leaseOwner !== undefined) query = query.where('lease_owner', '=', leaseOwner);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /**

@@ -388,6 +388,10 @@ export function createIntelUpstreamService(
               ? { format: row.format as IntelFormat }
               : {}),
         });
+        // An emptied upstream (no objects, `{"response":[]}`, an empty manifest) would retract
+        // every threat the feed supports (in every tenant for a server-wide feed): not a version.
+        if (feed.indicators.length === 0 && heldIndicators > 0)
+          throw new UpstreamFetchError('the new version holds no indicators; last good kept');
       }
     } catch (error) {
       if (!(error instanceof UpstreamFetchError) && !(error instanceof IntelParseError)) {
@@ -424,38 +428,58 @@ export function createIntelUpstreamService(
     const parsed = feed;
     if (parsed === undefined) throw new Error('unreachable: a fetched version is parsed above');
     const previous = intel.feedsOf(scope).find((f) => f.source === feedRow.name);
-    await db.transaction().execute(async (trx) => {
-      await storeFeed(trx, scope, feedRow.name, parsed, pulled.content, iso, row.url);
-      await updateIntelUpstream(trx, scope, feedId, {
-        etag: pulled.etag,
-        last_modified: pulled.lastModified,
-        cursor: pulled.cursor,
-        last_fetch_at: iso,
-        last_success_at: iso,
-        last_status: 'updated',
-        fetches: row.fetches + 1,
-        next_fetch_at: next,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: iso,
-      });
-      if (scope !== SERVER_SCOPE)
-        await appendAudit(trx, dialect, {
-          tenantId: scope,
-          actor,
-          action: 'intel-feed.fetch',
-          target: feedId,
-          details: {
-            name: feedRow.name,
-            url: row.url,
-            format: parsed.format,
-            digest: parsed.digest ?? null,
-            counts: countsOf(parsed),
+    let leaseLost = false;
+    try {
+      await db.transaction().execute(async (trx) => {
+        await storeFeed(trx, scope, feedRow.name, parsed, pulled.content, iso, row.url);
+        // Only while this node still holds the lease: else another node took over, and this commit
+        // would overwrite its work; roll back.
+        const held = await updateIntelUpstream(
+          trx,
+          scope,
+          feedId,
+          {
+            etag: pulled.etag,
+            last_modified: pulled.lastModified,
+            cursor: pulled.cursor,
+            last_fetch_at: iso,
+            last_success_at: iso,
+            last_status: 'updated',
+            fetches: row.fetches + 1,
+            next_fetch_at: next,
+            lease_owner: null,
+            lease_until: null,
+            updated_at: iso,
           },
-          at: iso,
-        });
-      await announceChange(trx, dialect, INTEL_SCOPE);
-    });
+          nodeId,
+        );
+        if (held === 0) {
+          leaseLost = true;
+          throw new UpstreamFetchError('the fetch lease was lost; another node fetches this feed');
+        }
+        if (scope !== SERVER_SCOPE)
+          await appendAudit(trx, dialect, {
+            tenantId: scope,
+            actor,
+            action: 'intel-feed.fetch',
+            target: feedId,
+            details: {
+              name: feedRow.name,
+              url: row.url,
+              format: parsed.format,
+              digest: parsed.digest ?? null,
+              counts: countsOf(parsed),
+            },
+            at: iso,
+          });
+        await announceChange(trx, dialect, INTEL_SCOPE);
+      });
+    } catch (error) {
+      if (leaseLost) return report({ status: 'busy', indicators: heldIndicators });
+      // Storing failed: the last good version stays; the failure is recorded and the lease released.
+      await recordFailure(row, 'internal error', ctx.now());
+      throw error;
+    }
     await intel.reload();
     const fresh = newPart(parsed, previous);
     const dropped = removedPart(parsed, previous);
