@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { expect } from 'vitest';
 import type { AccessOptions } from '../src/access/access-system.ts';
 import type { ProxyIntegration } from '../src/access/proxy-binding.ts';
+import type { ServerLimits } from '../src/app.ts';
 import type { DialectName } from '../src/db/database.ts';
 import type { Role } from '../src/db/types.ts';
 import { newId } from '../src/ids.ts';
@@ -58,6 +59,8 @@ export async function createAccessHarness(
     readonly logger?: Logger;
     /** Hardware attestation trust and settings (none: every chain is refused). */
     readonly attestation?: Parameters<typeof createRuntime>[0]['attestation'];
+    /** Rate limits (none by default: tests send many requests from one address). */
+    readonly limits?: Partial<ServerLimits>;
   } = {},
 ) {
   const testDb: TestDb = await createTestDb(dialect);
@@ -82,7 +85,7 @@ export async function createAccessHarness(
   const runtime = await createRuntime({
     db: testDb.db,
     secretKey,
-    config: { bodyLimit: 1024 * 1024, trustedProxies: [] },
+    config: { bodyLimit: 1024 * 1024, trustedProxies: [], ...options.limits },
     now: () => clock.now,
     intel: await stalkerwareIntelSource(),
     access,

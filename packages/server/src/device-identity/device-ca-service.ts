@@ -13,6 +13,19 @@ export interface OpenDeviceCa {
 const caKeyContext = (tenantId: string) => `device-ca:${tenantId}`;
 
 /**
+ * The tenant's device CA if it has one, never creating it (for public, unauthenticated readers:
+ * they must not cause key generation or a write).
+ */
+export async function findOpenDeviceCa(
+  ctx: Pick<ServiceContext, 'db' | 'box'>,
+  tenantId: string,
+): Promise<OpenDeviceCa | undefined> {
+  const row = await findDeviceCa(ctx.db.db, tenantId);
+  if (row === undefined) return undefined;
+  return { certPem: row.cert_pem, privateKeyPkcs8: ctx.box.open(row.key_sealed, caKeyContext(tenantId)) };
+}
+
+/**
  * The tenant's device CA, created on first use. The private key is stored sealed with the
  * configured secret key; when two requests race to create it, the first insert wins and both use it.
  */

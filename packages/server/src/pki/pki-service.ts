@@ -9,16 +9,14 @@ import {
   signWithCa,
 } from '../crypto/device-crl.ts';
 import type { RevocationReason } from '../db/types.ts';
-import { getOrCreateDeviceCa } from '../device-identity/device-ca-service.ts';
+import { findOpenDeviceCa } from '../device-identity/device-ca-service.ts';
 import { errors } from '../errors.ts';
-import { findDeviceCa } from '../queries/device-cas.ts';
 import {
   type CertificateName,
   findTenantCertificate,
   listRetiredDevicesWithoutRevocation,
 } from '../queries/pki-certificates.ts';
 import { findRevocationMark, listRevokedCertificates } from '../queries/revoked-certificates.ts';
-import { findTenantById } from '../queries/tenants.ts';
 
 /** How long published revocation data stands (config.ts `crlPeriod`, `certStatusPeriod`). */
 export interface PkiOptions {
@@ -26,6 +24,8 @@ export interface PkiOptions {
   readonly crlPeriodSeconds?: number;
   /** Seconds a signed certificate status stands (default five minutes). */
   readonly statusPeriodSeconds?: number;
+  /** Signed statuses kept for reuse (default 10,000; the oldest goes first). */
+  readonly statusCacheSize?: number;
 }
 
 /** A tenant's CRL as served: DER and PEM of the same signed list. */
@@ -92,18 +92,19 @@ export function createPkiService(ctx: Pick<ServiceContext, 'db' | 'box' | 'now'>
   const signers = new Map<string, Promise<CrlSigner>>();
   const crls = new Map<string, TenantCrl>();
   const lastNumbers = new Map<string, number>();
+  const statusCacheSize = options.statusCacheSize ?? 10_000;
+  /** Signed statuses by tenant, certificate name and revocation mark, reused until half their period. */
+  const statuses = new Map<string, { status: SignedCertificateStatus; reuseUntil: number }>();
 
   /** The tenant's CA opened for signing; `not_found` for a tenant that does not exist. */
   function signerOf(tenantId: string): Promise<CrlSigner> {
     let signer = signers.get(tenantId);
     if (signer === undefined) {
       signer = (async () => {
-        if (
-          (await findDeviceCa(ctx.db.db, tenantId)) === undefined &&
-          (await findTenantById(ctx.db.db, tenantId)) === undefined
-        )
-          throw errors.notFound('tenant');
-        const ca = await getOrCreateDeviceCa(ctx, tenantId);
+        // Find-only: these routes are public, so a tenant without a device CA (no device ever
+        // enrolled) is 404 rather than a key generation and a CA row written for any caller.
+        const ca = await findOpenDeviceCa(ctx, tenantId);
+        if (ca === undefined) throw errors.notFound('device CA of this tenant');
         return openCrlSigner(ca.certPem, ca.privateKeyPkcs8);
       })();
       signers.set(tenantId, signer);
@@ -179,6 +180,12 @@ export function createPkiService(ctx: Pick<ServiceContext, 'db' | 'box' | 'now'>
       const parsed = parseCertificateName(name);
       if (parsed === undefined) throw errors.invalid('expected a hex serial or a SHA-256 fingerprint');
       const signer = await signerOf(tenantId);
+      // A status is signed once per (tenant, certificate, revocation mark) and reused while it is
+      // fresh: a revocation changes the mark, so a revoked certificate is never answered from cache.
+      const found = await findRevocationMark(ctx.db.db, tenantId);
+      const key = JSON.stringify([tenantId, parsed, found.count, found.last]);
+      const cached = statuses.get(key);
+      if (cached !== undefined && ctx.now().getTime() < cached.reuseUntil) return cached.status;
       const known = await findTenantCertificate(ctx.db.db, tenantId, parsed);
       const now = ctx.now();
       const status: CertificateStatus = {
@@ -191,7 +198,16 @@ export function createPkiService(ctx: Pick<ServiceContext, 'db' | 'box' | 'now'>
         thisUpdate: now.toISOString(),
         nextUpdate: new Date(now.getTime() + statusPeriodMs).toISOString(),
       };
-      return { ...status, jws: await signWithCa(signer, CERT_STATUS_JWS_TYPE, status) };
+      const signed = { ...status, jws: await signWithCa(signer, CERT_STATUS_JWS_TYPE, status) };
+      statuses.delete(key);
+      // Bounded: past the size the oldest entry goes (a Map iterates in insertion order).
+      while (statuses.size >= statusCacheSize) {
+        const oldest = statuses.keys().next();
+        if (oldest.done === true) break;
+        statuses.delete(oldest.value);
+      }
+      statuses.set(key, { status: signed, reuseUntil: now.getTime() + statusPeriodMs / 2 });
+      return signed;
     },
   };
 }

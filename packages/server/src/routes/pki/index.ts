@@ -64,6 +64,10 @@ export function registerPkiRoutes(pki: PkiService): FastifyPluginAsync {
   return async (plain) => {
     // Public: proxies and RADIUS servers fetch these without credentials (signed content).
     authScope(plain, 'public');
+    // Limited per client address like the device routes, before any database read or signature.
+    plain.addHook('onRequest', async (request, reply) => {
+      await request.server.rateLimits.devicePerIp(request, reply);
+    });
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
 
     app.get(
@@ -84,7 +88,7 @@ export function registerPkiRoutes(pki: PkiService): FastifyPluginAsync {
               },
             },
             304: Type.Null({ description: 'Not modified (If-None-Match)' }),
-            ...errorResponses(400, 404),
+            ...errorResponses(400, 404, 429),
           },
         },
       },
@@ -113,16 +117,14 @@ export function registerPkiRoutes(pki: PkiService): FastifyPluginAsync {
             "OCSP-style status of one of the tenant's device certificates (hex serial or SHA-256 fingerprint), signed by its device CA",
           security: [],
           params: StatusParams,
-          response: { 200: StatusReply, ...errorResponses(400, 404) },
+          response: { 200: StatusReply, ...errorResponses(400, 404, 429) },
         },
       },
       async (request, reply) => {
         const { tenantId, serialOrFingerprint } = request.params as Static<typeof StatusParams>;
         const status = await pki.status(tenantId, serialOrFingerprint);
-        const maxAge = Math.max(
-          0,
-          Math.floor((Date.parse(status.nextUpdate) - Date.parse(status.thisUpdate)) / 1000),
-        );
+        // A reused status has less time left than its whole period.
+        const maxAge = Math.max(0, Math.floor((Date.parse(status.nextUpdate) - pki.now().getTime()) / 1000));
         reply.header('cache-control', `public, max-age=${maxAge}`);
         return status;
       },

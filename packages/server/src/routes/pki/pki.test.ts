@@ -10,6 +10,7 @@ import { createAccessHarness, type EnrolledDevice } from '../../../test-support/
 import { DIALECTS, shouldSkipDialect } from '../../../test-support/db.ts';
 import { TestDevice } from '../../../test-support/device.ts';
 import { createPkiService } from '../../pki/pki-service.ts';
+import { createTenant } from '../../tenants/tenant-service.ts';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -369,4 +370,89 @@ for (const dialect of DIALECTS) {
       expect(doc.paths['/v1/pki/{tenantId}/crl']?.get?.security).toEqual([]);
     });
   });
+}
+
+// The public routes never write: a tenant without a device CA is 404 (no key generated, no CA row),
+// both routes are rate limited per client address, and a signed status is reused while valid.
+for (const dialect of DIALECTS) {
+  describe.skipIf(await shouldSkipDialect(dialect))(
+    `PKI public routes: no writes, limits, cache (${dialect})`,
+    () => {
+      let h: Harness;
+      beforeAll(async () => {
+        h = await createAccessHarness(dialect, { limits: { rateLimitWindow: 60, rateLimitDevicePerIp: 6 } });
+      });
+      afterAll(async () => {
+        await h?.close();
+      });
+      const caRows = async () =>
+        Number(
+          (
+            await h.testDb.db.db
+              .selectFrom('device_cas')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+
+      it('a tenant without a device CA: CRL and status are 404 and no CA row is created', async () => {
+        const fresh = await createTenant(h.runtime.ctx, { name: 'Initech', actor: 'test' });
+        const before = await caRows();
+        for (const url of [`/v1/pki/${fresh.tenantId}/crl`, `/v1/pki/${fresh.tenantId}/status/0badc0ffee`]) {
+          const reply = await h.app.inject({ method: 'GET', url, remoteAddress: '203.0.113.1' });
+          expect(reply.statusCode, url).toBe(404);
+          expect(Object.keys(reply.json()).sort()).toEqual(['code', 'message', 'requestId']);
+        }
+        expect(await caRows()).toBe(before);
+      });
+
+      it('a signed status is reused while valid and reissued after a revocation', async () => {
+        const device = await h.enroll();
+        const get = async () => {
+          const reply = await h.app.inject({
+            method: 'GET',
+            url: `/v1/pki/${h.tenant.tenantId}/status/${device.fingerprint}`,
+            remoteAddress: '203.0.113.2',
+          });
+          expect(reply.statusCode, reply.body).toBe(200);
+          return reply.json<CertStatus & { jws: string }>();
+        };
+        const first = await get();
+        expect(first.status).toBe('good');
+        // ECDSA signatures are randomized: the same JWS means it was not signed again.
+        expect((await get()).jws).toBe(first.jws);
+        expect((await h.admin('POST', `/v1/admin/devices/${device.deviceId}/retire`)).statusCode).toBe(200);
+        const revoked = await get();
+        expect(revoked.status).toBe('revoked');
+        expect(revoked.jws).not.toBe(first.jws);
+      });
+
+      it('both routes answer 429 with Retry-After past the per-address limit', async () => {
+        const urls = [`/v1/pki/${h.tenant.tenantId}/crl`, `/v1/pki/${h.tenant.tenantId}/status/0badc0ffee`];
+        const codes: number[] = [];
+        for (let i = 0; i < 6; i += 1) {
+          const reply = await h.app.inject({
+            method: 'GET',
+            url: urls[i % 2] ?? '',
+            remoteAddress: '203.0.113.9',
+          });
+          codes.push(reply.statusCode);
+        }
+        expect(codes).toEqual([200, 200, 200, 200, 200, 200]);
+        for (const url of urls) {
+          const limited = await h.app.inject({ method: 'GET', url, remoteAddress: '203.0.113.9' });
+          expect(limited.statusCode, url).toBe(429);
+          expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+          expect(limited.json()).toMatchObject({ code: 'rate_limited' });
+        }
+        // Another address is not limited.
+        const other = await h.app.inject({
+          method: 'GET',
+          url: urls[0] ?? '',
+          remoteAddress: '203.0.113.10',
+        });
+        expect(other.statusCode).toBe(200);
+      });
+    },
+  );
 }
