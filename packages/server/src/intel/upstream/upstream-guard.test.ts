@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness, shouldSkipDialect } from '../../../test-support/harness.ts';
+import { deviceRow, insertRows, insertSnapshot } from '../../../test-support/seed-fleet.ts';
+import { cleanAndroidSnapshot, storeApp } from '../../../test-support/snapshots.ts';
+import { upsertIntelFeed } from '../../queries/intel-feeds.ts';
 
 /** An empty new version is not a replacement (S5); a fetch that lost its lease commits nothing (C3). */
 const iocYaml = (...pkgs: string[]) =>
@@ -84,6 +87,40 @@ for (const dialect of DIALECTS) {
         .where('feed_id', '=', feedId)
         .executeTakeFirstOrThrow();
       expect(lease.lease_owner).toBe('another-node'); // not cleared by the loser
+    });
+
+    it('a server-wide feed reports the re-assessment of every tenant, not the last one', async () => {
+      const devices = [deviceRow(h.tenant.tenantId), deviceRow(h.otherTenant.tenantId)];
+      await insertRows(h.testDb.db.db, devices);
+      for (const d of devices)
+        await insertSnapshot(
+          h.testDb.db.db,
+          d.tenant_id,
+          d.id as string,
+          cleanAndroidSnapshot(h.clock.now, [storeApp('com.example.everywhere')]),
+        );
+      const at = h.clock.now.toISOString();
+      const feedId = await upsertIntelFeed(h.testDb.db.db, {
+        tenant_id: '*',
+        id: 'fee_serverwide',
+        name: 'server.yaml',
+        format: 'pending',
+        version: null,
+        digest: null,
+        counts: JSON.stringify({ indicators: 0 }),
+        imported_at: at,
+        content: null,
+        path: url,
+        parse_context: null,
+      });
+      await h.runtime.services.intelUpstreams.configureScope('*', feedId, {
+        kind: 'file',
+        url: `${url}/server`,
+      });
+      state.body = iocYaml('com.example.everywhere');
+      const outcome = await h.runtime.services.intelUpstreams.fetchFeed('*', feedId, 'test');
+      expect(outcome.status).toBe('updated');
+      expect(outcome.reassessment?.devicesWithNewThreats).toBe(2);
     });
   });
 }

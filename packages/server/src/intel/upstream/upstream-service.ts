@@ -501,13 +501,24 @@ export function createIntelUpstreamService(
         });
     let reassessment: ReassessResult | null = null;
     if (fresh.indicators.length > 0) {
+      // A server-wide feed is hunted in every tenant: the outcome sums them (not the last one's).
       for (const tenantId of tenants) {
-        reassessment = await reassessForNewIntel(ctx, {
+        const one = await reassessForNewIntel(ctx, {
           tenantId,
           newFeeds: [fresh],
           lookup: intel.lookup(tenantId),
           actor,
         });
+        reassessment =
+          reassessment === null
+            ? one
+            : {
+                devicesExamined: reassessment.devicesExamined + one.devicesExamined,
+                snapshotsAssessed: reassessment.snapshotsAssessed + one.snapshotsAssessed,
+                devicesWithNewThreats: reassessment.devicesWithNewThreats + one.devicesWithNewThreats,
+                threatsCreated: reassessment.threatsCreated + one.threatsCreated,
+                devicesChanged: reassessment.devicesChanged + one.devicesChanged,
+              };
       }
     }
     return report({
