@@ -4,6 +4,7 @@ import type { ServiceContext } from '../context.ts';
 import { nextStateSequence, recordStateChange } from '../device-state/record.ts';
 import { rerateDevices } from '../device-state/rerate.ts';
 import { errors } from '../errors.ts';
+import { eraseDeviceData } from '../privacy/device-erasure.ts';
 import { listDeviceHistory } from '../queries/device-history.ts';
 import {
   type DeviceFilter,
@@ -211,14 +212,40 @@ export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
       };
     },
 
-    /** Retires a device and revokes its certificate: its signature no longer verifies; audited. */
-    async retireDevice(principal: Principal, id: string): Promise<DeviceView> {
+    /**
+     * Retires a device and revokes its certificate: its signature no longer verifies; audited. With
+     * `erase`, its personal data is removed in the same transaction (privacy/device-erasure.ts) and
+     * the audit log records who erased what kinds and how many rows (`device.erase`); a retired
+     * device can be erased later too.
+     */
+    async retireDevice(
+      principal: Principal,
+      id: string,
+      options: { readonly erase?: boolean } = {},
+    ): Promise<DeviceView> {
       requirePermission(principal, 'devices:write');
       const at = ctx.now().toISOString();
       const view = await db.transaction().execute(async (trx) => {
         const row = await findDeviceById(trx, principal.tenantId, id);
         if (row === undefined) throw errors.notFound('device');
-        if (row.retired_at !== null) return toDeviceView(row);
+        const erase = async () => {
+          if (options.erase !== true) return;
+          const counts = await eraseDeviceData(trx, principal.tenantId, id);
+          await appendAudit(trx, dialect, {
+            tenantId: principal.tenantId,
+            actor: actorOf(principal),
+            action: 'device.erase',
+            target: id,
+            details: { kinds: Object.keys(counts), counts },
+            at,
+          });
+        };
+        if (row.retired_at !== null) {
+          await erase();
+          return options.erase === true
+            ? { ...toDeviceView(row), user: 'erased', name: null }
+            : toDeviceView(row);
+        }
         await updateDevice(trx, principal.tenantId, id, {
           retired_at: at,
           labels: '[]',
@@ -261,7 +288,11 @@ export function createDeviceService(ctx: Pick<ServiceContext, 'db' | 'now' | 'de
           target: id,
           at,
         });
-        return { ...toDeviceView(row), retiredAt: at, labels: [] };
+        await erase();
+        const view = { ...toDeviceView(row), retiredAt: at, labels: [] };
+        return options.erase === true
+          ? { ...view, user: row.user === null ? null : 'erased', name: null }
+          : view;
       });
       await ctx.devicesChanged?.(principal.tenantId, [id]); // after commit: caches refuse it at once
       return view;

@@ -19,6 +19,7 @@ import type { DeviceStatus } from '../devices/device-service.ts';
 import { AppError } from '../errors.ts';
 import type { IntelSource } from '../intel/intel-source.ts';
 import type { Metrics } from '../metrics.ts';
+import { threatTypeOfKey } from '../privacy/device-erasure.ts';
 import type { AccessThreatRow } from '../queries/access-devices.ts';
 import { findClusterVersion } from '../queries/cluster-versions.ts';
 import type { DeviceRow } from '../queries/devices.ts';
@@ -255,8 +256,10 @@ export function createReportService(
             from: { riskLevel: current.risk_level, complianceState: current.compliance_state },
             to: { riskLevel, complianceState: compliance.state },
             labels,
-            newThreats: reasons.threatsOpened,
-            resolvedThreats: reasons.threatsResolved,
+            // Threat types, not keys: a key names the app or domain, and the audit log is never
+            // rewritten, so it must hold nothing an erasure has to remove (docs/privacy.md).
+            newThreats: reasons.threatsOpened.map(threatTypeOfKey),
+            resolvedThreats: reasons.threatsResolved.map(threatTypeOfKey),
             reportId: report.reportId,
           };
           if (changed) {

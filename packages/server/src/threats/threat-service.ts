@@ -100,7 +100,7 @@ export function createThreatService(
         const after = rerated.changed[0]?.to;
         const change = {
           threatId: id,
-          threatKey: threat.key,
+          threatType: threat.type_id,
           threatState: state,
           from: device.risk_level,
           to: after?.riskLevel ?? device.risk_level,
@@ -112,7 +112,7 @@ export function createThreatService(
           device_id: device.id,
           at,
           kind: `threat-${state}`,
-          details: JSON.stringify({ ...change, by: actorOf(principal) }),
+          details: JSON.stringify({ ...change, threatKey: threat.key, by: actorOf(principal) }),
         });
         await appendAudit(trx, dialect, {
           tenantId: principal.tenantId,

@@ -112,12 +112,17 @@ export function registerDeviceRoutes(
         ...requires('devices:write'),
         schema: {
           tags: ['admin'],
-          summary: 'Retire a device: its signed requests are refused from now on',
+          summary:
+            'Retire a device: its signed requests are refused from now on; with ?erase=true its personal data is erased too (docs/privacy.md)',
           params: IdParams,
+          querystring: Type.Object({ erase: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
           response: { 200: DeviceSchema, ...errs },
         },
       },
-      async (request) => devices.retireDevice(principalOf(request), request.params.id),
+      async (request) =>
+        devices.retireDevice(principalOf(request), request.params.id, {
+          erase: request.query.erase === true,
+        }),
     );
 
     app.post(
