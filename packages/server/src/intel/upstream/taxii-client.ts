@@ -17,7 +17,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
  * used); the collection must say `can_read`. Objects are asked for with `added_after` = the cursor
  * (the `X-TAXII-Date-Added-Last` of the last page taken before), page after page while `more`, each
  * next page with the server's `next`. The new objects are merged by id into the STIX bundle held
- * (a newer `modified` replaces an object), which the STIX parser reads. Nothing new: not modified.
+ * (a newer `modified` replaces an object; a revoked one is removed; the merged bundle must stay
+ * within `maxBytes`), which the STIX parser reads. Nothing new: not modified.
  */
 export async function pullTaxiiCollection(request: PullRequest): Promise<PullResult> {
   if (request.collection === null) throw new UpstreamFetchError('no TAXII collection configured');
@@ -94,7 +95,9 @@ export async function pullTaxiiCollection(request: PullRequest): Promise<PullRes
         throw new UpstreamFetchError('TAXII: an object without id or type');
       const kept = held.get(object.id);
       if (kept === undefined || String(object.modified ?? '') >= String(kept.modified ?? '')) {
-        held.set(object.id, object);
+        // A revoked object leaves the bundle (its indicators are retracted with the new version).
+        if (object.revoked === true) held.delete(object.id);
+        else held.set(object.id, object);
         added++;
       }
     }
@@ -106,9 +109,15 @@ export async function pullTaxiiCollection(request: PullRequest): Promise<PullRes
   }
   if (added === 0 && cursor === request.cursor) return { status: 'not-modified' };
   const bundle = { type: 'bundle', id: `bundle--${request.collection}`, objects: [...held.values()] };
+  const content = JSON.stringify(bundle);
+  // The merged bundle grows with every pull: it is held to the same limit as the bytes fetched.
+  if (Buffer.byteLength(content, 'utf8') > request.maxBytes)
+    throw new UpstreamFetchError(
+      `TAXII: the merged bundle (${Buffer.byteLength(content, 'utf8')} bytes) is over the limit of ${request.maxBytes} bytes; last good kept`,
+    );
   return {
     status: 'fetched',
-    content: JSON.stringify(bundle),
+    content,
     format: 'stix2',
     etag: null,
     lastModified: null,
