@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       stateTimerInterval: 60,
       stateTimerBatch: 500,
       intelFetchTick: 60,
+      upstreamAllowPrivate: [],
       gatewayPort: 8443,
       headersTimeout: 10,
       requestTimeout: 30,

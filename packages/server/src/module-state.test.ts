@@ -24,6 +24,8 @@ const ALLOWED: Readonly<Record<string, string>> = {
     'a global RegExp used only through String#matchAll, which copies it (its lastIndex never moves)',
   'packages/engine/src/intel/prefilter.ts: ID_CHAR':
     'a character table filled while the module loads and only read after (typed arrays cannot be frozen)',
+  'packages/server/src/intel/upstream/http-get.ts: PRIVATE':
+    'the fixed list of non-public address ranges, filled while the module loads and only read after (a BlockList cannot be frozen)',
   'packages/server/src/queries/report-ingest.ts: new Statement':
     'fixed SQL text per dialect in readonly fields: constants, built once at load',
   'packages/console/src/hooks.tsx: ConsoleContext':
