@@ -22,13 +22,22 @@ interface Upstream {
   readonly paths: string[];
   /** Extra files by path (a MISP feed folder). */
   readonly files: Map<string, string>;
+  /** While set, answers wait for it (a fetch that holds the lease stays in flight). */
+  hold: Promise<void> | undefined;
   close(): Promise<void>;
 }
 
 async function startUpstream(): Promise<Upstream> {
-  const state = { body: '', etag: '"v0"', seen: [] as IncomingMessage['headers'][], paths: [] as string[] };
+  const state = {
+    body: '',
+    etag: '"v0"',
+    seen: [] as IncomingMessage['headers'][],
+    paths: [] as string[],
+    hold: undefined as Promise<void> | undefined,
+  };
   const files = new Map<string, string>();
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
+    if (state.hold !== undefined) await state.hold;
     state.seen.push(req.headers);
     state.paths.push(req.url ?? '');
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -65,6 +74,12 @@ async function startUpstream(): Promise<Upstream> {
     },
     set etag(value: string) {
       state.etag = value;
+    },
+    get hold() {
+      return state.hold;
+    },
+    set hold(value: Promise<void> | undefined) {
+      state.hold = value;
     },
     seen: state.seen,
     paths: state.paths,
@@ -328,11 +343,23 @@ for (const dialect of DIALECTS) {
         payload: { name: 'lease.yaml', kind: 'file', url: `${upstream.url}/lease/list.yaml` },
       });
       const feedId = created.json().feedId as string;
-      const outcomes = await Promise.all(
-        Array.from({ length: 5 }, () =>
-          h.runtime.services.intelUpstreams.fetchFeed(h.tenant.tenantId, feedId, 'test'),
-        ),
+      // The upstream answers only once the other four have finished, so the fetch holding the
+      // lease is still in flight when they try (on a loaded machine it could otherwise end first).
+      let release: () => void = () => {};
+      upstream.hold = new Promise((resolve) => {
+        release = resolve;
+      });
+      let settled = 0;
+      const pending = Array.from({ length: 5 }, () =>
+        h.runtime.services.intelUpstreams.fetchFeed(h.tenant.tenantId, feedId, 'test').finally(() => {
+          settled++;
+        }),
       );
+      for (let waited = 0; settled < 4 && waited < 30_000; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      upstream.hold = undefined;
+      release();
+      const outcomes = await Promise.all(pending);
       expect(outcomes.map((o) => o.status).sort()).toEqual(['busy', 'busy', 'busy', 'busy', 'updated']);
     });
 
