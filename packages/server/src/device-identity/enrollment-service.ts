@@ -3,6 +3,7 @@ import type { ServiceContext } from '../context.ts';
 import { issueDeviceCertificate } from '../crypto/device-ca.ts';
 import { asEcPublicJwk, sameJwk } from '../crypto/jws.ts';
 import { prefixOf, tokenMatches } from '../crypto/tokens.ts';
+import { NEW_DEVICE_STATE } from '../device-state/initial.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { insertDeviceHistory } from '../queries/device-history.ts';
@@ -166,14 +167,7 @@ export async function enrollDevice(
         groups: token.groups,
         enrolled_at: at,
         last_seen_at: at,
-        risk_level: 'secured',
-        compliance_state: 'unknown',
-        labels: '[]',
-        retired_at: null,
-        noncompliant_since: null,
-        // `unknown` until its first report rates it (and sets when time may change its state): the
-        // state timer never rates a device that has not reported.
-        reevaluate_at: null,
+        ...NEW_DEVICE_STATE,
         ...factColumns,
       });
     }

@@ -5,6 +5,7 @@ import { appendAudit } from '../audit/audit-service.ts';
 import { actorOf, type Principal, requirePermission } from '../auth/principal.ts';
 import type { ServiceContext } from '../context.ts';
 import { hashToken, tokenMatches } from '../crypto/tokens.ts';
+import { NEW_DEVICE_STATE } from '../device-state/initial.ts';
 import { AppError, errors } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { insertDeviceHistory } from '../queries/device-history.ts';
@@ -166,12 +167,7 @@ export function createMdmService(
         enrolled_at: at,
         last_seen_at: at,
         agent_version: 'mdm',
-        risk_level: 'secured',
-        compliance_state: 'unknown',
-        labels: '[]',
-        retired_at: null,
-        noncompliant_since: null,
-        reevaluate_at: null,
+        ...NEW_DEVICE_STATE,
       });
       await insertDeviceHistory(trx, {
         tenant_id: tenantId,
